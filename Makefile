@@ -1,0 +1,120 @@
+# mmscope — eBPF memory tracing tools. `make V=1` shows the commands.
+OUTPUT    ?= build
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= gcc
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+
+# A tool exists once its BPF program does: bpf/<tool>.bpf.c + user/<tool>/*.c
+TOOLS     := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS        := libbpf libelf zlib libdw ncursesw
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+CFLAGS      ?= -O2 -g
+CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -Iuser/lib -Ibpf -I$(OUTPUT) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS      := $(PKG_LIBS) -lm
+BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -Ibpf -Wall -Werror
+
+LIB_SRCS    := $(wildcard user/lib/*.c)
+LIB_OBJS    := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+
+.PHONY: all clean install run test unit e2e bench vmlinux deps
+all: $(addprefix $(OUTPUT)/,$(TOOLS))
+
+$(OUTPUT) $(OUTPUT)/lib $(addprefix $(OUTPUT)/,$(TOOLS:=.d)) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+# --- BPF objects and skeletons ---------------------------------------------
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/%.h $(wildcard bpf/*.bpf.h) $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# --- user space ----------------------------------------------------------------
+$(OUTPUT)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) | $(OUTPUT)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+define tool_rules
+$(1)_SRCS := $$(wildcard user/$(1)/*.c)
+$(1)_OBJS := $$(patsubst user/$(1)/%.c,$(OUTPUT)/$(1).d/%.o,$$($(1)_SRCS))
+$(OUTPUT)/$(1).d/%.o: user/$(1)/%.c $$(wildcard user/$(1)/*.h) $$(wildcard user/lib/*.h) bpf/$(1).h $(OUTPUT)/$(1).skel.h | $(OUTPUT)/$(1).d
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) -Iuser/$(1) -c $$< -o $$@
+$(OUTPUT)/$(1): $$($(1)_OBJS) $(LIB_OBJS)
+	$$(call msg,LINK,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $$^ $$(LDLIBS) $$(EXTRA_LDFLAGS) -o $$@
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
+
+# --- tests -------------------------------------------------------------------
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+WORKLOAD_SRCS := $(wildcard tests/e2e/workloads/*.c)
+WORKLOAD_BINS := $(patsubst tests/e2e/workloads/%.c,$(OUTPUT)/tests/%,$(WORKLOAD_SRCS))
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# Workloads are built the way users build programs: -g, frame pointers, no PIE tricks.
+$(OUTPUT)/tests/%: tests/e2e/workloads/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread $< -o $@ $(WORKLOAD_LDLIBS_$*)
+
+tests-build: all $(UNIT_BINS) $(WORKLOAD_BINS)
+
+deps:
+	$(Q)./scripts/install-deps.sh
+
+# Installs what is missing, builds, runs every test; the last line is "N passed, N failed".
+test: deps
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)python3 tests/run.py $(OUTPUT)
+
+unit: tests-build
+	$(Q)python3 tests/run.py --unit-only $(OUTPUT)
+
+e2e: tests-build
+	$(Q)python3 tests/run.py --e2e-only $(OUTPUT)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./$(OUTPUT)/faulttop $(ARGS)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)python3 tests/bench/bench.py $(OUTPUT)
+
+# Regenerates the committed vmlinux.h from the running kernel's BTF.
+vmlinux:
+	$(Q)mkdir -p vmlinux/$(ARCH)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp && mv $(VMLINUX).tmp $(VMLINUX)
+
+install: all
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	$(Q)install -m 0755 $(addprefix $(OUTPUT)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/sbin/
+	$(Q)install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	$(Q)rm -rf $(OUTPUT)
+
+.DELETE_ON_ERROR:
+.SECONDARY:

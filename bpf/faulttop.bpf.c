@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/* faulttop's BPF side.
+ *
+ * Exact minor/major counts cost nothing on the fault path: the kernel keeps
+ * them per task (mm_account_fault), and this file only reads them — for live
+ * tasks through a task iterator at each refresh, for tasks that are gone
+ * through sched_process_free. The page_fault_user hook, which classifies
+ * faults by region and access kind, is attached by user space either part of
+ * the time (sampling, the default) or all the time (--precise). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "faulttop.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define MAX_THREADS	32768
+#define PF_KTHREAD	0x00200000
+#define SIGBUS		7
+#define SIGSEGV		11
+#define RLIMIT_STACK	3
+#define MAX_ERRNO	4095
+
+enum pending_kind { PENDING_NONE, PENDING_MMAP, PENDING_MUNMAP, PENDING_MREMAP, PENDING_BRK };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct ft_fault_counts);
+} fault_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct ft_sys_counts);
+} sys_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		(*v)++;
+}
+
+/* Returns the thread's slot in a per-thread hash, creating it if needed. A
+ * thread runs on one CPU at a time, so its slot needs no atomics. */
+static __always_inline void *thread_slot(void *map, __u32 tid, const void *zero)
+{
+	void *slot = bpf_map_lookup_elem(map, &tid);
+
+	if (slot)
+		return slot;
+	/* -EEXIST when another path created it first is fine */
+	bpf_map_update_elem(map, &tid, zero, BPF_NOEXIST);
+	slot = bpf_map_lookup_elem(map, &tid);
+	if (!slot)
+		stat_inc(STAT_MAP_FULL);
+	return slot;
+}
+
+static const struct ft_fault_counts zero_faults;
+static const struct ft_sys_counts zero_sys;
+
+/* ---- fault classification ------------------------------------------------ */
+
+/* The main stack: with the usual top-down layout everything above mmap_base
+ * is the stack's reserved gap; with the legacy layout (mmap_base far below
+ * the stack) fall back to the stack rlimit below start_stack. */
+static __always_inline bool in_main_stack(struct task_struct *task, struct mm_struct *mm,
+					  unsigned long addr)
+{
+	unsigned long start_stack = mm->start_stack;
+	unsigned long mmap_base = mm->mmap_base;
+	unsigned long limit;
+
+	if (mmap_base < start_stack && start_stack - mmap_base < (4UL << 30))
+		return addr >= mmap_base;
+	limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
+	if (limit > (1UL << 30))
+		limit = 1UL << 30;
+	return addr <= start_stack + (1UL << 20) && addr + limit >= start_stack;
+}
+
+static __always_inline int classify_region(struct task_struct *task, struct mm_struct *mm,
+					   unsigned long addr)
+{
+	unsigned long start_code = mm->start_code, end_code = mm->end_code;
+	unsigned long start_brk = mm->start_brk, brk = mm->brk;
+
+	if (addr >= start_code && addr < end_code)
+		return REGION_TEXT;
+	/* read-only data, data and bss lie between the text and the heap */
+	if (addr >= end_code && addr < start_brk && start_brk - end_code < (1UL << 30))
+		return REGION_DATA;
+	if (addr >= start_brk && addr < brk)
+		return REGION_HEAP;
+	if (in_main_stack(task, mm, addr))
+		return REGION_STACK;
+	return REGION_MMAP;
+}
+
+static __always_inline void count_access(struct ft_fault_counts *c, unsigned long error_code)
+{
+	if (error_code & PF_INSTR)
+		c->access[ACCESS_EXEC]++;
+	else if (error_code & PF_WRITE)
+		c->access[ACCESS_WRITE]++;
+	else
+		c->access[ACCESS_READ]++;
+	if (error_code & PF_PROT)
+		c->access[ACCESS_PROT]++;
+	else
+		c->access[ACCESS_NOTPRESENT]++;
+}
+
+/* The mmap area can't be split into anon and file without the VMA, and a
+ * per-fault VMA lookup costs 6.5x; user space does it from /proc/PID/maps. */
+static __always_inline void emit_mmap_fault(__u64 pid_tgid, unsigned long addr,
+					    unsigned long error_code)
+{
+	struct ft_ev_fault *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(STAT_RINGBUF_DROPS);
+		return;
+	}
+	e->type = EV_FAULT;
+	e->tid = (__u32)pid_tgid;
+	e->tgid = pid_tgid >> 32;
+	e->error_code = error_code;
+	e->addr = addr;
+	/* consumed on a timer: a wake-up per fault would cost more than the fault */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(on_page_fault_user, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ft_fault_counts *c;
+	int region;
+
+	if (!mm)
+		return 0;
+	c = thread_slot(&fault_counts, (__u32)pid_tgid, &zero_faults);
+	if (!c)
+		return 0;
+	region = classify_region(task, mm, address);
+	/* mmap-area faults are counted by user space once it has classified them */
+	if (region == REGION_MMAP)
+		emit_mmap_fault(pid_tgid, address, error_code);
+	else if (region >= 0 && region < REGION_MAX)
+		c->region[region]++;
+	count_access(c, error_code);
+	c->total++;
+	return 0;
+}
+
+/* ---- SEGV / SIGBUS -------------------------------------------------------- */
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
+	     struct task_struct *task, int group, int result)
+{
+	struct ft_ev_signal *e;
+	struct pt_regs *regs;
+
+	if (sig != SIGSEGV && sig != SIGBUS)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(STAT_RINGBUF_DROPS);
+		return 0;
+	}
+	e->type = EV_SIGNAL;
+	e->tid = task->pid;
+	e->tgid = task->tgid;
+	e->sig = sig;
+	e->pad = 0;
+	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) are not pointers */
+	if ((unsigned long)info > 1) {
+		e->code = BPF_CORE_READ(info, si_code);
+		e->addr = (__u64)BPF_CORE_READ(info, _sifields._sigfault._addr);
+	} else {
+		e->code = 0;
+		e->addr = 0;
+	}
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	e->ip = regs ? BPF_CORE_READ(regs, ip) : 0;
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* ---- per-task counters: iterator and last word --------------------------- */
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+/* Fills rec from task and the per-thread maps; take=true also removes the
+ * thread's map slots (it is being freed). */
+static __always_inline void fill_task(struct ft_task *rec, struct task_struct *task, bool take)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u32 tid = BPF_CORE_READ(task, pid);
+	struct ft_fault_counts *fc;
+	struct ft_sys_counts *sc;
+
+	rec->tid = tid;
+	rec->tgid = BPF_CORE_READ(task, tgid);
+	rec->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	rec->flags = 0;
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+		rec->flags |= FT_TASK_KTHREAD;
+	if (BPF_CORE_READ(task, exit_state))
+		rec->flags |= FT_TASK_ZOMBIE;
+	rec->start_ns = BPF_CORE_READ(task, start_time);
+	rec->min_flt = BPF_CORE_READ(task, min_flt);
+	rec->maj_flt = BPF_CORE_READ(task, maj_flt);
+	rec->cgroup_id = task_cgroup_id(task);
+	rec->total_vm_pages = mm ? BPF_CORE_READ(mm, total_vm) : 0;
+	BPF_CORE_READ_STR_INTO(&rec->comm, task, comm);
+
+	fc = bpf_map_lookup_elem(&fault_counts, &tid);
+	if (fc) {
+		rec->faults = *fc;
+		rec->flags |= FT_TASK_HAS_FAULTS;
+	}
+	sc = bpf_map_lookup_elem(&sys_counts, &tid);
+	if (sc) {
+		rec->sys = *sc;
+		rec->flags |= FT_TASK_HAS_SYS;
+	}
+	if (take) {
+		if (fc)
+			bpf_map_delete_elem(&fault_counts, &tid);
+		if (sc)
+			bpf_map_delete_elem(&sys_counts, &tid);
+	}
+}
+
+SEC("iter/task")
+int dump_task(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct ft_task rec = {};
+
+	if (!task)
+		return 0;
+	fill_task(&rec, task, false);
+	if (rec.flags & FT_TASK_KTHREAD)
+		return 0;
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}
+
+/* Runs once per task after it was reaped: its counters are final here. */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(on_task_free, struct task_struct *task)
+{
+	struct ft_ev_task_free *e;
+
+	if (task->flags & PF_KTHREAD)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(STAT_RINGBUF_DROPS);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = EV_TASK_FREE;
+	fill_task(&e->task, task, true);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* ---- mmap / munmap / mremap / brk ------------------------------------------ */
+
+static __always_inline void sys_begin(__u64 kind, __u64 len, __u64 len2)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ft_sys_counts *s = thread_slot(&sys_counts, tid, &zero_sys);
+
+	if (!s)
+		return;
+	s->pending_kind = kind;
+	s->pending_len = len;
+	s->pending_len2 = len2;
+}
+
+static __always_inline void sys_account(struct ft_sys_counts *s, long ret)
+{
+	__u64 len = s->pending_len, len2 = s->pending_len2;
+
+	switch (s->pending_kind) {
+	case PENDING_MMAP:
+		s->mmap++;
+		s->bytes_mapped += len;
+		break;
+	case PENDING_MUNMAP:
+		s->munmap++;
+		s->bytes_unmapped += len;
+		break;
+	case PENDING_MREMAP:
+		s->mremap++;
+		if (len2 > len)
+			s->bytes_mapped += len2 - len;
+		else
+			s->bytes_unmapped += len - len2;
+		break;
+	case PENDING_BRK:	/* len is the old break, ret the new one */
+		s->brk++;
+		if ((__u64)ret > len)
+			s->bytes_mapped += (__u64)ret - len;
+		else
+			s->bytes_unmapped += len - (__u64)ret;
+		break;
+	}
+}
+
+static __always_inline void sys_end(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ft_sys_counts *s = bpf_map_lookup_elem(&sys_counts, &tid);
+
+	if (!s || s->pending_kind == PENDING_NONE)
+		return;
+	/* brk reports failure by returning the old break, never an errno */
+	if (s->pending_kind == PENDING_BRK || (unsigned long)ret < (unsigned long)-MAX_ERRNO)
+		sys_account(s, ret);
+	s->pending_kind = PENDING_NONE;
+}
+
+static __always_inline unsigned long current_brk(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;
+
+	return mm ? mm->brk : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int on_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	sys_begin(PENDING_MMAP, ctx->args[1], 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int on_enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	sys_begin(PENDING_MUNMAP, ctx->args[1], 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int on_enter_mremap(struct trace_event_raw_sys_enter *ctx)
+{
+	sys_begin(PENDING_MREMAP, ctx->args[1], ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_brk")
+int on_enter_brk(struct trace_event_raw_sys_enter *ctx)
+{
+	sys_begin(PENDING_BRK, current_brk(), 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int on_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	sys_end(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int on_exit_munmap(struct trace_event_raw_sys_exit *ctx)
+{
+	sys_end(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int on_exit_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	sys_end(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_brk")
+int on_exit_brk(struct trace_event_raw_sys_exit *ctx)
+{
+	sys_end(ctx->ret);
+	return 0;
+}

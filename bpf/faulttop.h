@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Layouts shared by faulttop.bpf.c and the faulttop loader. */
+#ifndef MMSCOPE_FAULTTOP_H
+#define MMSCOPE_FAULTTOP_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define FT_COMM_LEN 16
+
+/* Which part of the address space a fault hit. The BPF side decides the
+ * first four from mm_struct bounds; REGION_MMAP is refined in user space
+ * into REGION_ANON or REGION_FILE from /proc/PID/maps. */
+enum ft_region {
+	REGION_TEXT,
+	REGION_DATA,	/* data, bss and read-only data of the executable */
+	REGION_HEAP,	/* start_brk .. brk */
+	REGION_STACK,	/* the main thread's stack */
+	REGION_ANON,	/* anonymous mmap, thread stacks included */
+	REGION_FILE,	/* file-backed mmap, shared libraries included */
+	REGION_OTHER,	/* none of the above, or the process left before we looked */
+	REGION_MAX,
+	REGION_MMAP = REGION_ANON,	/* BPF's "somewhere in the mmap area" */
+};
+
+enum ft_access {
+	ACCESS_READ,
+	ACCESS_WRITE,
+	ACCESS_EXEC,
+	ACCESS_PROT,		/* page present, access refused: CoW, mprotect */
+	ACCESS_NOTPRESENT,	/* page not present */
+	ACCESS_MAX,
+};
+
+/* x86 page-fault error code bits (arch/x86/include/asm/trap_pf.h). */
+#define PF_PROT		0x1
+#define PF_WRITE	0x2
+#define PF_USER		0x4
+#define PF_INSTR	0x10
+
+/* Faults seen by the page_fault_user hook, per thread. Cumulative. */
+struct ft_fault_counts {
+	__u64 region[REGION_MAX];
+	__u64 access[ACCESS_MAX];
+	__u64 total;
+};
+
+/* mmap/munmap/mremap/brk activity, per thread. Cumulative. */
+struct ft_sys_counts {
+	__u64 mmap, munmap, mremap, brk;	/* successful calls */
+	__u64 bytes_mapped, bytes_unmapped;	/* brk growth/shrink included */
+	/* In flight between sys_enter and sys_exit; not a counter. */
+	__u64 pending_kind, pending_len, pending_len2;
+};
+
+/* One thread's counters: what the task iterator reports for every live
+ * thread at a refresh, and what sched_process_free reports as its last word. */
+struct ft_task {
+	__u32 tid, tgid, ppid;
+	__u32 flags;			/* FT_TASK_* */
+	__u64 start_ns;			/* task->start_time, CLOCK_MONOTONIC */
+	__u64 min_flt, maj_flt;		/* the kernel's own accounting */
+	__u64 cgroup_id;		/* cgroup v2 id of the task */
+	__u64 total_vm_pages;		/* VSS in pages; 0 for kernel threads */
+	char comm[FT_COMM_LEN];
+	struct ft_fault_counts faults;	/* valid with FT_TASK_HAS_FAULTS */
+	struct ft_sys_counts sys;	/* valid with FT_TASK_HAS_SYS */
+};
+
+#define FT_TASK_KTHREAD		0x1
+#define FT_TASK_ZOMBIE		0x2
+#define FT_TASK_HAS_FAULTS	0x4
+#define FT_TASK_HAS_SYS		0x8
+
+enum ft_event_type {
+	EV_FAULT = 1,	/* a fault in the mmap area, to classify in user space */
+	EV_SIGNAL,	/* SIGSEGV/SIGBUS generated for a task */
+	EV_TASK_FREE,	/* a task's last word: its final counts */
+};
+
+struct ft_ev_fault {
+	__u32 type, tid, tgid, error_code;
+	__u64 addr;
+};
+
+struct ft_ev_signal {
+	__u32 type, tid, tgid;
+	__s32 sig, code;		/* si_code: SEGV_MAPERR, SEGV_ACCERR, ... */
+	__u32 pad;
+	__u64 addr, ip;
+	char comm[FT_COMM_LEN];
+};
+
+struct ft_ev_task_free {
+	__u32 type, pad;
+	struct ft_task task;
+};
+
+/* Health counters, one slot each in a per-CPU array. */
+enum ft_stat {
+	STAT_RINGBUF_DROPS,	/* bpf_ringbuf_reserve failed: an event lost */
+	STAT_MAP_FULL,		/* a per-thread counter could not be created */
+	STAT_MAX,
+};
+
+#endif

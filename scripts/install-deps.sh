@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what mmscope needs to build, test and benchmark, from the
+# distribution's packages. Idempotent: installs only what is missing.
+set -euo pipefail
+
+PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
+      zlib1g-dev libncurses-dev valgrind python3 bpftrace stress-ng)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,155 @@
+"""Helpers shared by the end-to-end tests: run the real tools (real BPF on
+the real kernel) and the workloads, read what the kernel itself says."""
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+
+BUILD = "build"
+
+
+def tool(name):
+    return os.path.join(BUILD, name)
+
+
+def workload(name):
+    return os.path.join(BUILD, "tests", name)
+
+
+def environment_problem():
+    """Why the e2e tests can't run here, or None. Never a silent skip: the
+    runner fails every e2e test with this reason."""
+    if os.geteuid() != 0:
+        return "not root (the end-to-end tests load BPF programs)"
+    if not os.path.exists("/sys/kernel/btf/vmlinux"):
+        return "no kernel BTF at /sys/kernel/btf/vmlinux"
+    for t in ("faulttop",):
+        if not os.access(tool(t), os.X_OK):
+            return f"{tool(t)} not built"
+    return None
+
+
+def proc_stat(pid):
+    """The kernel's own numbers for pid: state, minflt, majflt."""
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    rest = text[text.rindex(")") + 2:].split()
+    return {"state": rest[0], "minflt": int(rest[7]), "majflt": int(rest[9])}
+
+
+def wait_stopped(proc, timeout=20):
+    """Waits until a workload has stopped itself with raise(SIGSTOP)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"workload exited early with {proc.returncode}: "
+                                 f"{proc.stdout.read() if proc.stdout else ''}")
+        if proc_stat(proc.pid)["state"] == "T":
+            return
+        time.sleep(0.02)
+    raise AssertionError("workload did not stop itself in time")
+
+
+def start_workload(name, *args):
+    return subprocess.Popen([workload(name), *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc, timeout=10):
+    """Lets a stopped workload go on and collects its output."""
+    try:
+        os.kill(proc.pid, signal.SIGCONT)
+    except ProcessLookupError:
+        pass
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+class Tool:
+    """Runs a tool in the background and collects its stdout lines."""
+
+    def __init__(self, args, ready_after_lines=1):
+        self.args = args
+        self.lines = queue.Queue()
+        self.all_lines = []
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True,
+                                     errors="replace")
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.ready_after_lines = ready_after_lines
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def next_line(self, timeout=15):
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"{self.args[0]}: no output for {timeout}s")
+        if line is None:
+            raise AssertionError(f"{self.args[0]} ended: rc={self.proc.wait()} "
+                                 f"stderr={self.proc.stderr.read()}")
+        self.all_lines.append(line)
+        return line
+
+    def stop(self, sig=signal.SIGINT, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"{self.args[0]} did not exit {timeout}s after signal {sig}")
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class FaultTopJSON(Tool):
+    """faulttop --json; next_frame() returns the next parsed interval."""
+
+    def __init__(self, *extra):
+        super().__init__([tool("faulttop"), "--json", "-d", "0.3", *extra])
+        self.first = self.next_frame(timeout=30)   # BPF loaded and attached
+
+    def next_frame(self, timeout=15):
+        return json.loads(self.next_line(timeout))
+
+    def frame_after(self, t_mono, timeout=15):
+        """The first frame that began after monotonic time t_mono."""
+        deadline = time.monotonic() + timeout
+        while True:
+            f = self.next_frame(timeout=max(0.1, deadline - time.monotonic()))
+            if time.monotonic() - f["interval_s"] > t_mono:
+                return f
+
+    def row(self, frame, pid):
+        for r in frame["rows"]:
+            if r.get("pid", r.get("tid")) == pid:
+                return r
+        return None
+
+    def wait_row(self, pid, pred, timeout=15, what="row"):
+        """Frames until pid's row satisfies pred; the last row seen on failure."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            f = self.next_frame(timeout=max(0.1, deadline - time.monotonic()))
+            r = self.row(f, pid)
+            if r is not None:
+                last = r
+                if pred(r):
+                    return r
+        raise AssertionError(f"{what}: condition not met for pid {pid}; last row: "
+                             f"{json.dumps(last)[:1500] if last else None}")

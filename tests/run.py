@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""mmscope's test runner: unit binaries, then end-to-end tests with the real
+BPF programs. Prints one line per test and, last, "N passed, N failed".
+
+End-to-end tests need root and a kernel with BTF; they are never skipped
+quietly: without them every e2e test counts as failed, with the reason."""
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_units(build):
+    passed = failed = 0
+    tdir = os.path.join(build, "tests")
+    for name in sorted(os.listdir(tdir)) if os.path.isdir(tdir) else []:
+        path = os.path.join(tdir, name)
+        if not name.startswith("test_") or not os.access(path, os.X_OK):
+            continue
+        try:
+            p = subprocess.run([path], capture_output=True, text=True,
+                               timeout=120, errors="replace")
+            out, rc = p.stdout, p.returncode
+        except subprocess.TimeoutExpired:
+            out, rc = "FAIL (timeout)\n", -1
+        seen = 0
+        for line in out.splitlines():
+            if line.startswith("ok "):
+                passed += 1
+                seen += 1
+                print(f"unit {name}: {line}")
+            elif line.startswith("FAIL"):
+                failed += 1
+                seen += 1
+                print(f"unit {name}: {line}")
+            elif line.startswith("  "):
+                print(f"unit {name}: {line}")
+        if rc != 0 and (seen == 0 or rc < 0):
+            failed += 1
+            print(f"unit {name}: FAIL exit status {rc}\n{p.stderr if rc != -1 else ''}")
+    return passed, failed
+
+
+def load_module(path):
+    spec = importlib.util.spec_from_file_location(
+        os.path.splitext(os.path.basename(path))[0], path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def run_e2e(build, pattern):
+    passed = failed = 0
+    sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+    import e2e  # noqa: E402  (the shared helpers)
+    e2e.BUILD = os.path.abspath(build)
+    problem = e2e.environment_problem()
+    edir = os.path.join(ROOT, "tests", "e2e")
+    for name in sorted(os.listdir(edir)):
+        if not (name.startswith("test_") and name.endswith(".py")):
+            continue
+        mod = load_module(os.path.join(edir, name))
+        for fn_name in sorted(n for n in dir(mod) if n.startswith("test_")):
+            full = f"{name[:-3]}.{fn_name}"
+            if pattern and pattern not in full:
+                continue
+            if problem:
+                failed += 1
+                print(f"e2e {full}: FAIL (cannot run: {problem})")
+                continue
+            t0 = time.monotonic()
+            try:
+                getattr(mod, fn_name)()
+                passed += 1
+                print(f"e2e {full}: ok ({time.monotonic() - t0:.1f}s)")
+            except Exception:  # noqa: BLE001 - report every failure the same way
+                failed += 1
+                print(f"e2e {full}: FAIL ({time.monotonic() - t0:.1f}s)")
+                print("    " + traceback.format_exc().replace("\n", "\n    "))
+            sys.stdout.flush()
+    return passed, failed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build", nargs="?", default="build")
+    ap.add_argument("--unit-only", action="store_true")
+    ap.add_argument("--e2e-only", action="store_true")
+    ap.add_argument("-k", dest="pattern", default="",
+                    help="run only e2e tests whose name contains this")
+    a = ap.parse_args()
+    passed = failed = 0
+    if not a.e2e_only:
+        p, f = run_units(a.build)
+        passed, failed = passed + p, failed + f
+    if not a.unit_only:
+        p, f = run_e2e(a.build, a.pattern)
+        passed, failed = passed + p, failed + f
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

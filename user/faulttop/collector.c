@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+#include "feature_probe.h"
+#include "faulttop.skel.h"
+
+/* The per-fault hook's duty cycle: attached sample_pct % of each period. */
+#define DUTY_PERIOD_MS 1000
+
+struct collector {
+	struct faulttop_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *iter_link;
+	struct bpf_link *fault_link;	/* NULL while the hook is off */
+	struct procs *procs;
+	int sample_pct;
+	bool has_syscalls;
+	double duty_started;		/* start of the current duty period */
+	char *iter_buf;
+	size_t iter_cap;
+};
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	__u32 type;
+
+	if (size < sizeof(type))
+		return 0;
+	memcpy(&type, data, sizeof(type));
+	switch (type) {
+	case EV_FAULT:
+		if (size >= sizeof(struct ft_ev_fault))
+			procs_on_fault(c->procs, data);
+		break;
+	case EV_SIGNAL:
+		if (size >= sizeof(struct ft_ev_signal))
+			procs_on_signal(c->procs, data);
+		break;
+	case EV_TASK_FREE:
+		if (size >= sizeof(struct ft_ev_task_free))
+			procs_on_task_free(c->procs, &((struct ft_ev_task_free *)data)->task);
+		break;
+	}
+	return 0;
+}
+
+static const char *const needed_tp_btf[] = {
+	"page_fault_user", "signal_generate", "sched_process_free",
+};
+
+static int check_tracepoints(void)
+{
+	for (size_t i = 0; i < sizeof(needed_tp_btf) / sizeof(needed_tp_btf[0]); i++) {
+		if (!tp_btf_exists(needed_tp_btf[i])) {
+			fprintf(stderr, "faulttop: kernel has no tracepoint %s%s\n", needed_tp_btf[i],
+				strcmp(needed_tp_btf[i], "page_fault_user") ? "" :
+				" (exceptions:page_fault_user is x86-only)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* mmap/brk columns need the classic syscall tracepoints, which need tracefs.
+ * Without it faulttop still runs, with those columns off. */
+static bool syscall_tracepoints_usable(void)
+{
+	int err = tracefs_ensure_mounted();
+
+	if (err) {
+		fprintf(stderr, "faulttop: warning: tracefs not mounted and mounting it failed (%s); "
+			"mmap/brk columns are off\n", strerror(-err));
+		return false;
+	}
+	if (!tracepoint_exists("syscalls", "sys_enter_mmap")) {
+		fprintf(stderr, "faulttop: warning: no syscall tracepoints "
+			"(CONFIG_FTRACE_SYSCALLS off); mmap/brk columns are off\n");
+		return false;
+	}
+	return true;
+}
+
+static void disable_syscall_programs(struct faulttop_bpf *skel)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.on_enter_mmap, skel->progs.on_exit_mmap,
+		skel->progs.on_enter_munmap, skel->progs.on_exit_munmap,
+		skel->progs.on_enter_mremap, skel->progs.on_exit_mremap,
+		skel->progs.on_enter_brk, skel->progs.on_exit_brk,
+	};
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i], false);
+}
+
+static int attach_all(struct collector *c)
+{
+	struct faulttop_bpf *skel = c->skel;
+	int err;
+
+	/* the fault hook is attached by the duty cycle, not here */
+	bpf_program__set_autoattach(skel->progs.on_page_fault_user, false);
+	bpf_program__set_autoattach(skel->progs.dump_task, false);
+	err = faulttop_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "faulttop: attaching BPF programs failed: %s\n", strerror(-err));
+		return err;
+	}
+	c->iter_link = bpf_program__attach_iter(skel->progs.dump_task, NULL);
+	if (!c->iter_link) {
+		err = -errno;
+		fprintf(stderr, "faulttop: attaching the task iterator failed: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+struct collector *collector_open(const struct collector_opts *o, struct procs *procs)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c) {
+		fprintf(stderr, "faulttop: out of memory\n");
+		return NULL;
+	}
+	c->procs = procs;
+	c->sample_pct = o->sample_pct;
+	if (check_tracepoints())
+		goto fail;
+	c->has_syscalls = syscall_tracepoints_usable();
+
+	c->skel = faulttop_bpf__open();
+	if (!c->skel) {
+		fprintf(stderr, "faulttop: opening the BPF object failed: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(c->skel->maps.events, o->ringbuf_bytes);
+	if (!c->has_syscalls)
+		disable_syscall_programs(c->skel);
+	err = faulttop_bpf__load(c->skel);
+	if (err) {
+		fprintf(stderr, "faulttop: loading BPF programs failed: %s (run with -v for the verifier log)\n",
+			strerror(-err));
+		goto fail;
+	}
+	if (attach_all(c))
+		goto fail;
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), handle_event, c, NULL);
+	if (!c->rb) {
+		fprintf(stderr, "faulttop: creating the ring buffer reader failed: %s\n", strerror(errno));
+		goto fail;
+	}
+	c->duty_started = monotonic_s() - DUTY_PERIOD_MS / 1000.0;	/* start a period now */
+	return c;
+fail:
+	collector_close(c);
+	return NULL;
+}
+
+void collector_close(struct collector *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	bpf_link__destroy(c->fault_link);
+	bpf_link__destroy(c->iter_link);
+	faulttop_bpf__destroy(c->skel);
+	free(c->iter_buf);
+	free(c);
+}
+
+static void set_fault_hook(struct collector *c, bool on)
+{
+	if (on && !c->fault_link) {
+		c->fault_link = bpf_program__attach(c->skel->progs.on_page_fault_user);
+		if (!c->fault_link)
+			fprintf(stderr, "faulttop: attaching page_fault_user failed: %s\n", strerror(errno));
+	} else if (!on && c->fault_link) {
+		bpf_link__destroy(c->fault_link);
+		c->fault_link = NULL;
+	}
+}
+
+/* Attached for the first sample_pct % of every period: a hook that runs on
+ * every fault costs ~5.5%, and one attached a tenth of the time a tenth of
+ * that. */
+static int duty_cycle(struct collector *c, double now)
+{
+	double on_s = DUTY_PERIOD_MS / 1000.0 * c->sample_pct / 100.0;
+	double period_s = DUTY_PERIOD_MS / 1000.0;
+
+	if (c->sample_pct >= 100) {
+		set_fault_hook(c, true);
+		return 1000;
+	}
+	if (c->sample_pct <= 0)
+		return 1000;
+	if (now - c->duty_started >= period_s)
+		c->duty_started = now;
+	if (now - c->duty_started < on_s) {
+		set_fault_hook(c, true);
+		return (int)((on_s - (now - c->duty_started)) * 1000) + 1;
+	}
+	set_fault_hook(c, false);
+	return (int)((period_s - (now - c->duty_started)) * 1000) + 1;
+}
+
+int collector_poll(struct collector *c, int timeout_ms)
+{
+	int until_toggle = duty_cycle(c, monotonic_s());
+	int err;
+
+	if (timeout_ms > until_toggle)
+		timeout_ms = until_toggle;
+	err = ring_buffer__poll(c->rb, timeout_ms);
+	if (err < 0)
+		return err;
+	/* fault samples don't wake us: drain them here */
+	collector_drain(c);
+	duty_cycle(c, monotonic_s());
+	return 0;
+}
+
+void collector_drain(struct collector *c)
+{
+	ring_buffer__consume(c->rb);
+}
+
+static int read_iterator(struct collector *c, size_t *len)
+{
+	int fd = bpf_iter_create(bpf_link__fd(c->iter_link));
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	*len = 0;
+	for (;;) {
+		if (c->iter_cap - *len < 65536) {
+			size_t cap = c->iter_cap ? c->iter_cap * 2 : 1 << 20;
+			char *buf = realloc(c->iter_buf, cap);
+
+			if (!buf) {
+				close(fd);
+				return -ENOMEM;
+			}
+			c->iter_buf = buf;
+			c->iter_cap = cap;
+		}
+		n = read(fd, c->iter_buf + *len, c->iter_cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
+int collector_read_tasks(struct collector *c, uint64_t generation)
+{
+	size_t len = 0;
+	int err = read_iterator(c, &len);
+
+	if (err)
+		return err;
+	for (size_t off = 0; off + sizeof(struct ft_task) <= len; off += sizeof(struct ft_task)) {
+		struct ft_task rec;
+
+		memcpy(&rec, c->iter_buf + off, sizeof(rec));
+		procs_on_task(c->procs, &rec, generation);
+	}
+	return 0;
+}
+
+void collector_loss(struct collector *c, uint64_t *drops, uint64_t *map_full)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+	int fd = bpf_map__fd(c->skel->maps.stats);
+	uint64_t sums[STAT_MAX] = {};
+
+	for (__u32 k = 0; k < STAT_MAX && ncpu > 0; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int i = 0; i < ncpu; i++)
+			sums[k] += vals[i];
+	}
+	*drops = sums[STAT_RINGBUF_DROPS];
+	*map_full = sums[STAT_MAP_FULL];
+}
+
+bool collector_has_syscalls(const struct collector *c)
+{
+	return c->has_syscalls;
+}
+
+int collector_sample_pct(const struct collector *c)
+{
+	return c->sample_pct;
+}

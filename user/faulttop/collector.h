@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* faulttop's collector: loads and attaches the BPF programs, reads the task
+ * iterator and drains the ring buffer into the aggregator. */
+#ifndef FAULTTOP_COLLECTOR_H
+#define FAULTTOP_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "procs.h"
+
+struct collector;
+
+struct collector_opts {
+	int sample_pct;		/* 0..100: share of time the per-fault hook runs */
+	uint32_t ringbuf_bytes;	/* 0 = the BPF default */
+};
+
+/* Returns NULL after printing one line saying why. */
+struct collector *collector_open(const struct collector_opts *o, struct procs *procs);
+void collector_close(struct collector *c);
+
+/* Waits up to timeout_ms for events, drains the ring buffer and keeps the
+ * per-fault hook's duty cycle. Returns 0 or -errno (-EINTR on a signal). */
+int collector_poll(struct collector *c, int timeout_ms);
+/* Drains what the ring buffer holds now. */
+void collector_drain(struct collector *c);
+/* One task-iterator pass: every live thread's counters. */
+int collector_read_tasks(struct collector *c, uint64_t generation);
+
+void collector_loss(struct collector *c, uint64_t *drops, uint64_t *map_full);
+bool collector_has_syscalls(const struct collector *c);
+int collector_sample_pct(const struct collector *c);
+
+#endif

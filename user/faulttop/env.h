@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* faulttop's configuration, filled from the command line. */
+#ifndef FAULTTOP_ENV_H
+#define FAULTTOP_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_PIDS 64
+
+enum output_mode { OUT_TUI, OUT_BATCH, OUT_JSON };
+
+/* Sort keys; the order is the order of the columns. */
+enum sort_key {
+	SORT_PID, SORT_COMM, SORT_MINFLT_RATE, SORT_MAJFLT_RATE, SORT_MINFLT, SORT_MAJFLT,
+	SORT_SEGV, SORT_MMAP_RATE, SORT_BRK_RATE, SORT_MAPPED_RATE, SORT_VSS, SORT_RSS,
+	SORT_PSS, SORT_USS, SORT_USS_TREND, SORT_MAX,
+};
+
+struct env {
+	bool verbose;
+	enum output_mode mode;
+	double interval_s;		/* -d */
+	long count;			/* -n, 0 = forever */
+	pid_t pids[MAX_PIDS];		/* -p */
+	int nr_pids;
+	const char *comm;		/* -C, substring of comm */
+	const char *cgroup_path;	/* --cgroup */
+	uint64_t cgroup_id;		/* resolved from cgroup_path */
+	bool threads;			/* -t */
+	bool all;			/* -a: idle rows too in batch/json */
+	int sample_pct;			/* % of time the per-fault hook is attached */
+	double mem_interval_s;		/* smaps_rollup cadence per process */
+	enum sort_key sort;
+	bool sort_ascending;
+	int max_rows;			/* batch/json: 0 = all */
+};
+
+extern struct env env;
+
+#endif

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/* faulttop: a live, top-like view of page faults per process.
+ *
+ * main.c owns the command line and the refresh loop; collector.c talks to
+ * BPF, procs.c aggregates, view_*.c print. */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "collector.h"
+#include "env.h"
+#include "feature_probe.h"
+#include "procfs.h"
+#include "view.h"
+
+#define DEFAULT_SAMPLE_PCT 10
+#define MEM_ROWS_PER_FRAME 64	/* smaps_rollup walks page tables: read few */
+
+struct env env = {
+	.mode = OUT_TUI,
+	.interval_s = 1.0,
+	.sample_pct = DEFAULT_SAMPLE_PCT,
+	.mem_interval_s = 5.0,
+	.sort = SORT_MINFLT_RATE,
+};
+
+static volatile sig_atomic_t exiting;
+
+const char *argp_program_version = "faulttop 0.1";
+const char *argp_program_bug_address = "https://github.com/mmscope/mmscope/issues";
+static const char doc[] =
+"faulttop: page faults per process, live.\n"
+"\n"
+"Minor and major fault counts are the kernel's own (exactly what\n"
+"/proc/PID/stat says), read without a per-fault hook. Fault regions (text,\n"
+"data, heap, stack, anon/file mmap) and access kinds come from a\n"
+"page_fault_user hook attached part of the time (--sample) or always\n"
+"(--precise). SIGSEGV is split into SEGV_MAPERR (no VMA) and SEGV_ACCERR\n"
+"(permissions), with the last address and instruction pointer.\n"
+"\n"
+"USAGE: faulttop [-b|--json] [-d SECS] [-n COUNT] [-p PID,...] [-C COMM]\n"
+"\n"
+"EXAMPLES:\n"
+"    faulttop                 # live view, sorted by minor faults/s\n"
+"    faulttop -b -n 5         # five text frames, like top -b\n"
+"    faulttop --json -d 2     # JSON Lines every 2 seconds\n"
+"    faulttop -p 1234 -t      # threads of process 1234\n"
+"    faulttop --precise -s majflt/s   # classify every fault\n";
+
+enum {
+	OPT_JSON = 0x100, OPT_CGROUP, OPT_PRECISE, OPT_SAMPLE, OPT_MEM_INTERVAL,
+};
+
+static const struct argp_option opts[] = {
+	{ "batch", 'b', NULL, 0, "Batch mode: plain text frames (default when stdout is not a terminal)", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON object per interval (JSON Lines)", 0 },
+	{ "delay", 'd', "SECS", 0, "Refresh interval in seconds (default 1)", 0 },
+	{ "iterations", 'n', "COUNT", 0, "Exit after COUNT frames", 0 },
+	{ "pid", 'p', "PID[,PID...]", 0, "Show only these processes (always, even idle)", 0 },
+	{ "comm", 'C', "COMM", 0, "Show only processes whose name contains COMM", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Show only processes in this cgroup v2 (e.g. a container's)", 0 },
+	{ "threads", 't', NULL, 0, "One row per thread instead of per process", 0 },
+	{ "all", 'a', NULL, 0, "Batch/JSON: show idle processes too", 0 },
+	{ "sort", 's', "KEY", 0, "Sort by pid, comm, minflt/s (default), majflt/s, minflt, majflt, "
+	  "segv, mmap/s, brk/s, map+/s, vss, rss, pss, uss, uss/s", 0 },
+	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
+	{ "max-rows", 'm', "N", 0, "Batch/JSON: at most N rows per frame", 0 },
+	{ "precise", OPT_PRECISE, NULL, 0, "Classify every fault (the hook always attached; costs ~10%)", 0 },
+	{ "sample", OPT_SAMPLE, "PCT", 0, "Attach the classifying hook PCT% of the time (default 10; 0 = off)", 0 },
+	{ "mem-interval", OPT_MEM_INTERVAL, "SECS", 0, "Re-read a process's RSS/PSS/USS at most this often (default 5)", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
+};
+
+static double parse_positive(const char *arg, struct argp_state *state, const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 1e6)
+		argp_error(state, "invalid %s: %s", what, arg);
+	return v;
+}
+
+static long parse_long(const char *arg, struct argp_state *state, const char *what, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi)
+		argp_error(state, "invalid %s: %s", what, arg);
+	return v;
+}
+
+static void parse_pids(char *arg, struct argp_state *state)
+{
+	char *save = NULL;
+
+	for (char *tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (env.nr_pids == MAX_PIDS)
+			argp_error(state, "too many PIDs (at most %d)", MAX_PIDS);
+		env.pids[env.nr_pids++] = (pid_t)parse_long(tok, state, "PID", 1, INT_MAX);
+	}
+	if (!env.nr_pids)
+		argp_error(state, "invalid PID list: '%s'", arg);
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	int sort;
+
+	switch (key) {
+	case 'b': env.mode = OUT_BATCH; break;
+	case OPT_JSON: env.mode = OUT_JSON; break;
+	case 'd': env.interval_s = parse_positive(arg, state, "delay"); break;
+	case 'n': env.count = parse_long(arg, state, "count", 1, LONG_MAX); break;
+	case 'p': parse_pids(arg, state); break;
+	case 'C': env.comm = arg; break;
+	case OPT_CGROUP: env.cgroup_path = arg; break;
+	case 't': env.threads = true; break;
+	case 'a': env.all = true; break;
+	case 's':
+		sort = sort_key_parse(arg);
+		if (sort < 0)
+			argp_error(state, "unknown sort key: %s", arg);
+		env.sort = (enum sort_key)sort;
+		break;
+	case 'r': env.sort_ascending = true; break;
+	case 'm': env.max_rows = (int)parse_long(arg, state, "row count", 1, INT_MAX); break;
+	case OPT_PRECISE: env.sample_pct = 100; break;
+	case OPT_SAMPLE: env.sample_pct = (int)parse_long(arg, state, "sample percentage", 0, 100); break;
+	case OPT_MEM_INTERVAL: env.mem_interval_s = parse_positive(arg, state, "memory interval"); break;
+	case 'v': env.verbose = true; break;
+	case 'h': argp_state_help(state, stdout, ARGP_HELP_STD_HELP); break;
+	case ARGP_KEY_ARG: argp_error(state, "unexpected argument: %s", arg); break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int check_pids_exist(void)
+{
+	for (int i = 0; i < env.nr_pids; i++) {
+		if (!procfs_pid_exists(env.pids[i])) {
+			fprintf(stderr, "faulttop: no process with PID %d\n", env.pids[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* cgroup v2 ids are the kernfs inode numbers of the cgroup directories. */
+static int resolve_cgroup(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!env.cgroup_path)
+		return 0;
+	if (env.cgroup_path[0] == '/' && stat(env.cgroup_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		env.cgroup_id = st.st_ino;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", env.cgroup_path);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		env.cgroup_id = st.st_ino;
+		return 0;
+	}
+	fprintf(stderr, "faulttop: no cgroup v2 directory %s\n", env.cgroup_path);
+	return -1;
+}
+
+/* ---- one frame ----------------------------------------------------------- */
+
+struct loop_state {
+	struct procs *procs;
+	struct collector *coll;
+	uint64_t generation;
+	double last_s;
+	uint64_t segv_total;
+	struct sys_totals sys;
+};
+
+static void sum_system(struct loop_state *st, struct row **rows, int n, double interval)
+{
+	struct sys_totals *s = &st->sys;
+
+	memset(s, 0, sizeof(*s));
+	s->interval_s = interval;
+	for (int i = 0; i < n; i++) {
+		const struct counters *d = &rows[i]->delta;
+
+		s->faults += d->min_flt + d->maj_flt;
+		s->major += d->maj_flt;
+		s->segv += counters_segv(d);
+		s->sigbus += d->sigbus;
+		if (!rows[i]->exited) {
+			s->nr_procs++;
+			s->nr_threads += rows[i]->nr_threads;
+		}
+	}
+	st->segv_total += s->segv;
+	s->segv_total = st->segv_total;
+	collector_loss(st->coll, &s->drops, &s->map_full);
+	procfs_read_meminfo(&s->mem);
+}
+
+static bool sorts_by_memory(void)
+{
+	return env.sort == SORT_RSS || env.sort == SORT_PSS || env.sort == SORT_USS ||
+	       env.sort == SORT_USS_TREND;
+}
+
+/* Selects the rows to show; reads smaps_rollup only for the shown ones
+ * (all of them when sorting by memory). */
+static void build_frame(struct loop_state *st, struct frame *f, double now)
+{
+	int n, limit;
+	struct row **rows = procs_rows(st->procs, env.threads, &n);
+	bool keep_idle = env.mode == OUT_TUI || env.all;
+
+	n = select_rows(rows, n, keep_idle);
+	limit = sorts_by_memory() ? n : (n < MEM_ROWS_PER_FRAME ? n : MEM_ROWS_PER_FRAME);
+	if (env.max_rows && limit > env.max_rows && !sorts_by_memory())
+		limit = env.max_rows;
+	for (int i = 0; i < limit; i++)
+		procs_refresh_memory(st->procs, rows[i], now, env.mem_interval_s);
+	if (sorts_by_memory())
+		n = select_rows(rows, n, true);	/* sort again, now with memory */
+	if (env.max_rows && n > env.max_rows)
+		n = env.max_rows;
+	f->now_s = now;
+	f->wall_time = wall_s();
+	f->sys = st->sys;
+	f->rows = rows;
+	f->nr_rows = n;
+	f->threads = env.threads;
+	f->sample_pct = collector_sample_pct(st->coll);
+	f->has_syscalls = collector_has_syscalls(st->coll);
+}
+
+static int end_interval(struct loop_state *st)
+{
+	double now;
+	int n, err;
+	struct row **procs_all;
+
+	collector_drain(st->coll);
+	err = collector_read_tasks(st->coll, ++st->generation);
+	if (err) {
+		fprintf(stderr, "faulttop: reading tasks failed: %s\n", strerror(-err));
+		return err;
+	}
+	collector_drain(st->coll);	/* last words that raced with the iterator */
+	now = monotonic_s();
+	procs_end_interval(st->procs, st->generation, now, now - st->last_s);
+	procs_all = procs_rows(st->procs, false, &n);
+	sum_system(st, procs_all, n, now - st->last_s);
+	st->last_s = now;
+	return 0;
+}
+
+static void render(struct loop_state *st, const struct frame *f)
+{
+	(void)st;
+	switch (env.mode) {
+	case OUT_TUI: tui_draw(f); break;
+	case OUT_BATCH: view_text_frame(stdout, f); break;
+	case OUT_JSON: view_json_frame(stdout, f); break;
+	}
+}
+
+/* Waits until the next refresh, draining events and serving keys. */
+static int wait_interval(struct loop_state *st, struct frame *f)
+{
+	double deadline = st->last_s + env.interval_s;
+
+	while (!exiting) {
+		double remain = deadline - monotonic_s();
+		int err;
+
+		if (remain <= 0)
+			return 0;
+		if (env.mode == OUT_TUI) {
+			enum tui_action a = tui_wait(remain < 0.05 ? (int)(remain * 1000) + 1 : 50);
+
+			if (a == TUI_QUIT)
+				return 1;
+			if (a == TUI_REDRAW) {
+				build_frame(st, f, monotonic_s());
+				tui_draw(f);
+			}
+			err = collector_poll(st->coll, 0);
+		} else {
+			err = collector_poll(st->coll, remain < 0.1 ? (int)(remain * 1000) + 1 : 100);
+		}
+		if (err && err != -EINTR) {
+			fprintf(stderr, "faulttop: polling events failed: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	return 1;
+}
+
+static int run(struct loop_state *st)
+{
+	struct frame f = {};
+	long frames = 0;
+	int err;
+
+	/* a first pass sets everybody's starting point */
+	if ((err = collector_read_tasks(st->coll, ++st->generation)))
+		return err;
+	st->last_s = monotonic_s();
+	procs_end_interval(st->procs, st->generation, st->last_s, 0);
+
+	while (!exiting) {
+		err = wait_interval(st, &f);
+		if (err)
+			return err > 0 ? 0 : err;
+		if ((err = end_interval(st)))
+			return err;
+		if (env.mode == OUT_TUI && tui_paused())
+			continue;
+		build_frame(st, &f, st->last_s);
+		render(st, &f);
+		if (ferror(stdout))
+			return 0;	/* reader went away (e.g. | head): done */
+		if (env.count && ++frames >= env.count)
+			break;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, NULL, doc, NULL, NULL, NULL };
+	struct collector_opts copts = {};
+	struct loop_state st = {};
+	struct timespec ts;
+	int err;
+
+	argp_err_exit_status = 2;
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return 2;
+	if (env.mode == OUT_TUI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		env.mode = OUT_BATCH;
+	if (check_bpf_prerequisites("faulttop") || check_pids_exist() || resolve_cgroup())
+		return 1;
+	libbpf_log_setup(env.verbose);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	st.procs = procs_new((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+	if (!st.procs) {
+		fprintf(stderr, "faulttop: out of memory\n");
+		return 1;
+	}
+	copts.sample_pct = env.sample_pct;
+	st.coll = collector_open(&copts, st.procs);
+	if (!st.coll) {
+		procs_free(st.procs);
+		return 1;
+	}
+	if (env.mode == OUT_TUI && tui_init()) {
+		env.mode = OUT_BATCH;
+	}
+	err = run(&st);
+	if (env.mode == OUT_TUI)
+		tui_fini();
+	collector_close(st.coll);
+	procs_free(st.procs);
+	return err != 0;
+}

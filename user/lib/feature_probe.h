@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Run-time feature probes and the checks every tool makes before loading
+ * BPF, each failing with one clear line. */
+#ifndef MMSCOPE_FEATURE_PROBE_H
+#define MMSCOPE_FEATURE_PROBE_H
+
+#include <stdbool.h>
+
+/* Routes libbpf's log to stderr: everything with verbose, warnings only
+ * otherwise. */
+void libbpf_log_setup(bool verbose);
+
+/* 0, or -1 after printing "<tool>: <why>" to stderr: not root (nor
+ * CAP_BPF+CAP_PERFMON), or no kernel BTF at /sys/kernel/btf/vmlinux. */
+int check_bpf_prerequisites(const char *tool);
+
+/* True if the kernel's BTF has the tracepoint, i.e. tp_btf/<name> can
+ * attach. */
+bool tp_btf_exists(const char *name);
+
+/* Makes sure tracefs is mounted (classic tracepoints need it to find an
+ * event's id): 0 if it is or we mounted it, -errno otherwise. */
+int tracefs_ensure_mounted(void);
+
+/* True if the classic tracepoint category/name exists (needs tracefs). */
+bool tracepoint_exists(const char *category, const char *name);
+
+#endif
