@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* User-space stack symbolization with elfutils' libdw: function and
+ * file:LINE per frame, right for PIE executables and shared libraries,
+ * reading files through /proc/PID/root so processes in containers work.
+ *
+ * A snapshot is taken while the process is alive (its mappings, and the
+ * ELF files opened), so a process that exits before the report is still
+ * symbolized. */
+#ifndef MMSCOPE_SYMBOLIZE_H
+#define MMSCOPE_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct usym_snapshot;
+
+/* Reads /proc/PID/maps and opens every mapped ELF file now. NULL and errno
+ * set when the process is gone. */
+struct usym_snapshot *usym_snapshot_take(pid_t pid);
+/* Picks up mappings added since (dlopen); keeps what was there. 0 or -errno. */
+int usym_snapshot_refresh(struct usym_snapshot *s);
+void usym_snapshot_free(struct usym_snapshot *s);
+
+struct usym {
+	const char *module;	/* path of the mapped file, or NULL */
+	uint64_t module_offset;	/* addr's offset in that file's mapping (for module+0xoff) */
+	const char *func;	/* NULL when no symbol covers addr */
+	uint64_t func_offset;
+	const char *file;	/* source file, NULL without DWARF line info */
+	int line;
+};
+
+/* Resolves one address. Returns 0 when at least the module is known, -ENOENT
+ * when addr is in no mapping. Strings stay valid until the snapshot is
+ * freed. For return addresses of stack frames (all but the first), pass
+ * addr - 1 so the line is the call's, not the next statement's. */
+int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out);
+
+/* "func (file.c:LINE)", "func+0x1a (libfoo.so)", "libfoo.so+0x1234", or
+ * "0x7f..." — a frame never vanishes. Returns buf. */
+char *usym_format(const struct usym *sym, uint64_t addr, char *buf, size_t size);
+
+/* Kernel symbols from /proc/kallsyms. */
+struct ksyms;
+
+struct ksyms *ksyms_load(void);				/* NULL and errno on failure */
+struct ksyms *ksyms_parse(const char *text);		/* for tests and fuzzing */
+void ksyms_free(struct ksyms *k);
+/* The symbol at or below addr, NULL if none; *offset gets addr - its start. */
+const char *ksyms_resolve(const struct ksyms *k, uint64_t addr, uint64_t *offset);
+/* The address of a symbol by name, 0 if absent. */
+uint64_t ksyms_address(const struct ksyms *k, const char *name);
+
+#endif
