@@ -74,6 +74,15 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(OU
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# Unit tests of one tool's pure parts (test_<tool>_*.c) link its objects
+# except the ones that talk to BPF and main().
+define tool_unit_rules
+$(OUTPUT)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/unit.h $$(filter-out %/main.o %/collector.o,$$($(1)_OBJS)) $(LIB_OBJS) | $(OUTPUT)/tests
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit -Iuser/$(1) $$< $$(filter-out %/main.o %/collector.o,$$($(1)_OBJS)) $(LIB_OBJS) $$(LDLIBS) -o $$@
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_unit_rules,$(t))))
+
 # Workloads are built the way users build programs: -g, frame pointers, no PIE tricks.
 $(OUTPUT)/tests/%: tests/e2e/workloads/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""faulttop's benchmark (not a test): the cost it adds to a fault storm,
+against an untraced run and a bpftrace one-liner measured side by side,
+interleaved, medians; and its own CPU use with ~500 processes."""
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+FT = os.path.join(BUILD, "faulttop")
+STORM = [os.path.join(BUILD, "tests", "fault_storm"), "256", "8"]
+REPS = int(os.environ.get("BENCH_REPS", "7"))
+BPFTRACE = "tracepoint:exceptions:page_fault_user { @[pid] = count(); }"
+
+
+def start(cmd, ready):
+    """Starts a tracer and waits until it says it is attached."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 30
+    for line in p.stdout:
+        if ready in line:
+            break
+        if time.monotonic() > deadline:
+            break
+    # keep draining so the tracer never blocks on a full pipe
+    subprocess.Popen(["cat"], stdin=p.stdout, stdout=subprocess.DEVNULL)
+    return p
+
+
+def stop(p):
+    if p:
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+MODES = {
+    "untraced": None,
+    "faulttop default": ([FT, "-b", "-d", "0.5"], "faulttop - "),
+    "faulttop --precise": ([FT, "-b", "-d", "0.5", "--precise"], "faulttop - "),
+    "bpftrace one-liner": (["bpftrace", "-e", BPFTRACE], "Attaching"),
+}
+
+
+def storm_seconds():
+    return float(subprocess.run(STORM, capture_output=True, text=True, check=True).stdout)
+
+
+def fault_storm():
+    subprocess.run(["mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing"],
+                   stderr=subprocess.DEVNULL)
+    times = {m: [] for m in MODES}
+    for rep in range(REPS):
+        for mode, spec in MODES.items():
+            tracer = start(*spec) if spec else None
+            try:
+                times[mode].append(storm_seconds())
+            finally:
+                stop(tracer)
+        print(f"  round {rep + 1}/{REPS}: " +
+              "  ".join(f"{m} {times[m][-1]:.3f}s" for m in MODES), flush=True)
+    base = statistics.median(times["untraced"])
+    print("\nfault storm (256 MiB x 8 rounds of fresh pages, ~524k faults), medians:")
+    for mode in MODES:
+        med = statistics.median(times[mode])
+        print(f"  {mode:22s} {med:7.3f}s  ratio {med / base:.3f}")
+
+
+def own_cpu():
+    """faulttop's CPU at a 1 s refresh with ~500 processes alive."""
+    sleepers = [subprocess.Popen(["sleep", "60"]) for _ in range(500)]
+    try:
+        ft = subprocess.Popen([FT, "-b", "-d", "1", "--all"], stdout=subprocess.DEVNULL)
+        time.sleep(3)              # loaded and past its first frames
+        t0, c0 = time.monotonic(), cpu_seconds(ft.pid)
+        time.sleep(10)
+        t1, c1 = time.monotonic(), cpu_seconds(ft.pid)
+        stop(ft)
+        n = len(os.listdir("/proc"))
+        print(f"\nfaulttop's own CPU, -d 1 --all, {n} /proc entries: "
+              f"{100 * (c1 - c0) / (t1 - t0):.2f}% of a core")
+    finally:
+        for s in sleepers:
+            s.kill()
+            s.wait()
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+
+
+if __name__ == "__main__":
+    fault_storm()
+    own_cpu()

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/* faulttop's aggregator on synthetic task records: what counts from zero,
+ * what from the first sighting, what survives a thread's death. */
+#include <stdlib.h>
+#include "env.h"
+#include "procs.h"
+#include "unit.h"
+
+struct env env;
+
+#define START_NS 1000000ULL	/* faulttop "started" here */
+
+static struct ft_task task(pid_t tid, pid_t tgid, uint64_t start_ns, uint64_t minflt, uint64_t majflt)
+{
+	struct ft_task t = { .tid = (uint32_t)tid, .tgid = (uint32_t)tgid, .start_ns = start_ns,
+			     .min_flt = minflt, .maj_flt = majflt, .comm = "w" };
+	return t;
+}
+
+static struct row *find(struct procs *p, bool threads, pid_t id)
+{
+	int n;
+	struct row **rows = procs_rows(p, threads, &n);
+
+	for (int i = 0; i < n; i++)
+		if (rows[i]->id == id)
+			return rows[i];
+	return NULL;
+}
+
+static void test_born_after_start_counts_from_zero(void)
+{
+	struct procs *p = procs_new(START_NS);
+	struct ft_task t = task(100, 100, START_NS + 5, 40, 2);
+	struct row *r;
+
+	procs_on_task(p, &t, 1);
+	procs_end_interval(p, 1, 1.0, 1.0);
+	r = find(p, false, 100);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_U64(r->total.min_flt, 40);
+		CHECK_U64(r->total.maj_flt, 2);
+		CHECK_U64(r->delta.min_flt, 40);
+	}
+	procs_free(p);
+}
+
+static void test_preexisting_counts_from_first_sighting(void)
+{
+	struct procs *p = procs_new(START_NS);
+	struct ft_task t = task(100, 100, START_NS - 5, 1000, 10);
+	struct row *r;
+
+	procs_on_task(p, &t, 1);
+	procs_end_interval(p, 1, 1.0, 1.0);
+	t.min_flt = 1300;
+	procs_on_task(p, &t, 2);
+	procs_end_interval(p, 2, 2.0, 1.0);
+	r = find(p, false, 100);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_U64(r->total.min_flt, 300);
+		CHECK_U64(r->delta.min_flt, 300);
+		CHECK_U64(r->total.maj_flt, 0);
+	}
+	procs_free(p);
+}
+
+/* A process is the sum of its threads, including one that died and was
+ * folded in, and one that lived and died between two refreshes. */
+static void test_threads_sum_and_survive_death(void)
+{
+	struct procs *p = procs_new(START_NS);
+	struct ft_task leader = task(200, 200, START_NS + 1, 10, 0);
+	struct ft_task worker = task(201, 200, START_NS + 2, 20, 1);
+	struct ft_task flash = task(202, 200, START_NS + 3, 7, 0);
+	struct row *r;
+
+	procs_on_task(p, &leader, 1);
+	procs_on_task(p, &worker, 1);
+	procs_end_interval(p, 1, 1.0, 1.0);
+	CHECK_U64(find(p, false, 200)->total.min_flt, 30);
+
+	worker.min_flt = 25;
+	procs_on_task_free(p, &worker);		/* worker's last word */
+	procs_on_task_free(p, &flash);		/* never seen alive */
+	procs_on_task(p, &leader, 2);
+	procs_end_interval(p, 2, 2.0, 1.0);
+	r = find(p, false, 200);
+	CHECK_U64(r->total.min_flt, 10 + 25 + 7);
+	CHECK_U64(r->delta.min_flt, 5 + 7);
+	CHECK_U64(r->total.maj_flt, 1);
+	CHECK(!r->exited);
+	CHECK(find(p, true, 201) && find(p, true, 201)->exited);
+
+	/* next interval the dead threads are folded in: totals don't move */
+	procs_on_task(p, &leader, 3);
+	procs_end_interval(p, 3, 3.0, 1.0);
+	r = find(p, false, 200);
+	CHECK_U64(r->total.min_flt, 42);
+	CHECK_U64(r->delta.min_flt, 0);
+	CHECK(find(p, true, 201) == NULL);
+	procs_free(p);
+}
+
+static void test_process_exit_is_shown_once(void)
+{
+	struct procs *p = procs_new(START_NS);
+	struct ft_task t = task(300, 300, START_NS + 1, 5, 0);
+
+	procs_on_task(p, &t, 1);
+	procs_end_interval(p, 1, 1.0, 1.0);
+	t.min_flt = 9;
+	procs_on_task_free(p, &t);
+	procs_end_interval(p, 2, 2.0, 1.0);
+	CHECK(find(p, false, 300) && find(p, false, 300)->exited);
+	CHECK_U64(find(p, false, 300)->total.min_flt, 9);
+	procs_end_interval(p, 3, 3.0, 1.0);
+	CHECK(find(p, false, 300) == NULL);
+	procs_free(p);
+}
+
+/* A reused tid names a new task: the old one's counts stay with its process. */
+static void test_tid_reuse(void)
+{
+	struct procs *p = procs_new(START_NS);
+	struct ft_task old = task(401, 400, START_NS + 1, 50, 0);
+	struct ft_task leader = task(400, 400, START_NS + 1, 1, 0);
+	struct ft_task reborn = task(401, 400, START_NS + 99, 3, 0);
+
+	procs_on_task(p, &leader, 1);
+	procs_on_task(p, &old, 1);
+	procs_end_interval(p, 1, 1.0, 1.0);
+	procs_on_task(p, &leader, 2);
+	procs_on_task(p, &reborn, 2);
+	procs_on_task_free(p, &old);	/* late last word of the old task: ignored */
+	procs_end_interval(p, 2, 2.0, 1.0);
+	CHECK_U64(find(p, false, 400)->total.min_flt, 1 + 50 + 3);
+	procs_free(p);
+}
+
+static void test_signals_split_by_code(void)
+{
+	struct procs *p = procs_new(START_NS);
+	struct ft_task t = task(500, 500, START_NS + 1, 1, 0);
+	struct ft_ev_signal maperr = { .type = EV_SIGNAL, .tid = 500, .tgid = 500, .sig = 11,
+				       .code = 1, .addr = 0x1000, .ip = 0x400000 };
+	struct ft_ev_signal accerr = maperr, bus = maperr;
+	struct row *r;
+
+	accerr.code = 2;
+	bus.sig = 7;
+	bus.code = 2;
+	procs_on_task(p, &t, 1);
+	procs_on_signal(p, &maperr);
+	procs_on_signal(p, &accerr);
+	procs_on_signal(p, &bus);
+	procs_end_interval(p, 1, 1.0, 1.0);
+	r = find(p, false, 500);
+	CHECK_U64(r->total.segv_maperr, 1);
+	CHECK_U64(r->total.segv_accerr, 1);
+	CHECK_U64(r->total.sigbus, 1);
+	CHECK(r->last_sig.sig == 7 && r->last_sig.addr == 0x1000 && r->last_sig.ip == 0x400000);
+	procs_free(p);
+}
+
+int main(void)
+{
+	RUN(test_born_after_start_counts_from_zero);
+	RUN(test_preexisting_counts_from_first_sighting);
+	RUN(test_threads_sum_and_survive_death);
+	RUN(test_process_exit_is_shown_once);
+	RUN(test_tid_reuse);
+	RUN(test_signals_split_by_code);
+	UNIT_EXIT();
+}

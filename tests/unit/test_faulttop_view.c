@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/* faulttop's row selection and text/JSON frames. */
+#include <stdlib.h>
+#include "env.h"
+#include "view.h"
+#include "unit.h"
+
+struct env env;
+
+static struct row mk(pid_t pid, const char *comm, uint64_t minflt_delta, uint64_t uss)
+{
+	struct row r = { .id = pid, .tgid = pid };
+
+	snprintf(r.comm, sizeof(r.comm), "%s", comm);
+	r.delta.min_flt = minflt_delta;
+	r.total.min_flt = minflt_delta * 2;
+	r.mem.valid = true;
+	r.mem.uss = uss;
+	return r;
+}
+
+static void reset_env(void)
+{
+	memset(&env, 0, sizeof(env));
+	env.sort = SORT_MINFLT_RATE;
+}
+
+static void test_sort_by_rate_then_reverse(void)
+{
+	struct row a = mk(1, "a", 5, 0), b = mk(2, "b", 50, 0), c = mk(3, "c", 20, 0);
+	struct row *rows[] = { &a, &b, &c };
+
+	reset_env();
+	CHECK(select_rows(rows, 3, true) == 3);
+	CHECK(rows[0] == &b && rows[1] == &c && rows[2] == &a);
+	env.sort_ascending = true;
+	select_rows(rows, 3, true);
+	CHECK(rows[0] == &a && rows[2] == &b);
+}
+
+static void test_sort_by_pid_and_comm(void)
+{
+	struct row a = mk(30, "zed", 1, 0), b = mk(10, "alpha", 1, 0), c = mk(20, "mid", 1, 0);
+	struct row *rows[] = { &a, &b, &c };
+
+	reset_env();
+	env.sort = SORT_PID;
+	select_rows(rows, 3, true);
+	CHECK(rows[0]->id == 10 && rows[1]->id == 20 && rows[2]->id == 30);
+	env.sort = SORT_COMM;
+	select_rows(rows, 3, true);
+	CHECK_STR(rows[0]->comm, "alpha");
+	CHECK_STR(rows[2]->comm, "zed");
+}
+
+static void test_filters(void)
+{
+	struct row a = mk(1, "nginx", 1, 0), b = mk(2, "postgres", 1, 0), idle = mk(3, "idle", 0, 0);
+	struct row *rows[] = { &a, &b, &idle };
+
+	reset_env();
+	CHECK(select_rows(rows, 3, false) == 2);	/* idle hidden */
+	rows[0] = &a; rows[1] = &b; rows[2] = &idle;
+	env.comm = "gres";
+	CHECK(select_rows(rows, 3, true) == 1 && rows[0] == &b);
+	rows[0] = &a; rows[1] = &b; rows[2] = &idle;
+	env.comm = NULL;
+	env.pids[0] = 3;
+	env.nr_pids = 1;
+	/* a row asked for by pid shows even when idle */
+	CHECK(select_rows(rows, 3, false) == 1 && rows[0] == &idle);
+}
+
+static void test_region_and_access_shares(void)
+{
+	struct row r = mk(1, "x", 1, 0);
+
+	r.delta.region[REGION_HEAP] = 3;
+	r.delta.region[REGION_ANON] = 1;
+	r.delta.access[ACCESS_WRITE] = 1;
+	r.delta.access[ACCESS_READ] = 3;
+	CHECK(region_pct(&r, REGION_HEAP) == 75.0);
+	CHECK(access_pct(&r, ACCESS_WRITE) == 25.0);
+	memset(&r.delta, 0, sizeof(r.delta));
+	CHECK(region_pct(&r, REGION_HEAP) < 0);	/* no sample: shown as "-" */
+}
+
+static char *render(void (*fn)(FILE *, const struct frame *), const struct frame *f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	fn(out, f);
+	fclose(out);
+	return buf;
+}
+
+static void test_text_and_json_frames(void)
+{
+	struct row a = mk(4242, "evil\033[2Jname", 10, 8192);
+	struct row *rows[] = { &a };
+	struct frame f = { .rows = rows, .nr_rows = 1, .sample_pct = 10, .has_syscalls = true };
+	char *text, *json;
+
+	reset_env();
+	f.sys.interval_s = 2.0;
+	f.sys.faults = 10;
+	a.last_sig = (struct last_signal){ .sig = 11, .code = 2, .addr = 0xdead000, .ip = 0x401000 };
+	a.delta.segv_accerr = 1;
+	text = render(view_text_frame, &f);
+	CHECK(strstr(text, "faulttop - ") != NULL);
+	CHECK(strstr(text, "faults/s 5") != NULL);
+	CHECK(strstr(text, "sampled 10%") != NULL);
+	CHECK(strstr(text, "evil?[2Jname") != NULL);	/* no raw escape reaches the terminal */
+	CHECK(strchr(text, '\033') == NULL);
+	CHECK(strstr(text, "SEGV_ACCERR addr 0xdead000 ip 0x401000") != NULL);
+	json = render(view_json_frame, &f);
+	CHECK(strstr(json, "\"comm\":\"evil\\u001b[2Jname\"") != NULL);
+	CHECK(strstr(json, "\"minflt\":20") != NULL);
+	CHECK(strstr(json, "\"code\":\"SEGV_ACCERR\"") != NULL);
+	CHECK(json[strlen(json) - 1] == '\n' && strchr(json, '\n') == json + strlen(json) - 1);
+	free(text);
+	free(json);
+}
+
+static void test_lost_events_are_loud(void)
+{
+	struct frame f = { .sample_pct = 100 };
+	char *text;
+
+	f.sys.drops = 3;
+	text = render(view_text_frame, &f);
+	CHECK(strstr(text, "*** LOST EVENTS: 3 ring-buffer drops") != NULL);
+	CHECK(strstr(text, "precise") != NULL);
+	free(text);
+}
+
+static void test_sort_key_names_round_trip(void)
+{
+	for (int k = 0; k < SORT_MAX; k++)
+		CHECK(sort_key_parse(sort_key_name((enum sort_key)k)) == k);
+	CHECK(sort_key_parse("MINFLT/S") == SORT_MINFLT_RATE);
+	CHECK(sort_key_parse("bogus") == -1);
+}
+
+int main(void)
+{
+	RUN(test_sort_by_rate_then_reverse);
+	RUN(test_sort_by_pid_and_comm);
+	RUN(test_filters);
+	RUN(test_region_and_access_shares);
+	RUN(test_text_and_json_frames);
+	RUN(test_lost_events_are_loud);
+	RUN(test_sort_key_names_round_trip);
+	UNIT_EXIT();
+}
