@@ -189,3 +189,63 @@ def test_help_and_sigint_exit_cleanly():
     t = e2e.Tool([e2e.tool("faulttop"), "-b", "-d", "0.2"])
     t.next_line(timeout=30)
     assert t.stop() == 0
+
+
+def test_not_root_is_a_clear_error():
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        os.path.abspath(e2e.tool("faulttop")), "-b", "-n", "1"],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert p.stderr.strip() == "faulttop: must run as root (or with CAP_BPF and CAP_PERFMON)", p.stderr
+
+
+def _cgroup2_mount():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            if " - cgroup2 " in line:
+                return line.split()[4]
+    raise AssertionError("no cgroup2 mount")
+
+
+def test_cgroup_filter_shows_only_that_cgroup():
+    cg = os.path.join(_cgroup2_mount(), "mmscope-e2e")
+    os.makedirs(cg, exist_ok=True)
+    inside = e2e.start_workload("touch_pages", 300)
+    outside = e2e.start_workload("touch_pages", 300)
+    try:
+        e2e.wait_stopped(inside)
+        e2e.wait_stopped(outside)
+        with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+            f.write(str(inside.pid))
+        p = subprocess.run([e2e.tool("faulttop"), "--json", "-a", "-d", "0.3", "-n", "2",
+                            "--cgroup", "mmscope-e2e"], capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        pids = {r["pid"] for r in json.loads(p.stdout.splitlines()[-1])["rows"]}
+        assert pids == {inside.pid}, (pids, inside.pid, outside.pid)
+        bad = subprocess.run([e2e.tool("faulttop"), "-b", "--cgroup", "no-such-cgroup-xyz"],
+                             capture_output=True, text=True, timeout=20)
+        assert bad.returncode == 1 and "no cgroup" in bad.stderr, bad.stderr
+    finally:
+        e2e.finish(inside)
+        e2e.finish(outside)
+        for _ in range(50):            # the reaped task leaves the cgroup shortly after
+            try:
+                os.rmdir(cg)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
+def test_piped_into_head_exits():
+    p = subprocess.run(f"{e2e.tool('faulttop')} -b -d 0.2 -a | head -n 3", shell=True,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and len(p.stdout.splitlines()) == 3, p
+
+
+def test_threads_mode_lists_threads_of_a_process():
+    with e2e.FaultTopJSON("-t", "-a", "-C", "faulttop") as ft:
+        f = ft.next_frame()
+        assert f["threads"] is True
+        rows = f["rows"]
+        assert rows and all("tid" in r for r in rows), rows[:2]
+        assert any(r["tid"] == ft.proc.pid for r in rows)

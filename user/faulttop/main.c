@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "collector.h"
 #include "env.h"
 #include "feature_probe.h"
@@ -182,23 +182,12 @@ static int check_pids_exist(void)
 	return 0;
 }
 
-/* cgroup v2 ids are the kernfs inode numbers of the cgroup directories. */
 static int resolve_cgroup(void)
 {
-	char path[PATH_MAX];
-	struct stat st;
-
 	if (!env.cgroup_path)
 		return 0;
-	if (env.cgroup_path[0] == '/' && stat(env.cgroup_path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		env.cgroup_id = st.st_ino;
+	if (cgroup2_id(env.cgroup_path, &env.cgroup_id) == 0)
 		return 0;
-	}
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", env.cgroup_path);
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		env.cgroup_id = st.st_ino;
-		return 0;
-	}
 	fprintf(stderr, "faulttop: no cgroup v2 directory %s\n", env.cgroup_path);
 	return -1;
 }

@@ -145,6 +145,7 @@ static void json_row(struct json *j, const struct row *r, const struct frame *f)
 	json_i64(j, f->threads ? "tid" : "pid", r->id);
 	json_i64(j, "tgid", r->tgid);
 	json_i64(j, "ppid", r->ppid);
+	json_u64(j, "cgroup_id", r->cgroup_id);
 	json_str(j, "comm", r->comm);
 	json_bool(j, "exited", r->exited);
 	if (!r->is_thread)
