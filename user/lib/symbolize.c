@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/* User-space symbolization with elfutils' libdwfl.
+ *
+ * We don't use dwfl_linux_proc_report + dwfl_linux_proc_find_elf: that pair
+ * opens the path printed in /proc/PID/maps in OUR mount namespace, which is
+ * the wrong file (or none) for a process in a container, and fails for
+ * deleted files. Instead each mapped ELF file is opened here, through
+ * /proc/PID/root, or /proc/PID/map_files/START-END when the file was deleted
+ * or replaced, and handed to dwfl_report_elf with the load bias computed from
+ * the mapping. Every module's ELF, symbol table and DWARF are opened at
+ * snapshot time, so the process may exit before we resolve. */
+#define _GNU_SOURCE	/* memfd_create */
+#include "symbolize.h"
+#include "intmap.h"
+#include "procfs.h"
+
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DELETED_SUFFIX " (deleted)"
+
+struct usym_snapshot {
+	pid_t pid;
+	Dwfl *dwfl;
+	Dwfl_Callbacks callbacks;	/* Dwfl keeps a pointer to it */
+	char *debuginfo_path;		/* callbacks.debuginfo_path points here */
+	/* Every distinct maps listing seen, newest last: addresses in files
+	 * Dwfl doesn't hold (not ELF, unreadable) are still named from these,
+	 * and the names stay valid until the snapshot is freed. */
+	struct vma_list *maps;
+	size_t n_maps;
+	/* Symbol name as Dwfl gives it -> our copy without "@@VERSION". */
+	struct intmap unversioned;
+};
+
+/* --- opening the mapped files ---------------------------------------------- */
+
+/* Every module is reported with its ELF already open, so libdwfl never asks;
+ * if it does, refuse rather than open a path in the wrong namespace. */
+static int refuse_find_elf(Dwfl_Module *mod, void **userdata, const char *name,
+			   Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	(void)mod, (void)userdata, (void)name, (void)base;
+	*file_name = NULL;
+	*elfp = NULL;
+	return -1;
+}
+
+static bool has_deleted_suffix(const char *path)
+{
+	size_t len = strlen(path), slen = strlen(DELETED_SUFFIX);
+
+	return len > slen && strcmp(path + len - slen, DELETED_SUFFIX) == 0;
+}
+
+/* The path as the process named it, without the kernel's " (deleted)". */
+static char *module_name_of(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (has_deleted_suffix(path))
+		len -= strlen(DELETED_SUFFIX);
+	return strndup(path, len);
+}
+
+/* Opens a regular file only: mappings of devices could block or have side
+ * effects on open and are never ELF files anyway. */
+static int open_regular_file(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The file behind /proc/PID/map_files/START-END is exactly the one mapped,
+ * deleted or not, in whatever namespace. It needs CAP_SYS_ADMIN. */
+static int open_map_file(pid_t pid, const struct vma *v)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+		 (int)pid, v->start, v->end);
+	return open_regular_file(path, &st);
+}
+
+/* Opens the file mapped by v, as the process sees it. *root_path gets the
+ * /proc/PID/root path, which is also where separate debuginfo is looked for
+ * (its directory's .debug/). Returns an fd or -1. */
+static int open_mapped_file(pid_t pid, const struct vma *v, const char *name,
+			    char *root_path, size_t size)
+{
+	struct stat st;
+	int fd = -1;
+
+	snprintf(root_path, size, "/proc/%d/root%s", (int)pid, name);
+	if (!has_deleted_suffix(v->path)) {
+		fd = open_regular_file(root_path, &st);
+		/* A different inode: the path now names another file than the
+		 * one mapped (something mounted over it since, or a chroot in
+		 * our namespace, whose maps paths are printed from OUR root). */
+		if (fd >= 0 && st.st_ino == v->inode)
+			return fd;
+	}
+	if (fd >= 0) {
+		int exact = open_map_file(pid, v);
+
+		if (exact < 0)
+			return fd;	/* better a likely match than nothing */
+		close(fd);
+		return exact;
+	}
+	return open_map_file(pid, v);
+}
+
+/* --- load bias ----------------------------------------------------------------- */
+
+/* ld.so maps each PT_LOAD at bias + page_down(p_vaddr) from file offset
+ * page_down(p_offset). Finding the segment the lowest mapping came from gives
+ * the bias, right for PIE executables, shared libraries and ET_EXEC alike
+ * (where it comes out as 0). */
+static bool load_bias_from_elf(Elf *elf, const struct vma *lowest, uint64_t *bias)
+{
+	uint64_t page_mask = ~((uint64_t)sysconf(_SC_PAGESIZE) - 1);
+	size_t phnum, i;
+
+	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum) != 0)
+		return false;
+	for (i = 0; i < phnum; i++) {
+		GElf_Phdr mem, *ph = gelf_getphdr(elf, (int)i, &mem);
+
+		if (!ph || ph->p_type != PT_LOAD)
+			continue;
+		if ((ph->p_offset & page_mask) == lowest->offset) {
+			*bias = lowest->start - (ph->p_vaddr & page_mask);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool compute_load_bias(int fd, const struct vma *lowest, uint64_t *bias)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	bool ok;
+
+	if (!elf)
+		return false;
+	ok = load_bias_from_elf(elf, lowest, bias);
+	elf_end(elf);
+	return ok;
+}
+
+/* --- reporting modules ------------------------------------------------------- */
+
+/* The run of VMAs starting at i that map the same file. */
+static size_t file_group_end(const struct vma_list *l, size_t i)
+{
+	const struct vma *first = &l->v[i];
+	size_t j;
+
+	for (j = i + 1; j < l->n; j++) {
+		const struct vma *v = &l->v[j];
+
+		if (v->kind != VMA_FILE || v->inode != first->inode ||
+		    v->dev_major != first->dev_major ||
+		    v->dev_minor != first->dev_minor ||
+		    strcmp(v->path, first->path) != 0)
+			break;
+	}
+	return j;
+}
+
+static bool group_has_code(const struct vma_list *l, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		if (l->v[from].exec)
+			return true;
+	return false;
+}
+
+/* True if Dwfl already has this file at this address (from an earlier
+ * take/refresh): reporting it again would make a second, overlapping module. */
+static bool already_reported(Dwfl *dwfl, uint64_t addr, const char *name)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+	const char *have;
+
+	if (!mod)
+		return false;
+	have = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	return have && strcmp(have, name) == 0;
+}
+
+/* Reports the file whose lowest mapping is v. Failures only mean its frames
+ * fall back to "file+0xoff", so they are not errors. */
+static void report_file(struct usym_snapshot *s, const struct vma *lowest)
+{
+	char file_name[PATH_MAX];
+	char *name = module_name_of(lowest->path);
+	uint64_t bias;
+	int fd;
+
+	if (!name)
+		return;
+	fd = open_mapped_file(s->pid, lowest, name, file_name, sizeof(file_name));
+	if (fd < 0)
+		goto out;
+	/* On success Dwfl owns fd and closes it in dwfl_end. */
+	if (!compute_load_bias(fd, lowest, &bias) ||
+	    !dwfl_report_elf(s->dwfl, name, file_name, fd, bias, true))
+		close(fd);
+out:
+	free(name);
+}
+
+/* A vDSO is a few pages; anything bigger is not one. */
+#define VDSO_MAX_SIZE (1u << 20)
+
+/* Copies the process's vDSO image into a memfd: it exists only in memory,
+ * and Dwfl wants a file descriptor. Returns the fd or -1. */
+static int copy_vdso_to_memfd(pid_t pid, const struct vma *v)
+{
+	size_t len = (size_t)(v->end - v->start);
+	char mem_path[64];
+	char *image = NULL;
+	int mem_fd = -1, memfd = -1;
+
+	if (len == 0 || len > VDSO_MAX_SIZE || !(image = malloc(len)))
+		goto out;
+	snprintf(mem_path, sizeof(mem_path), "/proc/%d/mem", (int)pid);
+	mem_fd = open(mem_path, O_RDONLY | O_CLOEXEC);
+	if (mem_fd < 0 || pread(mem_fd, image, len, (off_t)v->start) != (ssize_t)len)
+		goto out;
+	memfd = memfd_create("vdso", MFD_CLOEXEC);
+	if (memfd >= 0 && write(memfd, image, len) != (ssize_t)len) {
+		close(memfd);
+		memfd = -1;
+	}
+out:
+	if (mem_fd >= 0)
+		close(mem_fd);
+	free(image);
+	return memfd;
+}
+
+static void report_vdso(struct usym_snapshot *s, const struct vma *v)
+{
+	int fd = copy_vdso_to_memfd(s->pid, v);
+
+	if (fd < 0)
+		return;
+	/* add_p_vaddr=false: the image's first PT_LOAD sits at v->start. */
+	if (!dwfl_report_elf(s->dwfl, "[vdso]", "[vdso]", fd, v->start, false))
+		close(fd);
+}
+
+static bool is_vdso(const struct vma *v)
+{
+	return v->kind == VMA_SPECIAL && v->path && strcmp(v->path, "[vdso]") == 0;
+}
+
+/* True if the file group starting at i holds code and isn't in Dwfl yet.
+ * Data-only files (locale archives, fonts) are skipped. */
+static bool file_group_is_new_code(Dwfl *dwfl, const struct vma_list *l,
+				   size_t i, size_t end)
+{
+	char *name;
+	bool is_new;
+
+	if (!group_has_code(l, i, end))
+		return false;
+	name = module_name_of(l->v[i].path);
+	if (!name)
+		return false;
+	is_new = !already_reported(dwfl, l->v[i].start, name);
+	free(name);
+	return is_new;
+}
+
+/* Lists (in *out, malloc'd) the VMAs to report: the lowest mapping of every
+ * new ELF file with code, and a new vDSO. Returns the count or -ENOMEM. */
+static ssize_t find_new_modules(Dwfl *dwfl, const struct vma_list *l,
+				const struct vma ***out)
+{
+	const struct vma **todo = calloc(l->n ? l->n : 1, sizeof(*todo));
+	size_t i = 0, n = 0;
+
+	if (!todo)
+		return -ENOMEM;
+	while (i < l->n) {
+		const struct vma *v = &l->v[i];
+		size_t end = i + 1;
+
+		if (is_vdso(v) && !already_reported(dwfl, v->start, "[vdso]"))
+			todo[n++] = v;
+		if (v->kind == VMA_FILE) {
+			end = file_group_end(l, i);
+			if (file_group_is_new_code(dwfl, l, i, end))
+				todo[n++] = v;
+		}
+		i = end;
+	}
+	*out = todo;
+	return (ssize_t)n;
+}
+
+/* Opens symbol tables and DWARF (separate debuginfo included) now, while
+ * /proc/PID/root still leads to them. */
+static int open_module_eagerly(Dwfl_Module *mod, void **userdata,
+			       const char *name, Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+
+	(void)userdata, (void)name, (void)start, (void)arg;
+	if (dwfl_module_getelf(mod, &bias)) {
+		dwfl_module_getsymtab(mod);
+		dwfl_module_getdwarf(mod, &bias);
+	}
+	return DWARF_CB_OK;
+}
+
+/* Reports what's new in l, keeping every module reported before. */
+static int report_modules(struct usym_snapshot *s, const struct vma_list *l)
+{
+	const struct vma **todo;
+	ssize_t n, i;
+
+	/* Decided before dwfl_report_begin_add: already_reported() needs the
+	 * address lookup, which is only consistent outside a report. */
+	n = find_new_modules(s->dwfl, l, &todo);
+	if (n < 0)
+		return (int)n;
+	dwfl_report_begin_add(s->dwfl);
+	for (i = 0; i < n; i++) {
+		if (is_vdso(todo[i]))
+			report_vdso(s, todo[i]);
+		else
+			report_file(s, todo[i]);
+	}
+	free(todo);
+	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
+		return -EIO;
+	dwfl_getmodules(s->dwfl, open_module_eagerly, NULL, 0);
+	return 0;
+}
+
+/* --- maps generations ------------------------------------------------------ */
+
+static bool same_maps(const struct vma_list *a, const struct vma_list *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		const struct vma *x = &a->v[i], *y = &b->v[i];
+
+		if (x->start != y->start || x->end != y->end ||
+		    x->offset != y->offset || x->inode != y->inode ||
+		    !x->path != !y->path || (x->path && strcmp(x->path, y->path)))
+			return false;
+	}
+	return true;
+}
+
+/* Keeps l (taking ownership) unless it equals the newest listing. */
+static int keep_maps(struct usym_snapshot *s, struct vma_list *l)
+{
+	struct vma_list *grown;
+
+	if (s->n_maps && same_maps(&s->maps[s->n_maps - 1], l)) {
+		vma_list_free(l);
+		return 0;
+	}
+	grown = realloc(s->maps, (s->n_maps + 1) * sizeof(*grown));
+	if (!grown) {
+		vma_list_free(l);
+		return -ENOMEM;
+	}
+	s->maps = grown;
+	s->maps[s->n_maps++] = *l;
+	return 0;
+}
+
+/* --- snapshots --------------------------------------------------------------- */
+
+/* Separate debuginfo: next to the file (".debug/", via its /proc/PID/root
+ * path), then the process's own /usr/lib/debug, then ours (build-ids make a
+ * host copy safe to use). */
+static char *make_debuginfo_path(pid_t pid)
+{
+	char *path;
+
+	if (asprintf(&path, ":.debug:/proc/%d/root/usr/lib/debug:/usr/lib/debug",
+		     (int)pid) < 0)
+		return NULL;
+	return path;
+}
+
+static struct usym_snapshot *snapshot_alloc(pid_t pid)
+{
+	struct usym_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->pid = pid;
+	intmap_init(&s->unversioned);
+	s->debuginfo_path = make_debuginfo_path(pid);
+	if (!s->debuginfo_path) {
+		free(s);
+		return NULL;
+	}
+	s->callbacks.find_elf = refuse_find_elf;
+	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->callbacks.section_address = dwfl_offline_section_address;
+	s->callbacks.debuginfo_path = &s->debuginfo_path;
+	elf_version(EV_CURRENT);
+	s->dwfl = dwfl_begin(&s->callbacks);
+	if (!s->dwfl) {
+		free(s->debuginfo_path);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct usym_snapshot *usym_snapshot_take(pid_t pid)
+{
+	struct usym_snapshot *s;
+	int err;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = snapshot_alloc(pid);
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = usym_snapshot_refresh(s);
+	if (err) {
+		usym_snapshot_free(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+int usym_snapshot_refresh(struct usym_snapshot *s)
+{
+	struct vma_list l = { 0 };
+	int err;
+
+	if (!s)
+		return -EINVAL;
+	err = procfs_read_pid_maps(s->pid, &l);
+	if (err)
+		return err;
+	/* An empty listing is a zombie or a kernel thread: nothing to map. */
+	if (l.n == 0) {
+		vma_list_free(&l);
+		return -ESRCH;
+	}
+	err = report_modules(s, &l);
+	if (err) {
+		vma_list_free(&l);
+		return err;
+	}
+	return keep_maps(s, &l);
+}
+
+static void free_unversioned_names(struct intmap *m)
+{
+	uint64_t key;
+	void *name;
+	size_t pos;
+
+	for (pos = 0; intmap_next(m, &pos, &key, &name);)
+		free(name);
+	intmap_free(m);
+}
+
+void usym_snapshot_free(struct usym_snapshot *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	dwfl_end(s->dwfl);
+	free_unversioned_names(&s->unversioned);
+	for (i = 0; i < s->n_maps; i++)
+		vma_list_free(&s->maps[i]);
+	free(s->maps);
+	free(s->debuginfo_path);
+	free(s);
+}
+
+/* --- resolving --------------------------------------------------------------- */
+
+static void resolve_line(Dwfl_Module *mod, uint64_t addr, struct usym *out)
+{
+	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
+	const char *file;
+	int lineno = 0;
+
+	if (!line)
+		return;
+	file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	if (file && lineno > 0) {
+		out->file = file;
+		out->line = lineno;
+	}
+}
+
+/* A .symtab built with symbol versioning (libc's separate debuginfo) names
+ * functions "clock_gettime@@GLIBC_2.17": drop the version, which says
+ * nothing about where the code is. Copies are kept per snapshot so the name
+ * lives as long as Dwfl's; if one can't be made, the versioned name will do. */
+static const char *unversioned_name(struct usym_snapshot *s, const char *name)
+{
+	const char *at = strchr(name, '@');
+	char *copy;
+
+	if (!at || at == name)
+		return name;
+	copy = intmap_get(&s->unversioned, (uint64_t)(uintptr_t)name);
+	if (copy)
+		return copy;
+	copy = strndup(name, (size_t)(at - name));
+	if (!copy || intmap_put(&s->unversioned, (uint64_t)(uintptr_t)name, copy) < 0) {
+		free(copy);
+		return name;
+	}
+	return copy;
+}
+
+static void resolve_in_module(struct usym_snapshot *s, Dwfl_Module *mod,
+			      uint64_t addr, struct usym *out)
+{
+	Dwarf_Addr low = 0, bias = 0;
+	GElf_Off offset = 0;
+	GElf_Sym sym;
+	const char *func;
+
+	out->module = dwfl_module_info(mod, NULL, &low, NULL, NULL, NULL, NULL, NULL);
+	/* addr - bias is the address in the file's own terms, the one
+	 * addr2line -e takes; for PIE and .so it is the offset from the load
+	 * address of the file's start. */
+	if (!dwfl_module_getelf(mod, &bias))
+		bias = low;
+	out->module_offset = addr - bias;
+	func = dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
+	if (func && *func) {
+		out->func = unversioned_name(s, func);
+		out->func_offset = offset;
+	}
+	resolve_line(mod, addr, out);
+}
+
+/* For mappings Dwfl doesn't hold: the file (or [label]) and the offset. */
+static int resolve_in_maps(const struct usym_snapshot *s, uint64_t addr,
+			   struct usym *out)
+{
+	size_t i;
+
+	for (i = s->n_maps; i-- > 0;) {
+		const struct vma *v = vma_list_find(&s->maps[i], addr);
+
+		if (!v)
+			continue;
+		if (v->kind != VMA_FILE && v->kind != VMA_SPECIAL)
+			return -ENOENT;	/* heap, stack, anonymous: no module */
+		out->module = v->path;
+		out->module_offset = addr - v->start +
+				     (v->kind == VMA_FILE ? v->offset : 0);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out)
+{
+	Dwfl_Module *mod;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -EINVAL;
+	mod = dwfl_addrmodule(s->dwfl, addr);
+	if (mod) {
+		resolve_in_module(s, mod, addr, out);
+		if (out->module)
+			return 0;
+	}
+	return resolve_in_maps(s, addr, out);
+}
+
+/* --- formatting -------------------------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+char *usym_format(const struct usym *sym, uint64_t addr, char *buf, size_t size)
+{
+	const char *module;
+
+	if (!buf || size == 0)
+		return buf;
+	if (!sym || (!sym->module && !sym->func)) {
+		snprintf(buf, size, "0x%" PRIx64, addr);
+		return buf;
+	}
+	module = sym->module ? base_name(sym->module) : "?";
+	if (sym->func && sym->file)
+		snprintf(buf, size, "%s (%s:%d)", sym->func, base_name(sym->file),
+			 sym->line);
+	else if (sym->func && sym->func_offset)
+		snprintf(buf, size, "%s+0x%" PRIx64 " (%s)", sym->func,
+			 sym->func_offset, module);
+	else if (sym->func)
+		snprintf(buf, size, "%s (%s)", sym->func, module);
+	else if (sym->file)	/* line info but no symbol: keep both */
+		snprintf(buf, size, "%s+0x%" PRIx64 " (%s:%d)", module,
+			 sym->module_offset, base_name(sym->file), sym->line);
+	else
+		snprintf(buf, size, "%s+0x%" PRIx64, module, sym->module_offset);
+	return buf;
+}
