@@ -88,6 +88,15 @@ $(OUTPUT)/tests/%: tests/e2e/workloads/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O0 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread $< -o $@ $(WORKLOAD_LDLIBS_$*)
 
+# Shared libraries for workloads: tests/e2e/workloads/lib/<name>.c -> lib<name>.so,
+# built like the workloads; a workload links one through WORKLOAD_LDLIBS_<name>.
+$(OUTPUT)/tests/lib%.so: tests/e2e/workloads/lib/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O0 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -fPIC -shared $< -o $@
+
+WORKLOAD_LDLIBS_leak_lib := -L$(OUTPUT)/tests -lleak_shlib -Wl,-rpath,'$$ORIGIN'
+$(OUTPUT)/tests/leak_lib: $(OUTPUT)/tests/libleak_shlib.so
+
 tests-build: all $(UNIT_BINS) $(WORKLOAD_BINS)
 
 deps:

@@ -26,7 +26,7 @@ def environment_problem():
         return "not root (the end-to-end tests load BPF programs)"
     if not os.path.exists("/sys/kernel/btf/vmlinux"):
         return "no kernel BTF at /sys/kernel/btf/vmlinux"
-    for t in ("faulttop",):
+    for t in ("faulttop", "leaksnoop"):
         if not os.access(tool(t), os.X_OK):
             return f"{tool(t)} not built"
     return None

@@ -6,7 +6,6 @@
 #include "procs.h"
 #include "unit.h"
 
-struct env env;
 
 #define START_NS 1000000ULL	/* faulttop "started" here */
 

@@ -5,7 +5,6 @@
 #include "view.h"
 #include "unit.h"
 
-struct env env;
 
 static struct row mk(pid_t pid, const char *comm, uint64_t minflt_delta, uint64_t uss)
 {

@@ -35,6 +35,7 @@ struct env {
 	enum sort_key sort;
 	bool sort_ascending;
 	int max_rows;			/* batch/json: 0 = all */
+	bool exit_now;			/* --help or --version was printed */
 };
 
 extern struct env env;

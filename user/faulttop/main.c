@@ -3,7 +3,6 @@
  *
  * main.c owns the command line and the refresh loop; collector.c talks to
  * BPF, procs.c aggregates, view_*.c print. */
-#include <argp.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,138 +15,13 @@
 #include "collector.h"
 #include "env.h"
 #include "feature_probe.h"
+#include "options.h"
 #include "procfs.h"
 #include "view.h"
 
-#define DEFAULT_SAMPLE_PCT 10
 #define MEM_ROWS_PER_FRAME 64	/* smaps_rollup walks page tables: read few */
 
-struct env env = {
-	.mode = OUT_TUI,
-	.interval_s = 1.0,
-	.sample_pct = DEFAULT_SAMPLE_PCT,
-	.mem_interval_s = 5.0,
-	.sort = SORT_MINFLT_RATE,
-};
-
 static volatile sig_atomic_t exiting;
-
-const char *argp_program_version = "faulttop 0.1";
-const char *argp_program_bug_address = "https://github.com/mmscope/mmscope/issues";
-static const char doc[] =
-"faulttop: page faults per process, live.\n"
-"\n"
-"Minor and major fault counts are the kernel's own (exactly what\n"
-"/proc/PID/stat says), read without a per-fault hook. Fault regions (text,\n"
-"data, heap, stack, anon/file mmap) and access kinds come from a\n"
-"page_fault_user hook attached part of the time (--sample) or always\n"
-"(--precise). SIGSEGV is split into SEGV_MAPERR (no VMA) and SEGV_ACCERR\n"
-"(permissions), with the last address and instruction pointer.\n"
-"\n"
-"USAGE: faulttop [-b|--json] [-d SECS] [-n COUNT] [-p PID,...] [-C COMM]\n"
-"\n"
-"EXAMPLES:\n"
-"    faulttop                 # live view, sorted by minor faults/s\n"
-"    faulttop -b -n 5         # five text frames, like top -b\n"
-"    faulttop --json -d 2     # JSON Lines every 2 seconds\n"
-"    faulttop -p 1234 -t      # threads of process 1234\n"
-"    faulttop --precise -s majflt/s   # classify every fault\n";
-
-enum {
-	OPT_JSON = 0x100, OPT_CGROUP, OPT_PRECISE, OPT_SAMPLE, OPT_MEM_INTERVAL,
-};
-
-static const struct argp_option opts[] = {
-	{ "batch", 'b', NULL, 0, "Batch mode: plain text frames (default when stdout is not a terminal)", 0 },
-	{ "json", OPT_JSON, NULL, 0, "Print one JSON object per interval (JSON Lines)", 0 },
-	{ "delay", 'd', "SECS", 0, "Refresh interval in seconds (default 1)", 0 },
-	{ "iterations", 'n', "COUNT", 0, "Exit after COUNT frames", 0 },
-	{ "pid", 'p', "PID[,PID...]", 0, "Show only these processes (always, even idle)", 0 },
-	{ "comm", 'C', "COMM", 0, "Show only processes whose name contains COMM", 0 },
-	{ "cgroup", OPT_CGROUP, "PATH", 0, "Show only processes in this cgroup v2 (e.g. a container's)", 0 },
-	{ "threads", 't', NULL, 0, "One row per thread instead of per process", 0 },
-	{ "all", 'a', NULL, 0, "Batch/JSON: show idle processes too", 0 },
-	{ "sort", 's', "KEY", 0, "Sort by pid, comm, minflt/s (default), majflt/s, minflt, majflt, "
-	  "segv, mmap/s, brk/s, map+/s, vss, rss, pss, uss, uss/s", 0 },
-	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
-	{ "max-rows", 'm', "N", 0, "Batch/JSON: at most N rows per frame", 0 },
-	{ "precise", OPT_PRECISE, NULL, 0, "Classify every fault (the hook always attached; costs ~10%)", 0 },
-	{ "sample", OPT_SAMPLE, "PCT", 0, "Attach the classifying hook PCT% of the time (default 10; 0 = off)", 0 },
-	{ "mem-interval", OPT_MEM_INTERVAL, "SECS", 0, "Re-read a process's RSS/PSS/USS at most this often (default 5)", 0 },
-	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
-	{},
-};
-
-static double parse_positive(const char *arg, struct argp_state *state, const char *what)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > 1e6)
-		argp_error(state, "invalid %s: %s", what, arg);
-	return v;
-}
-
-static long parse_long(const char *arg, struct argp_state *state, const char *what, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < lo || v > hi)
-		argp_error(state, "invalid %s: %s", what, arg);
-	return v;
-}
-
-static void parse_pids(char *arg, struct argp_state *state)
-{
-	char *save = NULL;
-
-	for (char *tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (env.nr_pids == MAX_PIDS)
-			argp_error(state, "too many PIDs (at most %d)", MAX_PIDS);
-		env.pids[env.nr_pids++] = (pid_t)parse_long(tok, state, "PID", 1, INT_MAX);
-	}
-	if (!env.nr_pids)
-		argp_error(state, "invalid PID list: '%s'", arg);
-}
-
-static error_t parse_arg(int key, char *arg, struct argp_state *state)
-{
-	int sort;
-
-	switch (key) {
-	case 'b': env.mode = OUT_BATCH; break;
-	case OPT_JSON: env.mode = OUT_JSON; break;
-	case 'd': env.interval_s = parse_positive(arg, state, "delay"); break;
-	case 'n': env.count = parse_long(arg, state, "count", 1, LONG_MAX); break;
-	case 'p': parse_pids(arg, state); break;
-	case 'C': env.comm = arg; break;
-	case OPT_CGROUP: env.cgroup_path = arg; break;
-	case 't': env.threads = true; break;
-	case 'a': env.all = true; break;
-	case 's':
-		sort = sort_key_parse(arg);
-		if (sort < 0)
-			argp_error(state, "unknown sort key: %s", arg);
-		env.sort = (enum sort_key)sort;
-		break;
-	case 'r': env.sort_ascending = true; break;
-	case 'm': env.max_rows = (int)parse_long(arg, state, "row count", 1, INT_MAX); break;
-	case OPT_PRECISE: env.sample_pct = 100; break;
-	case OPT_SAMPLE: env.sample_pct = (int)parse_long(arg, state, "sample percentage", 0, 100); break;
-	case OPT_MEM_INTERVAL: env.mem_interval_s = parse_positive(arg, state, "memory interval"); break;
-	case 'v': env.verbose = true; break;
-	case 'h': argp_state_help(state, stdout, ARGP_HELP_STD_HELP); break;
-	case ARGP_KEY_ARG: argp_error(state, "unexpected argument: %s", arg); break;
-	default: return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
 
 static void on_signal(int sig)
 {
@@ -356,16 +230,15 @@ static int run(struct loop_state *st)
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { opts, parse_arg, NULL, doc, NULL, NULL, NULL };
 	struct collector_opts copts = {};
 	struct loop_state st = {};
 	struct timespec ts;
 	int err;
 
-	argp_err_exit_status = 2;
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	if (err)
+	if (env_parse_args(argc, argv))
 		return 2;
+	if (env.exit_now)
+		return 0;
 	if (env.mode == OUT_TUI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
 		env.mode = OUT_BATCH;
 	if (check_bpf_prerequisites("faulttop") || check_pids_exist() || resolve_cgroup())

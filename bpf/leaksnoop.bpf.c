@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0
+/* leaksnoop's BPF side: live allocation tables and per-stack totals.
+ *
+ * Every allocation of the traced process goes into a hash keyed by its
+ * address, every free takes it out; user space reads what is left when it
+ * reports, so no per-event traffic crosses to user space at all. The fast
+ * paths are a handful of hash operations and, on allocation, one stack
+ * capture (bounded by LS_MAX_FRAMES). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "leaksnoop.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define MAX_THREADS	65536
+#define ZERO_SIZE_PTR	16
+#define PAGE_SIZE_	4096
+#define MAX_ERRNO	4095
+#define MAP_ANONYMOUS_	0x20
+
+const volatile __u32 targ_tgid;		/* 0: every process (whole-system kernel mode) */
+const volatile bool kernel_stacks;	/* full kernel stacks instead of call sites */
+const volatile bool user_stacks = true;
+
+/* Set by user space (-p) or at the traced command's exec (-- CMD): before
+ * exec the child is still a copy of leaksnoop, and what it allocates dies
+ * with the exec. */
+bool armed;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);	/* resized by user space */
+	__type(key, __u64);
+	__type(value, struct ls_alloc);
+} uallocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, struct ls_alloc);
+} kallocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct ls_alloc);
+} regions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ls_agg_key);
+	__type(value, struct ls_agg);
+} aggs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 65536);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, LS_MAX_FRAMES * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct ls_inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct ls_sys_inflight);
+} sys_inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, char[LS_CACHE_NAME_LEN]);
+} cache_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_add(__u32 which, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline bool is_target(__u64 pid_tgid)
+{
+	return !targ_tgid || (pid_tgid >> 32) == targ_tgid;
+}
+
+/* ---- per-stack totals ------------------------------------------------------ */
+
+static __always_inline void agg_key_of(struct ls_agg_key *k, const struct ls_alloc *a)
+{
+	k->site = a->site;
+	k->cache = a->cache;
+	k->stack_id = a->stack_id;
+	k->src = a->src;
+}
+
+static __always_inline struct ls_agg *agg_get(const struct ls_alloc *a, bool create)
+{
+	struct ls_agg_key k;
+	struct ls_agg *g;
+
+	agg_key_of(&k, a);
+	g = bpf_map_lookup_elem(&aggs, &k);
+	if (g || !create)
+		return g;
+	{
+		struct ls_agg zero = {};
+
+		bpf_map_update_elem(&aggs, &k, &zero, BPF_NOEXIST);
+	}
+	g = bpf_map_lookup_elem(&aggs, &k);
+	if (!g)
+		stat_add(STAT_AGG_MAP_FULL, 1);
+	return g;
+}
+
+static __always_inline void record_alloc(void *map, __u64 addr, struct ls_alloc *a)
+{
+	struct ls_agg *g;
+
+	if (bpf_map_update_elem(map, &addr, a, BPF_ANY)) {
+		stat_add(STAT_ALLOC_MAP_FULL, 1);	/* not recorded: never reported */
+		return;
+	}
+	g = agg_get(a, true);
+	if (g) {
+		__sync_fetch_and_add(&g->alloc_bytes, a->size);
+		__sync_fetch_and_add(&g->alloc_count, 1);
+	}
+}
+
+static __always_inline void account_free(const struct ls_alloc *a, __u64 bytes, __u64 blocks)
+{
+	struct ls_agg *g = agg_get(a, false);
+
+	if (g) {
+		__sync_fetch_and_add(&g->free_bytes, bytes);
+		__sync_fetch_and_add(&g->free_count, blocks);
+	}
+}
+
+/* Removes addr from map; true if it was there. not_after: only a record made
+ * at or before this time counts (0: any). */
+static __always_inline bool record_free(void *map, __u64 addr, __u64 not_after)
+{
+	struct ls_alloc *a = bpf_map_lookup_elem(map, &addr);
+	struct ls_alloc copy;
+
+	if (!a)
+		return false;
+	if (not_after && a->ts > not_after)
+		return false;
+	copy = *a;
+	if (bpf_map_delete_elem(map, &addr))
+		return false;	/* another thread took it first */
+	account_free(&copy, copy.size, 1);
+	return true;
+}
+
+/* ---- user heap: uprobes in the allocator ---------------------------------- */
+
+static __always_inline int alloc_enter(__u32 kind, __u64 size, __u64 arg)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct ls_inflight *f;
+
+	if (!armed)
+		return 0;
+	f = bpf_map_lookup_elem(&inflight, &tid);
+	if (!f) {
+		struct ls_inflight zero = {};
+
+		bpf_map_update_elem(&inflight, &tid, &zero, BPF_NOEXIST);
+		f = bpf_map_lookup_elem(&inflight, &tid);
+		if (!f) {
+			stat_add(STAT_INFLIGHT_FULL, 1);
+			return 0;
+		}
+	}
+	/* realloc(NULL, n) and reallocarray reach malloc/realloc again through
+	 * the same entry points: only the outermost call counts */
+	if (f->depth++)
+		return 0;
+	f->kind = kind;
+	f->size = size;
+	f->arg = arg;
+	f->ts = kind == KIND_REALLOC ? bpf_ktime_get_ns() : 0;
+	return 0;
+}
+
+static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ls_inflight *f = bpf_map_lookup_elem(&inflight, &tid);
+	struct ls_alloc a;
+	__u64 addr = ret;
+
+	if (!f || !f->depth)
+		return 0;	/* entered before we attached */
+	if (--f->depth)
+		return 0;	/* a nested call: the outer one accounts */
+	if (f->kind == KIND_POSIX_MEMALIGN) {
+		addr = 0;
+		if ((int)ret == 0 && bpf_probe_read_user(&addr, sizeof(addr), (void *)f->arg))
+			addr = 0;
+	} else if (f->kind == KIND_REALLOC && f->arg) {
+		/* the old block is gone if realloc succeeded, or if it was
+		 * realloc(p, 0) (glibc frees p and returns NULL); on failure
+		 * it stays allocated */
+		if (ret || !f->size)
+			record_free(&uallocs, f->arg, f->ts);
+		if (!ret && !f->size)
+			return 0;
+	}
+	if (!addr) {
+		stat_add(STAT_FAILED_ALLOC, 1);
+		return 0;
+	}
+	a.size = f->size;
+	a.ts = bpf_ktime_get_ns();
+	a.site = 0;
+	a.cache = 0;
+	a.src = SRC_USER;
+	/* taken at return: ip is the caller's return address, so the first
+	 * frame is right even when the caller keeps no frame pointer */
+	a.stack_id = user_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+	if (a.stack_id < 0) {
+		if (user_stacks)
+			stat_add(STAT_STACK_FAIL, 1);
+		a.stack_id = -1;
+	}
+	record_alloc(&uallocs, addr, &a);
+	return 0;
+}
+
+/* n * size; ~0 when it may overflow (the call then fails with ENOMEM and
+ * returns NULL, which is not recorded). No 128-bit multiply in BPF. */
+static __always_inline __u64 array_size(__u64 n, __u64 size)
+{
+	if (!((n | size) >> 32))
+		return n * size;
+	if (n <= 1 || size <= 1)
+		return n * size;
+	return ~0ULL;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, size_t size)
+{
+	return alloc_enter(KIND_MALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, size_t n, size_t size)
+{
+	return alloc_enter(KIND_MALLOC, array_size(n, size), 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, void *ptr, size_t size)
+{
+	return alloc_enter(KIND_REALLOC, size, (__u64)ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_enter, void *ptr, size_t n, size_t size)
+{
+	return alloc_enter(KIND_REALLOC, array_size(n, size), (__u64)ptr);
+}
+
+/* memalign(align, size) and aligned_alloc(align, size) */
+SEC("uprobe")
+int BPF_KPROBE(memalign_enter, size_t align, size_t size)
+{
+	return alloc_enter(KIND_MALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, void **memptr, size_t align, size_t size)
+{
+	return alloc_enter(KIND_POSIX_MEMALIGN, size, (__u64)memptr);
+}
+
+/* one return probe for all of them: the in-flight record says what it was */
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return, void *ret)
+{
+	return alloc_exit(ctx, (__u64)ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, void *ptr)
+{
+	if (!ptr || !armed)
+		return 0;
+	if (!record_free(&uallocs, (__u64)ptr, 0))
+		stat_add(STAT_UNKNOWN_FREE, 1);
+	return 0;
+}
+
+/* The benchmark's floor: the same probes with nothing in them. */
+SEC("uprobe")
+int BPF_KPROBE(empty_enter)
+{
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(empty_return)
+{
+	return 0;
+}
+
+/* ---- kernel allocations ----------------------------------------------------- */
+
+static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr, __u64 size,
+				   __u64 cache)
+{
+	struct ls_alloc a;
+
+	if (addr <= ZERO_SIZE_PTR || !armed || !is_target(bpf_get_current_pid_tgid()))
+		return;
+	a.size = size;
+	a.ts = bpf_ktime_get_ns();
+	a.site = site;
+	a.cache = cache;
+	a.src = src;
+	a.stack_id = -1;
+	if (kernel_stacks) {
+		a.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (a.stack_id < 0) {
+			stat_add(STAT_STACK_FAIL, 1);
+			a.stack_id = -1;
+		} else {
+			a.site = 0;	/* the stack holds the call site */
+		}
+	}
+	record_alloc(&kallocs, addr, &a);
+}
+
+static __always_inline void kfree_(__u64 addr)
+{
+	if (addr > ZERO_SIZE_PTR)
+		record_free(&kallocs, addr, 0);	/* freed by anyone */
+}
+
+SEC("tp_btf/kmalloc")
+int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
+	     size_t bytes_alloc, gfp_t gfp, int node)
+{
+	kalloc(ctx, SRC_KMALLOC, call_site, (__u64)ptr, bytes_alloc, 0);
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_alloc")
+int BPF_PROG(on_kmem_cache_alloc, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, gfp_t gfp, int node)
+{
+	__u64 cache = (__u64)s;
+
+	if ((__u64)ptr <= ZERO_SIZE_PTR || !armed || !is_target(bpf_get_current_pid_tgid()))
+		return 0;
+	if (!bpf_map_lookup_elem(&cache_names, &cache)) {
+		char name[LS_CACHE_NAME_LEN] = {};
+
+		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(s, name));
+		bpf_map_update_elem(&cache_names, &cache, name, BPF_NOEXIST);
+	}
+	kalloc(ctx, SRC_KMEM_CACHE, call_site, (__u64)ptr, BPF_CORE_READ(s, size), cache);
+	return 0;
+}
+
+SEC("tp_btf/kfree")
+int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
+{
+	kfree_((__u64)ptr);
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_free")
+int BPF_PROG(on_kmem_cache_free, unsigned long call_site, const void *ptr,
+	     const struct kmem_cache *s)
+{
+	kfree_((__u64)ptr);
+	return 0;
+}
+
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp, int migratetype)
+{
+	/* the caller is the stack's business: a page has no call site */
+	kalloc(ctx, SRC_PAGE, 0, (__u64)page, (__u64)PAGE_SIZE_ << order, 0);
+	return 0;
+}
+
+SEC("tp_btf/mm_page_free")
+int BPF_PROG(on_page_free, struct page *page, unsigned int order)
+{
+	kfree_((__u64)page);
+	return 0;
+}
+
+SEC("tp_btf/mm_page_free_batched")
+int BPF_PROG(on_page_free_batched, struct page *page)
+{
+	kfree_((__u64)page);
+	return 0;
+}
+
+/* ---- address space: mmap/munmap/mremap/brk ---------------------------------- */
+
+static __always_inline void sys_begin(__u64 kind, __u64 addr, __u64 len, __u64 len2)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct ls_sys_inflight s = { .kind = kind, .addr = addr, .len = len, .len2 = len2 };
+
+	if (!armed || !is_target(pid_tgid) || !targ_tgid)
+		return;
+	if (bpf_map_update_elem(&sys_inflight, &tid, &s, BPF_ANY))
+		stat_add(STAT_INFLIGHT_FULL, 1);
+}
+
+static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len)
+{
+	struct ls_alloc a = { .size = len, .src = SRC_MMAP, .stack_id = -1 };
+
+	a.ts = bpf_ktime_get_ns();
+	if (user_stacks) {
+		a.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		if (a.stack_id < 0) {
+			stat_add(STAT_STACK_FAIL, 1);
+			a.stack_id = -1;
+		}
+	}
+	record_alloc(&regions, addr, &a);
+}
+
+static __always_inline void sys_end(void *ctx, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ls_sys_inflight *s = bpf_map_lookup_elem(&sys_inflight, &tid);
+	struct ls_sys_inflight c;
+
+	if (!s || s->kind == SYS_NONE)
+		return;
+	c = *s;
+	s->kind = SYS_NONE;
+	if (c.kind == SYS_BRK) {	/* addr: the old break; ret: the new one */
+		if ((__u64)ret > c.addr)
+			stat_add(STAT_BRK_GROW, (__u64)ret - c.addr);
+		else
+			stat_add(STAT_BRK_SHRINK, c.addr - (__u64)ret);
+		return;
+	}
+	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO)
+		return;
+	if (c.kind == SYS_MREMAP) {
+		struct ls_alloc *old = bpf_map_lookup_elem(&regions, &c.addr);
+
+		if (old) {
+			struct ls_alloc moved = *old;
+
+			bpf_map_delete_elem(&regions, &c.addr);
+			account_free(&moved, moved.size, 1);
+			moved.size = c.len2;
+			record_alloc(&regions, (__u64)ret, &moved);
+			return;
+		}
+		mmap_done(ctx, (__u64)ret, c.len2);
+		return;
+	}
+	mmap_done(ctx, (__u64)ret, c.len);
+}
+
+static __always_inline unsigned long current_brk(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;
+
+	return mm ? mm->brk : 0;
+}
+
+/* Anonymous mappings only: a file mapping (a library, a mapped file) is
+ * not memory the process allocated. */
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int on_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!(ctx->args[3] & MAP_ANONYMOUS_))
+		return 0;
+	sys_begin(SYS_MMAP, 0, ctx->args[1], 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int on_enter_mremap(struct trace_event_raw_sys_enter *ctx)
+{
+	sys_begin(SYS_MREMAP, ctx->args[0], ctx->args[1], ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_brk")
+int on_enter_brk(struct trace_event_raw_sys_enter *ctx)
+{
+	sys_begin(SYS_BRK, current_brk(), 0, 0);
+	return 0;
+}
+
+/* munmap is accounted at entry: a region unmapped from its start loses its
+ * first len bytes (all of it, usually). Unmaps that begin inside a region
+ * are checked against /proc/PID/maps by user space before reporting. */
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int on_enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 addr = ctx->args[0], len = ctx->args[1];
+	struct ls_alloc *r;
+	struct ls_alloc rest;
+
+	if (!armed || !targ_tgid || !is_target(pid_tgid))
+		return 0;
+	r = bpf_map_lookup_elem(&regions, &addr);
+	if (!r)
+		return 0;
+	rest = *r;
+	bpf_map_delete_elem(&regions, &addr);
+	len = (len + PAGE_SIZE_ - 1) & ~(__u64)(PAGE_SIZE_ - 1);
+	if (len >= rest.size) {
+		account_free(&rest, rest.size, 1);
+		return 0;
+	}
+	account_free(&rest, len, 0);
+	rest.size -= len;
+	addr += len;
+	bpf_map_update_elem(&regions, &addr, &rest, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int on_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	sys_end(ctx, ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int on_exit_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	sys_end(ctx, ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_brk")
+int on_exit_brk(struct trace_event_raw_sys_exit *ctx)
+{
+	sys_end(ctx, ctx->ret);
+	return 0;
+}
+
+/* ---- process lifecycle --------------------------------------------------------- */
+
+/* -- CMD: start counting at the command's exec. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (targ_tgid && p->tgid == targ_tgid)
+		armed = true;
+	return 0;
+}
+
+/* a thread's in-flight slots go with it */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	__u32 tid;
+
+	if (!targ_tgid || p->tgid != targ_tgid)
+		return 0;
+	tid = p->pid;
+	bpf_map_delete_elem(&inflight, &tid);
+	bpf_map_delete_elem(&sys_inflight, &tid);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Layouts shared by leaksnoop.bpf.c and the leaksnoop loader. */
+#ifndef MMSCOPE_LEAKSNOOP_H
+#define MMSCOPE_LEAKSNOOP_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Frames per stack: bpf_get_stackid walks no deeper than the stack map's
+ * value holds, so this bounds the cost of every captured stack too. */
+#define LS_MAX_FRAMES		32
+#define LS_CACHE_NAME_LEN	32
+
+/* Where an outstanding allocation came from. */
+enum ls_src {
+	SRC_USER,	/* malloc & co. in the C library (or --lib) */
+	SRC_KMALLOC,	/* kmalloc */
+	SRC_KMEM_CACHE,	/* kmem_cache_alloc; cache names the slab cache */
+	SRC_PAGE,	/* page allocator; size is PAGE_SIZE << order */
+	SRC_MMAP,	/* mmap/mremap regions of the traced process */
+	SRC_MAX,
+};
+
+/* One live allocation: the value of the uallocs/kallocs/regions maps. */
+struct ls_alloc {
+	__u64 size;
+	__u64 ts;		/* bpf_ktime_get_ns() at allocation */
+	__u64 site;		/* kernel: the call site; user: 0 */
+	__u64 cache;		/* SRC_KMEM_CACHE: struct kmem_cache *; else 0 */
+	__s32 stack_id;		/* -1: no stack (not asked for, or capture failed) */
+	__u32 src;		/* enum ls_src */
+};
+
+/* Per-stack (user) or per-call-site/stack (kernel) totals kept by BPF. */
+struct ls_agg_key {
+	__u64 site;
+	__u64 cache;
+	__s32 stack_id;
+	__u32 src;
+};
+
+struct ls_agg {
+	__u64 alloc_bytes, alloc_count;
+	__u64 free_bytes, free_count;
+};
+
+/* A thread inside an allocation function, between entry and return. */
+struct ls_inflight {
+	__u64 size;
+	__u64 arg;		/* realloc: the old block; posix_memalign: memptr */
+	__u64 ts;		/* entry time (realloc: only older records are its old block) */
+	__u32 kind;		/* enum ls_kind */
+	__u32 depth;		/* nested calls (realloc(NULL, n) calls malloc inside) */
+};
+
+enum ls_kind {
+	KIND_MALLOC,		/* malloc, calloc, valloc, pvalloc, memalign, aligned_alloc */
+	KIND_REALLOC,
+	KIND_POSIX_MEMALIGN,
+};
+
+/* A syscall of the traced process in flight. */
+struct ls_sys_inflight {
+	__u64 kind;		/* enum ls_sys_kind */
+	__u64 addr, len, len2;
+};
+
+enum ls_sys_kind { SYS_NONE, SYS_MMAP, SYS_MREMAP, SYS_BRK };
+
+/* Health and summary counters, one slot each in a per-CPU array. */
+enum ls_stat {
+	STAT_ALLOC_MAP_FULL,	/* an allocation could not be recorded: not reported */
+	STAT_INFLIGHT_FULL,	/* a thread's in-flight slot could not be made */
+	STAT_AGG_MAP_FULL,	/* a stack's totals could not be made */
+	STAT_STACK_FAIL,	/* stack capture failed: reported without a stack */
+	STAT_UNKNOWN_FREE,	/* free of a block allocated before tracing began */
+	STAT_FAILED_ALLOC,	/* the allocator returned NULL: not a leak */
+	STAT_BRK_GROW,		/* bytes the heap grew by through brk */
+	STAT_BRK_SHRINK,	/* bytes it shrank by */
+	STAT_MAX,
+};
+
+#endif

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/* faulttop's command line: defaults and option parsing, apart from main so
+ * that the parser can be unit-tested and fuzzed. */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "env.h"
+#include "options.h"
+#include "view.h"
+
+#define DEFAULT_SAMPLE_PCT 10
+
+static const struct env env_defaults = {
+	.mode = OUT_TUI,
+	.interval_s = 1.0,
+	.sample_pct = DEFAULT_SAMPLE_PCT,
+	.mem_interval_s = 5.0,
+	.sort = SORT_MINFLT_RATE,
+};
+
+struct env env;
+
+#define FAULTTOP_VERSION "faulttop 0.1"
+static const char doc[] =
+"faulttop: page faults per process, live.\n"
+"\n"
+"Minor and major fault counts are the kernel's own (exactly what\n"
+"/proc/PID/stat says), read without a per-fault hook. Fault regions (text,\n"
+"data, heap, stack, anon/file mmap) and access kinds come from a\n"
+"page_fault_user hook attached part of the time (--sample) or always\n"
+"(--precise). SIGSEGV is split into SEGV_MAPERR (no VMA) and SEGV_ACCERR\n"
+"(permissions), with the last address and instruction pointer.\n"
+"\n"
+"USAGE: faulttop [-b|--json] [-d SECS] [-n COUNT] [-p PID,...] [-C COMM]\n"
+"\n"
+"EXAMPLES:\n"
+"    faulttop                 # live view, sorted by minor faults/s\n"
+"    faulttop -b -n 5         # five text frames, like top -b\n"
+"    faulttop --json -d 2     # JSON Lines every 2 seconds\n"
+"    faulttop -p 1234 -t      # threads of process 1234\n"
+"    faulttop --precise -s majflt/s   # classify every fault\n";
+
+enum {
+	OPT_JSON = 0x100, OPT_CGROUP, OPT_PRECISE, OPT_SAMPLE, OPT_MEM_INTERVAL,
+};
+
+static const struct argp_option opts[] = {
+	{ "batch", 'b', NULL, 0, "Batch mode: plain text frames (default when stdout is not a terminal)", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON object per interval (JSON Lines)", 0 },
+	{ "delay", 'd', "SECS", 0, "Refresh interval in seconds (default 1)", 0 },
+	{ "iterations", 'n', "COUNT", 0, "Exit after COUNT frames", 0 },
+	{ "pid", 'p', "PID[,PID...]", 0, "Show only these processes (always, even idle)", 0 },
+	{ "comm", 'C', "COMM", 0, "Show only processes whose name contains COMM", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Show only processes in this cgroup v2 (e.g. a container's)", 0 },
+	{ "threads", 't', NULL, 0, "One row per thread instead of per process", 0 },
+	{ "all", 'a', NULL, 0, "Batch/JSON: show idle processes too", 0 },
+	{ "sort", 's', "KEY", 0, "Sort by pid, comm, minflt/s (default), majflt/s, minflt, majflt, "
+	  "segv, mmap/s, brk/s, map+/s, vss, rss, pss, uss, uss/s", 0 },
+	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
+	{ "max-rows", 'm', "N", 0, "Batch/JSON: at most N rows per frame", 0 },
+	{ "precise", OPT_PRECISE, NULL, 0, "Classify every fault (the hook always attached; costs ~10%)", 0 },
+	{ "sample", OPT_SAMPLE, "PCT", 0, "Attach the classifying hook PCT% of the time (default 10; 0 = off)", 0 },
+	{ "mem-interval", OPT_MEM_INTERVAL, "SECS", 0, "Re-read a process's RSS/PSS/USS at most this often (default 5)", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
+	{ "help", 'h', NULL, 0, "Show this help", -1 },
+	{ "version", 'V', NULL, 0, "Print the version", -1 },
+	{},
+};
+
+/* argp runs with ARGP_NO_EXIT (so the parser can be fuzzed): an error is
+ * reported with argp_error and turned into EINVAL, which stops the parse. */
+#define BAD_ARG(state, ...) (argp_error(state, __VA_ARGS__), EINVAL)
+
+static error_t parse_positive(const char *arg, struct argp_state *state, const char *what,
+			      double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 1e6)
+		return BAD_ARG(state, "invalid %s: %s", what, arg);
+	*out = v;
+	return 0;
+}
+
+static error_t parse_long(const char *arg, struct argp_state *state, const char *what,
+			  long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi)
+		return BAD_ARG(state, "invalid %s: %s", what, arg);
+	*out = v;
+	return 0;
+}
+
+static error_t parse_int(const char *arg, struct argp_state *state, const char *what,
+			 long lo, long hi, int *out)
+{
+	long v = 0;
+	error_t err = parse_long(arg, state, what, lo, hi, &v);
+
+	*out = (int)v;
+	return err;
+}
+
+static error_t parse_pids(const char *arg, struct argp_state *state)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char tok[32];
+		size_t len = strcspn(p, ",");
+		long pid;
+
+		if (env.nr_pids == MAX_PIDS)
+			return BAD_ARG(state, "too many PIDs (at most %d)", MAX_PIDS);
+		if (len == 0 || len >= sizeof(tok))
+			return BAD_ARG(state, "invalid PID list: '%s'", arg);
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (parse_long(tok, state, "PID", 1, INT_MAX, &pid))
+			return EINVAL;
+		env.pids[env.nr_pids++] = (pid_t)pid;
+		p += len + (p[len] == ',');
+	}
+	if (!env.nr_pids)
+		return BAD_ARG(state, "invalid PID list: '%s'", arg);
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	int sort;
+
+	switch (key) {
+	case 'b': env.mode = OUT_BATCH; break;
+	case OPT_JSON: env.mode = OUT_JSON; break;
+	case 'd': return parse_positive(arg, state, "delay", &env.interval_s);
+	case 'n': return parse_long(arg, state, "count", 1, LONG_MAX, &env.count);
+	case 'p': return parse_pids(arg, state);
+	case 'C': env.comm = arg; break;
+	case OPT_CGROUP: env.cgroup_path = arg; break;
+	case 't': env.threads = true; break;
+	case 'a': env.all = true; break;
+	case 's':
+		sort = sort_key_parse(arg);
+		if (sort < 0)
+			return BAD_ARG(state, "unknown sort key: %s", arg);
+		env.sort = (enum sort_key)sort;
+		break;
+	case 'r': env.sort_ascending = true; break;
+	case 'm': return parse_int(arg, state, "row count", 1, INT_MAX, &env.max_rows);
+	case OPT_PRECISE: env.sample_pct = 100; break;
+	case OPT_SAMPLE: return parse_int(arg, state, "sample percentage", 0, 100, &env.sample_pct);
+	case OPT_MEM_INTERVAL: return parse_positive(arg, state, "memory interval", &env.mem_interval_s);
+	case 'v': env.verbose = true; break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		env.exit_now = true;
+		break;
+	case 'V':
+		printf("%s\n", FAULTTOP_VERSION);
+		env.exit_now = true;
+		break;
+	case ARGP_KEY_ARG: return BAD_ARG(state, "unexpected argument: %s", arg);
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+
+int env_parse_args(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, NULL, doc, NULL, NULL, NULL };
+
+	env = env_defaults;
+	/* ARGP_NO_EXIT: errors come back here; ARGP_NO_HELP: -h/--help/-V are
+	 * ours, so they never exit() from inside the parser either */
+	if (argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, NULL))
+		return 2;
+	return 0;
+}

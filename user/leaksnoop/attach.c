@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Finds the allocator (the C library the target maps, or --lib), resolves
+ * its functions' file offsets from the ELF symbol tables with libelf, and
+ * attaches uprobes filtered to the target. Aliases (aligned_alloc and
+ * memalign are one function in glibc) are probed once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "env.h"
+#include "feature_probe.h"
+#include "procfs.h"
+#include "leaksnoop.skel.h"
+
+enum probe_kind { P_MALLOC, P_CALLOC, P_REALLOC, P_REALLOCARRAY, P_MEMALIGN, P_POSIX_MEMALIGN, P_FREE };
+
+static const struct {
+	const char *name;
+	enum probe_kind kind;
+} funcs[] = {
+	/* free first: attaching a function's entry before free's could record
+	 * blocks whose frees we don't see yet */
+	{ "free", P_FREE },
+	{ "malloc", P_MALLOC },
+	{ "calloc", P_CALLOC },
+	{ "realloc", P_REALLOC },
+	{ "reallocarray", P_REALLOCARRAY },
+	{ "posix_memalign", P_POSIX_MEMALIGN },
+	{ "aligned_alloc", P_MEMALIGN },
+	{ "memalign", P_MEMALIGN },
+	{ "valloc", P_MALLOC },
+	{ "pvalloc", P_MALLOC },
+};
+#define NR_FUNCS (sizeof(funcs) / sizeof(funcs[0]))
+
+/* ---- ELF symbol offsets ---------------------------------------------------- */
+
+/* Fills off[i] with the file offset of funcs[i] (0 if absent). */
+static int elf_func_offsets(const char *path, long off[NR_FUNCS])
+{
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	int fd, found = 0;
+
+	memset(off, 0, sizeof(long) * NR_FUNCS);
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf) {
+		close(fd);
+		return -EINVAL;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			GElf_Shdr tsh;
+			Elf_Scn *tscn;
+			const char *name;
+			size_t nlen;
+
+			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+				continue;
+			if (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name)
+				continue;
+			nlen = strcspn(name, "@");
+			for (size_t f = 0; f < NR_FUNCS; f++) {
+				if (off[f] || strlen(funcs[f].name) != nlen || strncmp(name, funcs[f].name, nlen))
+					continue;
+				tscn = elf_getscn(elf, sym.st_shndx);
+				if (!tscn || !gelf_getshdr(tscn, &tsh) || sym.st_value < tsh.sh_addr)
+					continue;
+				off[f] = (long)(sym.st_value - tsh.sh_addr + tsh.sh_offset);
+				found++;
+			}
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return found;
+}
+
+/* ---- which file ------------------------------------------------------------- */
+
+static bool is_libc_name(const char *base)
+{
+	return !strncmp(base, "libc.so", 7) || (!strncmp(base, "libc-", 5) && strstr(base, ".so"));
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* The mapped file of pid (self when 0) whose base name is want, or the C
+ * library when want is NULL; through /proc/PID/root for containers. */
+static int find_mapped(pid_t pid, const char *want, char *out, size_t size)
+{
+	struct vma_list maps = {};
+	int err = pid ? procfs_read_pid_maps(pid, &maps) : 0;
+
+	if (!pid) {
+		char *text = procfs_slurp("/proc/self/maps", NULL);
+
+		if (!text)
+			return -errno;
+		err = procfs_parse_maps(text, &maps);
+		free(text);
+	}
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (size_t i = 0; i < maps.n; i++) {
+		const char *p = maps.v[i].path;
+
+		if (!p || p[0] != '/' || !maps.v[i].exec)
+			continue;
+		if (want ? strcmp(base_name(p), want) && strcmp(p, want) : !is_libc_name(base_name(p)))
+			continue;
+		if (pid)
+			snprintf(out, size, "/proc/%d/root%s", pid, p);
+		else
+			snprintf(out, size, "%s", p);
+		err = 0;
+		break;
+	}
+	vma_list_free(&maps);
+	return err;
+}
+
+static int find_allocator(pid_t tgid, char *out, size_t size)
+{
+	int err;
+
+	/* -- CMD: the child has not exec'd yet; the system's C library is the
+	 * one it will load (a different one needs --lib) */
+	pid_t where = env.cmd ? 0 : tgid;
+
+	if (env.lib && (strchr(env.lib, '/') || env.cmd)) {
+		snprintf(out, size, "%s", env.lib);
+		if (access(out, R_OK)) {
+			fprintf(stderr, "leaksnoop: --lib %s: %s\n", env.lib, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	err = find_mapped(where, env.lib, out, size);
+	if (err == 0)
+		return 0;
+	if (!env.lib && where) {
+		/* a static executable carries its own malloc */
+		snprintf(out, size, "/proc/%d/exe", where);
+		return 0;
+	}
+	fprintf(stderr, "leaksnoop: %s is not mapped by process %d%s\n",
+		env.lib ? env.lib : "no C library", (int)tgid,
+		env.lib ? "" : " (give the allocator with --lib PATH)");
+	return -1;
+}
+
+/* ---- BPF ---------------------------------------------------------------------- */
+
+static struct bpf_program *kernel_progs(struct leaksnoop_bpf *s, int i)
+{
+	struct bpf_program *p[] = {
+		s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc, s->progs.on_kfree,
+		s->progs.on_kmem_cache_free, s->progs.on_page_alloc, s->progs.on_page_free,
+		s->progs.on_page_free_batched,
+	};
+
+	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+}
+
+static struct bpf_program *syscall_progs(struct leaksnoop_bpf *s, int i)
+{
+	struct bpf_program *p[] = {
+		s->progs.on_enter_mmap, s->progs.on_exit_mmap, s->progs.on_enter_munmap,
+		s->progs.on_enter_mremap, s->progs.on_exit_mremap, s->progs.on_enter_brk,
+		s->progs.on_exit_brk,
+	};
+
+	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+}
+
+static struct bpf_program *user_progs(struct leaksnoop_bpf *s, int i)
+{
+	struct bpf_program *p[] = {
+		s->progs.malloc_enter, s->progs.calloc_enter, s->progs.realloc_enter,
+		s->progs.reallocarray_enter, s->progs.memalign_enter, s->progs.posix_memalign_enter,
+		s->progs.alloc_return, s->progs.free_enter, s->progs.empty_enter, s->progs.empty_return,
+	};
+
+	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+}
+
+static bool syscall_tracepoints_usable(void)
+{
+	int err = tracefs_ensure_mounted();
+
+	if (err) {
+		fprintf(stderr, "leaksnoop: warning: tracefs not mounted and mounting failed (%s); "
+			"mmap/brk tracking is off\n", strerror(-err));
+		return false;
+	}
+	if (!tracepoint_exists("syscalls", "sys_enter_mmap")) {
+		fprintf(stderr, "leaksnoop: warning: no syscall tracepoints; mmap/brk tracking is off\n");
+		return false;
+	}
+	return true;
+}
+
+int loader_open(struct loader *l, pid_t tgid, bool armed)
+{
+	struct leaksnoop_bpf *s;
+	struct bpf_program *p;
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	if (env.kernel) {
+		static const char *const need[] = { "kmalloc", "kfree", "kmem_cache_alloc", "kmem_cache_free" };
+
+		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+			if (!tp_btf_exists(need[i])) {
+				fprintf(stderr, "leaksnoop: kernel has no tracepoint kmem:%s\n", need[i]);
+				return -1;
+			}
+		}
+	}
+	l->has_syscalls = env.user && env.mmap && tgid && !env.floor && syscall_tracepoints_usable();
+	l->has_pages = env.kernel && env.pages && tp_btf_exists("mm_page_alloc") &&
+		       tp_btf_exists("mm_page_free");
+
+	s = l->skel = leaksnoop_bpf__open();
+	if (!s) {
+		fprintf(stderr, "leaksnoop: opening the BPF object failed: %s\n", strerror(errno));
+		return -1;
+	}
+	s->rodata->targ_tgid = (__u32)tgid;
+	s->rodata->kernel_stacks = env.kernel_stacks;
+	s->rodata->user_stacks = true;
+	s->bss->armed = armed;
+	bpf_map__set_max_entries(s->maps.uallocs, env.user ? env.max_allocs : 1);
+	bpf_map__set_max_entries(s->maps.kallocs, env.kernel ? env.max_allocs : 1);
+	if (!l->has_syscalls)
+		bpf_map__set_max_entries(s->maps.regions, 1);
+	for (int i = 0; (p = user_progs(s, i)); i++) {
+		bpf_program__set_autoattach(p, false);
+		if (!env.user)
+			bpf_program__set_autoload(p, false);
+	}
+	for (int i = 0; (p = kernel_progs(s, i)); i++)
+		if (!env.kernel || env.floor)
+			bpf_program__set_autoload(p, false);
+	if (!l->has_pages) {
+		bpf_program__set_autoload(s->progs.on_page_alloc, false);
+		bpf_program__set_autoload(s->progs.on_page_free, false);
+		bpf_program__set_autoload(s->progs.on_page_free_batched, false);
+	} else if (!tp_btf_exists("mm_page_free_batched")) {
+		bpf_program__set_autoload(s->progs.on_page_free_batched, false);
+	}
+	for (int i = 0; (p = syscall_progs(s, i)); i++)
+		if (!l->has_syscalls)
+			bpf_program__set_autoload(p, false);
+	if (!tgid) {
+		bpf_program__set_autoload(s->progs.on_exec, false);
+		bpf_program__set_autoload(s->progs.on_exit, false);
+	}
+	err = leaksnoop_bpf__load(s);
+	if (err) {
+		fprintf(stderr, "leaksnoop: loading BPF programs failed: %s (run with -v for the verifier log)\n",
+			strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int add_link(struct loader *l, struct bpf_link *link, const char *what)
+{
+	if (!link) {
+		fprintf(stderr, "leaksnoop: attaching %s failed: %s\n", what, strerror(errno));
+		return -1;
+	}
+	if (l->nr_links == MAX_LINKS) {
+		bpf_link__destroy(link);
+		return -1;
+	}
+	l->links[l->nr_links++] = link;
+	return 0;
+}
+
+static struct bpf_program *entry_prog(struct leaksnoop_bpf *s, enum probe_kind k)
+{
+	if (env.floor)
+		return s->progs.empty_enter;
+	switch (k) {
+	case P_MALLOC: return s->progs.malloc_enter;
+	case P_CALLOC: return s->progs.calloc_enter;
+	case P_REALLOC: return s->progs.realloc_enter;
+	case P_REALLOCARRAY: return s->progs.reallocarray_enter;
+	case P_MEMALIGN: return s->progs.memalign_enter;
+	case P_POSIX_MEMALIGN: return s->progs.posix_memalign_enter;
+	case P_FREE: return s->progs.free_enter;
+	}
+	return NULL;
+}
+
+static int attach_user(struct loader *l, pid_t tgid)
+{
+	struct leaksnoop_bpf *s = l->skel;
+	long off[NR_FUNCS];
+	int n;
+
+	if (find_allocator(tgid, l->lib_path, sizeof(l->lib_path)))
+		return -1;
+	n = elf_func_offsets(l->lib_path, off);
+	if (n < 0 || !off[0] || !off[1]) {
+		fprintf(stderr, "leaksnoop: %s has no malloc/free symbols%s\n", l->lib_path,
+			n < 0 ? "" : " (stripped, or not an allocator: try --lib)");
+		return -1;
+	}
+	/* returns first, then entries (free's above all): an entry without its
+	 * return probe would leave a thread's state dangling */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < NR_FUNCS; i++) {
+			bool dup = false;
+			char what[64];
+
+			if (!off[i])
+				continue;
+			for (size_t j = 0; j < i; j++)
+				dup |= off[j] == off[i];
+			if (dup)
+				continue;	/* an alias of one already probed */
+			if (pass == 0) {
+				if (funcs[i].kind == P_FREE)
+					continue;
+				snprintf(what, sizeof(what), "uretprobe %s", funcs[i].name);
+				if (add_link(l, bpf_program__attach_uprobe(env.floor ? s->progs.empty_return :
+						s->progs.alloc_return, true, tgid, l->lib_path, off[i]), what))
+					return -1;
+			} else {
+				snprintf(what, sizeof(what), "uprobe %s", funcs[i].name);
+				if (add_link(l, bpf_program__attach_uprobe(entry_prog(s, funcs[i].kind), false,
+						tgid, l->lib_path, off[i]), what))
+					return -1;
+				l->nr_funcs++;
+			}
+		}
+	}
+	return 0;
+}
+
+int loader_attach(struct loader *l, pid_t tgid)
+{
+	struct leaksnoop_bpf *s = l->skel;
+	struct bpf_program *p;
+
+	if (tgid) {
+		if (add_link(l, bpf_program__attach(s->progs.on_exit), "sched_process_exit") ||
+		    add_link(l, bpf_program__attach(s->progs.on_exec), "sched_process_exec"))
+			return -1;
+	}
+	/* frees before allocations, here too */
+	if (env.kernel && !env.floor) {
+		struct bpf_program *order[] = {
+			s->progs.on_kfree, s->progs.on_kmem_cache_free, s->progs.on_page_free,
+			s->progs.on_page_free_batched, s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc,
+			s->progs.on_page_alloc,
+		};
+
+		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+			if (!bpf_program__autoload(order[i]))
+				continue;
+			if (add_link(l, bpf_program__attach(order[i]), bpf_program__name(order[i])))
+				return -1;
+		}
+	}
+	if (l->has_syscalls) {
+		for (int i = 0; (p = syscall_progs(s, i)); i++)
+			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
+				return -1;
+	}
+	if (env.user && attach_user(l, tgid))
+		return -1;
+	return 0;
+}
+
+struct detach_job {
+	struct bpf_link **links;
+	int n;
+};
+
+static void *detach_some(void *arg)
+{
+	struct detach_job *j = arg;
+
+	for (int i = 0; i < j->n; i++)
+		bpf_link__destroy(j->links[i]);
+	return NULL;
+}
+
+/* Each uprobe detach waits for an RCU grace period (~100 ms here): done
+ * one after another, 17 of them hold the exit up for seconds. Detached in
+ * parallel they share grace periods. */
+void loader_close(struct loader *l)
+{
+	enum { THREADS = 8 };
+	pthread_t th[THREADS];
+	struct detach_job jobs[THREADS];
+	int started = 0, per = (l->nr_links + THREADS - 1) / THREADS;
+
+	for (int i = 0; i < THREADS && per; i++) {
+		int from = i * per, to = from + per > l->nr_links ? l->nr_links : from + per;
+
+		if (from >= to)
+			break;
+		jobs[i].links = &l->links[from];
+		jobs[i].n = to - from;
+		if (pthread_create(&th[i], NULL, detach_some, &jobs[i])) {
+			detach_some(&jobs[i]);
+			continue;
+		}
+		started |= 1 << i;
+	}
+	for (int i = 0; i < THREADS; i++)
+		if (started & (1 << i))
+			pthread_join(th[i], NULL);
+	l->nr_links = 0;
+	leaksnoop_bpf__destroy(l->skel);
+	l->skel = NULL;
+}

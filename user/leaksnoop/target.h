@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The traced process: one started by leaksnoop (-- CMD) or one already
+ * running (-p PID), and noticing when it exits. */
+#ifndef LEAKSNOOP_TARGET_H
+#define LEAKSNOOP_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct target {
+	pid_t pid;
+	bool child;		/* we started it (and ptrace it to catch its exit) */
+	bool exited;		/* gone (reaped, for a child) */
+	int status;		/* child: the wait status */
+	int pidfd;		/* -p: readable when the process exits */
+	int go_fd;		/* child: write end of the "exec now" pipe */
+	int err_fd;		/* child: read end of the exec-error pipe */
+	/* called with the process stopped at its exit, mappings still there */
+	void (*on_exit_hold)(void *ctx);
+	void *ctx;
+};
+
+/* Forks a child that waits until target_release(), then execvp()s argv.
+ * 0 or -1 after printing why. */
+int target_spawn(struct target *t, char **argv);
+/* Lets the child exec. 0, or -1 after printing why (exec failed: t->status
+ * then says 127). */
+int target_release(struct target *t);
+/* An already running process. 0 or -1 after printing why. */
+int target_open_pid(struct target *t, pid_t pid);
+/* Waits up to timeout_ms for the process to end (serving ptrace stops).
+ * Returns true once it has exited. */
+bool target_wait(struct target *t, int timeout_ms);
+/* Ends a child we started (SIGTERM, then reaps it). */
+void target_kill(struct target *t, int sig);
+/* The exit status to pass through: 0-255, 128+signal. */
+int target_exit_code(const struct target *t);
+void target_close(struct target *t);
+
+#endif
