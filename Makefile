@@ -32,7 +32,7 @@ BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -I
 LIB_SRCS    := $(wildcard user/lib/*.c)
 LIB_OBJS    := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 
-.PHONY: all clean install run test unit e2e bench vmlinux deps
+.PHONY: all clean install run test unit e2e bench vmlinux deps check-asan tests-build
 all: $(addprefix $(OUTPUT)/,$(TOOLS))
 
 $(OUTPUT) $(OUTPUT)/lib $(addprefix $(OUTPUT)/,$(TOOLS:=.d)) $(OUTPUT)/tests:
@@ -103,8 +103,10 @@ deps:
 	$(Q)./scripts/install-deps.sh
 
 # Installs what is missing, builds, runs every test; the last line is "N passed, N failed".
+# The fuzz harnesses are built too: run.py fuzzes each briefly from $(OUTPUT)-fuzz.
 test: deps
 	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)python3 tests/run.py $(OUTPUT)
 
 unit: tests-build
@@ -112,6 +114,71 @@ unit: tests-build
 
 e2e: tests-build
 	$(Q)python3 tests/run.py --e2e-only $(OUTPUT)
+
+# The whole suite again with every user-space object built with AddressSanitizer
+# and UndefinedBehaviorSanitizer; any sanitizer report fails the run.
+ASAN_OUTPUT := $(OUTPUT)-asan
+SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+check-asan: deps
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(ASAN_OUTPUT) EXTRA_CFLAGS="$(SANITIZE)" \
+		EXTRA_LDFLAGS="$(SANITIZE)" tests-build
+	$(Q)rm -rf $(ASAN_OUTPUT)/sanitizer-logs && mkdir -p $(ASAN_OUTPUT)/sanitizer-logs
+	$(Q)MMSCOPE_SANITIZER_LOGS=$(abspath $(ASAN_OUTPUT))/sanitizer-logs \
+		ASAN_OPTIONS=log_path=$(abspath $(ASAN_OUTPUT))/sanitizer-logs/asan:detect_leaks=1 \
+		UBSAN_OPTIONS=log_path=$(abspath $(ASAN_OUTPUT))/sanitizer-logs/ubsan:print_stacktrace=1 \
+		python3 tests/run.py $(ASAN_OUTPUT)
+
+# --- fuzzing -------------------------------------------------------------------
+# libFuzzer harnesses (tests/fuzz/fuzz_<target>.c) for every parser of input
+# from outside the tool, built with clang into $(FUZZ_OUTPUT): the library
+# objects with -fsanitize=fuzzer-no-link (coverage, no main), the harness
+# linked with -fsanitize=fuzzer. The lib objects go into an archive so each
+# harness links only the objects it uses. tests/fuzz/fuzz.py runs them from a
+# temp copy of tests/fuzz/corpus/<target>/ plus the regressions/<target>/ files.
+FUZZ_OUTPUT   := $(OUTPUT)-fuzz
+FUZZ_SECONDS  ?= 5
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   := -O1 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror \
+		 -Iuser/lib -Ibpf $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_OUTPUT)/%.o,$(LIB_SRCS))
+
+.PHONY: fuzz-build fuzz-short fuzz
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_OUTPUT)/lib $(FUZZ_OUTPUT)/faulttop.d:
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUTPUT)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) | $(FUZZ_OUTPUT)/lib
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUTPUT)/libmmscope.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# faulttop's option parser needs sort_key_parse from view_common.c; view_common
+# needs fmt.o from the archive, nothing of BPF.
+$(FUZZ_OUTPUT)/faulttop.d/%.o: user/faulttop/%.c $(wildcard user/faulttop/*.h) $(wildcard user/lib/*.h) | $(FUZZ_OUTPUT)/faulttop.d
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iuser/faulttop -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_OUTPUT)/fuzz_faulttop_args: $(FUZZ_OUTPUT)/faulttop.d/options.o $(FUZZ_OUTPUT)/faulttop.d/view_common.o
+$(FUZZ_OUTPUT)/fuzz_faulttop_args: FUZZ_INC := -Iuser/faulttop
+
+$(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OUTPUT)/libmmscope.a
+	$(call msg,LINK-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_INC) -Itests/fuzz -fsanitize=fuzzer $< $(filter %.o,$^) \
+		$(FUZZ_OUTPUT)/libmmscope.a $(LDLIBS) -o $@
+
+# Every target for FUZZ_SECONDS each; fails on any crash, leak or timeout.
+fuzz-short: fuzz-build
+	$(Q)python3 tests/fuzz/fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_OUTPUT)
+
+# The long run (300 s per target unless FUZZ_SECONDS is given on the command
+# line); new interesting inputs are merged into the committed corpus.
+fuzz: FUZZ_SECONDS = 300
+fuzz: fuzz-build
+	$(Q)python3 tests/fuzz/fuzz.py --seconds $(FUZZ_SECONDS) --merge $(FUZZ_OUTPUT)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -86,6 +86,23 @@ def run_e2e(build, pattern):
     return passed, failed
 
 
+def check_sanitizer_logs():
+    """Under `make check-asan` every report a sanitizer wrote, from any
+    process of any test, fails the run (one test: "sanitizer reports")."""
+    logs = os.environ.get("MMSCOPE_SANITIZER_LOGS")
+    if not logs:
+        return 0, 0
+    reports = sorted(os.listdir(logs)) if os.path.isdir(logs) else []
+    if not reports:
+        print("sanitizers: ok (no reports)")
+        return 1, 0
+    print(f"sanitizers: FAIL ({len(reports)} reports)")
+    for name in reports:
+        with open(os.path.join(logs, name), errors="replace") as f:
+            print(f"--- {name}\n{f.read()[:4000]}")
+    return 0, 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build", nargs="?", default="build")
@@ -101,6 +118,8 @@ def main():
     if not a.unit_only:
         p, f = run_e2e(a.build, a.pattern)
         passed, failed = passed + p, failed + f
+    p, f = check_sanitizer_logs()
+    passed, failed = passed + p, failed + f
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 

@@ -34,8 +34,8 @@ def environment_problem():
 
 def proc_stat(pid):
     """The kernel's own numbers for pid: state, minflt, majflt."""
-    with open(f"/proc/{pid}/stat") as f:
-        text = f.read()
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        text = f.read().decode("latin-1")    # a comm may hold any byte
     rest = text[text.rindex(")") + 2:].split()
     return {"state": rest[0], "minflt": int(rest[7]), "majflt": int(rest[9])}
 

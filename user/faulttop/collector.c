@@ -66,6 +66,12 @@ static const char *const needed_tp_btf[] = {
 
 static int check_tracepoints(void)
 {
+	int err = kernel_btf_load_error();
+
+	if (err) {
+		fprintf(stderr, "faulttop: cannot load kernel BTF: %s\n", strerror(-err));
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof(needed_tp_btf) / sizeof(needed_tp_btf[0]); i++) {
 		if (!tp_btf_exists(needed_tp_btf[i])) {
 			fprintf(stderr, "faulttop: kernel has no tracepoint %s%s\n", needed_tp_btf[i],
@@ -153,6 +159,10 @@ struct collector *collector_open(const struct collector_opts *o, struct procs *p
 	}
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(c->skel->maps.events, o->ringbuf_bytes);
+	if (o->max_threads) {
+		bpf_map__set_max_entries(c->skel->maps.fault_counts, o->max_threads);
+		bpf_map__set_max_entries(c->skel->maps.sys_counts, o->max_threads);
+	}
 	if (!c->has_syscalls)
 		disable_syscall_programs(c->skel);
 	err = faulttop_bpf__load(c->skel);

@@ -13,6 +13,7 @@ struct collector;
 struct collector_opts {
 	int sample_pct;		/* 0..100: share of time the per-fault hook runs */
 	uint32_t ringbuf_bytes;	/* 0 = the BPF default */
+	uint32_t max_threads;	/* per-thread counter slots; 0 = the BPF default */
 };
 
 /* Returns NULL after printing one line saying why. */

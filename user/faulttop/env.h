@@ -36,6 +36,8 @@ struct env {
 	bool sort_ascending;
 	int max_rows;			/* batch/json: 0 = all */
 	bool exit_now;			/* --help or --version was printed */
+	uint32_t ringbuf_bytes;		/* --ringbuf-size, 0 = default */
+	uint32_t max_threads;		/* --max-threads, 0 = default */
 };
 
 extern struct env env;

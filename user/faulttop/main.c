@@ -256,6 +256,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	copts.sample_pct = env.sample_pct;
+	copts.ringbuf_bytes = env.ringbuf_bytes;
+	copts.max_threads = env.max_threads;
 	st.coll = collector_open(&copts, st.procs);
 	if (!st.coll) {
 		procs_free(st.procs);

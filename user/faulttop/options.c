@@ -44,7 +44,8 @@ static const char doc[] =
 "    faulttop --precise -s majflt/s   # classify every fault\n";
 
 enum {
-	OPT_JSON = 0x100, OPT_CGROUP, OPT_PRECISE, OPT_SAMPLE, OPT_MEM_INTERVAL,
+	OPT_JSON = 0x100, OPT_CGROUP, OPT_PRECISE, OPT_SAMPLE, OPT_MEM_INTERVAL, OPT_RINGBUF,
+	OPT_MAX_THREADS,
 };
 
 static const struct argp_option opts[] = {
@@ -64,6 +65,8 @@ static const struct argp_option opts[] = {
 	{ "precise", OPT_PRECISE, NULL, 0, "Classify every fault (the hook always attached; costs ~10%)", 0 },
 	{ "sample", OPT_SAMPLE, "PCT", 0, "Attach the classifying hook PCT% of the time (default 10; 0 = off)", 0 },
 	{ "mem-interval", OPT_MEM_INTERVAL, "SECS", 0, "Re-read a process's RSS/PSS/USS at most this often (default 5)", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of 2 >= 4096 (default 8 MiB)", 0 },
+	{ "max-threads", OPT_MAX_THREADS, "N", 0, "Threads with per-thread BPF counters at once (default 32768)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "version", 'V', NULL, 0, "Print the version", -1 },
@@ -109,6 +112,26 @@ static error_t parse_int(const char *arg, struct argp_state *state, const char *
 	error_t err = parse_long(arg, state, what, lo, hi, &v);
 
 	*out = (int)v;
+	return err;
+}
+
+static error_t parse_u32(const char *arg, struct argp_state *state, const char *what,
+			 long lo, long hi, uint32_t *out)
+{
+	long v = 0;
+	error_t err = parse_long(arg, state, what, lo, hi, &v);
+
+	*out = (uint32_t)v;
+	return err;
+}
+
+/* The kernel wants a power of two, a multiple of the page size. */
+static error_t parse_ringbuf_size(const char *arg, struct argp_state *state)
+{
+	error_t err = parse_u32(arg, state, "ring buffer size", 4096, 1L << 30, &env.ringbuf_bytes);
+
+	if (!err && (env.ringbuf_bytes & (env.ringbuf_bytes - 1)))
+		return BAD_ARG(state, "ring buffer size must be a power of 2: %s", arg);
 	return err;
 }
 
@@ -162,6 +185,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PRECISE: env.sample_pct = 100; break;
 	case OPT_SAMPLE: return parse_int(arg, state, "sample percentage", 0, 100, &env.sample_pct);
 	case OPT_MEM_INTERVAL: return parse_positive(arg, state, "memory interval", &env.mem_interval_s);
+	case OPT_RINGBUF: return parse_ringbuf_size(arg, state);
+	case OPT_MAX_THREADS: return parse_u32(arg, state, "thread count", 1, 1 << 22, &env.max_threads);
 	case 'v': env.verbose = true; break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "intmap.h"
 #include "procs.h"
@@ -24,6 +25,11 @@
 #define VANISHED_GENERATIONS 3
 
 struct proc;
+
+struct pending_fault {
+	pid_t tid;
+	uint64_t addr;
+};
 
 struct thread {
 	struct row row;
@@ -46,6 +52,10 @@ struct proc {
 	double maps_read_at;
 	bool maps_gone;
 	char exe[PATH_MAX];
+	/* mmap-area faults at addresses the cached maps don't cover, held
+	 * until the next re-read rather than written off as "other" */
+	struct pending_fault *pending;
+	size_t nr_pending, pending_cap;
 };
 
 struct procs {
@@ -72,6 +82,7 @@ struct procs *procs_new(uint64_t start_ns)
 static void proc_destroy(struct proc *pr)
 {
 	vma_list_free(&pr->maps);
+	free(pr->pending);
 	free(pr);
 }
 
@@ -275,26 +286,84 @@ static int region_of_vma(const struct proc *pr, const struct vma *v)
 	return REGION_OTHER;
 }
 
-static int classify_mmap_fault(struct procs *p, struct proc *pr, uint64_t addr)
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int push_pending(struct proc *pr, pid_t tid, uint64_t addr)
+{
+	if (pr->nr_pending == pr->pending_cap) {
+		size_t cap = pr->pending_cap ? pr->pending_cap * 2 : 64;
+		struct pending_fault *v = realloc(pr->pending, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		pr->pending = v;
+		pr->pending_cap = cap;
+	}
+	pr->pending[pr->nr_pending++] = (struct pending_fault){ tid, addr };
+	return 0;
+}
+
+static int region_in_maps(const struct proc *pr, uint64_t addr)
 {
 	const struct vma *v = vma_list_find(&pr->maps, addr);
 
-	if (!v && !pr->maps_gone &&
-	    (!pr->maps.n || p->now_s - pr->maps_read_at >= MAPS_REREAD_S)) {
-		proc_read_maps(pr, pr->row.tgid, p->now_s);
-		v = vma_list_find(&pr->maps, addr);
-	}
 	return v ? region_of_vma(pr, v) : REGION_OTHER;
 }
 
+static void count_region(struct procs *p, pid_t tid, pid_t tgid, int region)
+{
+	struct thread *t = thread_get(p, tid, tgid);
+
+	if (t)
+		t->events.region[region]++;
+}
+
+/* Maps are re-read on a miss, but at most every MAPS_REREAD_S, so a process
+ * that maps thousands of regions doesn't make us read its maps thousands of
+ * times: a miss in between waits for the next read. */
 void procs_on_fault(struct procs *p, const struct ft_ev_fault *e)
 {
-	struct thread *t = thread_get(p, e->tid, e->tgid);
 	struct proc *pr = proc_get(p, e->tgid);
+	double now;
 
-	if (!t || !pr)
+	if (!pr)
 		return;
-	t->events.region[classify_mmap_fault(p, pr, e->addr)]++;
+	if (pr->maps_gone || vma_list_find(&pr->maps, e->addr)) {
+		count_region(p, e->tid, e->tgid, region_in_maps(pr, e->addr));
+		return;
+	}
+	now = monotonic_s();
+	if (pr->maps.n && now - pr->maps_read_at < MAPS_REREAD_S &&
+	    push_pending(pr, e->tid, e->addr) == 0)
+		return;
+	proc_read_maps(pr, e->tgid, now);
+	count_region(p, e->tid, e->tgid, region_in_maps(pr, e->addr));
+}
+
+/* Before an interval closes, what waited gets one fresh read of the maps. */
+static void resolve_pending(struct procs *p)
+{
+	uint64_t key;
+	void *val;
+
+	for (size_t i = 0; intmap_next(&p->procs, &i, &key, &val);) {
+		struct proc *pr = val;
+
+		if (!pr->nr_pending)
+			continue;
+		if (!pr->maps_gone)
+			proc_read_maps(pr, pr->row.tgid, monotonic_s());
+		for (size_t k = 0; k < pr->nr_pending; k++)
+			count_region(p, pr->pending[k].tid, pr->row.tgid,
+				     region_in_maps(pr, pr->pending[k].addr));
+		pr->nr_pending = 0;
+	}
 }
 
 void procs_on_signal(struct procs *p, const struct ft_ev_signal *e)
@@ -377,6 +446,7 @@ void procs_end_interval(struct procs *p, uint64_t generation, double now_s, doub
 
 	(void)interval_s;
 	p->now_s = now_s;
+	resolve_pending(p);
 	prune_shown_dead(p);
 
 	/* processes start from what their departed threads left */

@@ -335,6 +335,7 @@ int select_rows(struct row **rows, int n, bool keep_idle)
 			continue;
 		rows[kept++] = rows[i];
 	}
-	qsort(rows, (size_t)kept, sizeof(*rows), compare_rows);
+	if (kept)	/* rows may be NULL when there are none */
+		qsort(rows, (size_t)kept, sizeof(*rows), compare_rows);
 	return kept;
 }

@@ -593,7 +593,8 @@ int report_emit(struct reporter *r, const struct report_opts *o)
 		return err;
 	}
 	/* each table came out grouped by key; tables don't share keys (src) */
-	qsort(g.v, g.n, sizeof(g.v[0]), key_cmp);
+	if (g.n)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(g.v, g.n, sizeof(g.v[0]), key_cmp);
 	for (size_t i = 0; i < g.n; i++) {
 		struct rec *x = &g.v[i];
 		struct rec *p = r->prev ? bsearch(x, r->prev, r->nr_prev, sizeof(*x), key_cmp) : NULL;
@@ -612,7 +613,8 @@ int report_emit(struct reporter *r, const struct report_opts *o)
 
 	read_stats(r, &t);
 	read_totals(r, &t);
-	qsort(g.v, g.n, sizeof(g.v[0]), bytes_desc);
+	if (g.n)
+		qsort(g.v, g.n, sizeof(g.v[0]), bytes_desc);
 	switch (env.mode) {
 	case OUT_TEXT: print_text(r, o, g.v, g.n, &t, elapsed, interval, exited); break;
 	case OUT_JSON: print_json(r, o, g.v, g.n, &t, elapsed, interval, exited); break;

@@ -75,9 +75,16 @@ static struct btf *vmlinux_btf(void)
 
 	if (!tried) {
 		tried = true;
-		btf = btf__load_vmlinux_btf();	/* kept for the process's life */
+		/* parsed from sysfs ourselves: libbpf's search reports any
+		 * failure (even ENOMEM) as "not found" */
+		btf = btf__parse("/sys/kernel/btf/vmlinux", NULL);	/* kept for life */
 	}
 	return btf;
+}
+
+int kernel_btf_load_error(void)
+{
+	return vmlinux_btf() ? 0 : -(errno ? errno : ENOENT);
 }
 
 bool tp_btf_exists(const char *name)

@@ -14,6 +14,10 @@ void libbpf_log_setup(bool verbose);
  * CAP_BPF+CAP_PERFMON), or no kernel BTF at /sys/kernel/btf/vmlinux. */
 int check_bpf_prerequisites(const char *tool);
 
+/* 0 if the kernel's BTF loads, else -errno (-ENOMEM when memory is short):
+ * check it before tp_btf_exists, whose "no" would otherwise mislead. */
+int kernel_btf_load_error(void);
+
 /* True if the kernel's BTF has the tracepoint, i.e. tp_btf/<name> can
  * attach. */
 bool tp_btf_exists(const char *name);
