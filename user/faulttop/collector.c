@@ -315,6 +315,7 @@ void collector_loss(struct collector *c, uint64_t *drops, uint64_t *map_full)
 	uint64_t sums[STAT_MAX] = {};
 
 	for (__u32 k = 0; k < STAT_MAX && ncpu > 0; k++) {
+		memset(vals, 0, sizeof(vals));	/* valgrind can't see per-CPU fills */
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		for (int i = 0; i < ncpu; i++)
