@@ -10,7 +10,20 @@
 /* Frames per stack: bpf_get_stackid walks no deeper than the stack map's
  * value holds, so this bounds the cost of every captured stack too. */
 #define LS_MAX_FRAMES		32
+/* -K: frames kept per kernel stack. The unwinder walks the BPF and
+ * tracepoint frames it skips plus these, on every allocation: 16 hold the
+ * allocator, its call site and the path to it (the syscall entry of a deep
+ * stack is what goes), at about half the cost of 32. */
+#define LS_KSTACK_FRAMES	16
+/* -K: a call site's stack is captured afresh on every LS_KSTACK_EVERY-th
+ * allocation there (on each CPU); the ones between reuse the last capture.
+ * One capture costs 1-2 us (the unwinder), ten times the rest of the
+ * allocation path. A power of two. */
+#define LS_KSTACK_EVERY		32
 #define LS_CACHE_NAME_LEN	32
+/* Per-CPU slots for kernel call-site totals; sites that collide in a slot
+ * go to the shared aggs table instead. A power of two. */
+#define LS_SITE_SLOTS		4096
 
 /* Where an outstanding allocation came from. */
 enum ls_src {
@@ -42,7 +55,15 @@ struct ls_agg_key {
 
 struct ls_agg {
 	__u64 alloc_bytes, alloc_count;
-	__u64 free_bytes, free_count;
+	__u64 free_bytes, free_count;	/* user and mmap only: kernel frees are
+					 * allocated minus still live, at report */
+};
+
+/* One kernel call site's (or stack's) allocation totals on one CPU: the
+ * value of the per-CPU ksites array. alloc_count 0: the slot is free. */
+struct ls_site {
+	struct ls_agg_key key;
+	__u64 alloc_bytes, alloc_count;
 };
 
 /* A thread inside an allocation function, between entry and return. */

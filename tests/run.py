@@ -7,6 +7,7 @@ quietly: without them every e2e test counts as failed, with the reason."""
 import argparse
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import time
@@ -86,6 +87,58 @@ def run_e2e(build, pattern):
     return passed, failed
 
 
+# Seconds each libFuzzer harness runs in the suite; `make fuzz` runs longer.
+FUZZ_SECONDS = 4
+
+
+def run_fuzz(build):
+    """Each fuzz harness for a few seconds (tests/fuzz/fuzz.py: kept crashers
+    first, then from a copy of the committed corpus), one test per target,
+    when `make test` built them in <build>-fuzz. Skipped under check-asan:
+    the harnesses carry their own sanitizers, so once per `make test` is
+    enough, and its log_path would hide their reports."""
+    fuzz_build = os.path.normpath(build) + "-fuzz"
+    if os.environ.get("MMSCOPE_SANITIZER_LOGS") or not os.path.isdir(fuzz_build):
+        return 0, 0
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fuzz"))
+    import fuzz  # noqa: E402
+    return fuzz.run_all(fuzz_build, FUZZ_SECONDS)
+
+
+def run_lint(build):
+    """`make lint` (clang-tidy and cppcheck over all C; see the Makefile) as
+    one test, "lint". Skipped under check-asan: same sources, and once per
+    `make test` is enough."""
+    if os.environ.get("MMSCOPE_SANITIZER_LOGS"):
+        return 0, 0
+    out_dir = os.path.relpath(os.path.abspath(build), ROOT)
+    cmd = ["make", "--no-print-directory", "-k", f"-j{os.cpu_count() or 1}",
+           f"OUTPUT={out_dir}", "lint"]
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                           errors="replace", timeout=1800)
+        out, rc = p.stdout + p.stderr, p.returncode
+    except subprocess.TimeoutExpired:
+        out, rc = "make lint timed out\n", -1
+    dt = time.monotonic() - t0
+    if rc == 0:
+        print(f"lint: ok ({dt:.1f}s)")
+        return 1, 0
+    print(f"lint: FAIL ({dt:.1f}s, `make lint` exit status {rc})")
+    # The findings, without make's per-file progress lines; when the
+    # analyzer's paths make that long, only the finding lines themselves.
+    lines = [ln for ln in out.splitlines()
+             if not ln.startswith(("  TIDY ", "  CPPCHECK "))]
+    if len(lines) > 300:
+        lines = [ln for ln in lines if re.search(
+            r": (error|warning|style|performance|portability): |^make: \*\*\*", ln)]
+        lines.append("(analyzer paths and code left out: run `make lint`)")
+    print("    " + "\n    ".join(lines))
+    sys.stdout.flush()
+    return 0, 1
+
+
 def check_sanitizer_logs():
     """Under `make check-asan` every report a sanitizer wrote, from any
     process of any test, fails the run (one test: "sanitizer reports")."""
@@ -115,8 +168,13 @@ def main():
     if not a.e2e_only:
         p, f = run_units(a.build)
         passed, failed = passed + p, failed + f
+        p, f = run_fuzz(a.build)
+        passed, failed = passed + p, failed + f
     if not a.unit_only:
         p, f = run_e2e(a.build, a.pattern)
+        passed, failed = passed + p, failed + f
+    if not a.unit_only and not a.e2e_only:
+        p, f = run_lint(a.build)
         passed, failed = passed + p, failed + f
     p, f = check_sanitizer_logs()
     passed, failed = passed + p, failed + f

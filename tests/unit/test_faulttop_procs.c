@@ -164,6 +164,38 @@ static void test_signals_split_by_code(void)
 	procs_free(p);
 }
 
+/* Events can name a task after its last word was processed and pruned:
+ * the placeholder they create must age out, or a long run leaks memory. */
+static void test_event_only_tasks_age_out(void)
+{
+	struct procs *p = procs_new(START_NS);
+	struct ft_task live = task(700, 700, START_NS + 1, 1, 0);
+	struct ft_ev_fault late = { .type = EV_FAULT, .tid = 801, .tgid = 800, .addr = 0x1000 };
+	struct ft_ev_signal late_sig = { .type = EV_SIGNAL, .tid = 801, .tgid = 800, .sig = 11,
+					 .code = 1, .comm = "gone" };
+	uint64_t gen;
+
+	procs_on_task(p, &live, 1);
+	procs_end_interval(p, 1, 1.0, 1.0);
+	procs_on_fault(p, &late);
+	procs_on_signal(p, &late_sig);	/* names it, so its rows are visible */
+	procs_end_interval(p, 1, 1.5, 0.5);
+	CHECK(find(p, true, 801) != NULL && find(p, false, 800) != NULL);
+	for (gen = 2; gen < 10; gen++) {
+		procs_on_task(p, &live, gen);
+		procs_end_interval(p, gen, (double)gen, 1.0);
+	}
+	CHECK(find(p, true, 801) == NULL);
+	{
+		int n;
+
+		procs_rows(p, false, &n);
+		CHECK(n == 1);	/* only the live process: the placeholder is gone */
+		CHECK(find(p, false, 800) == NULL);
+	}
+	procs_free(p);
+}
+
 int main(void)
 {
 	RUN(test_born_after_start_counts_from_zero);
@@ -172,5 +204,6 @@ int main(void)
 	RUN(test_process_exit_is_shown_once);
 	RUN(test_tid_reuse);
 	RUN(test_signals_split_by_code);
+	RUN(test_event_only_tasks_age_out);
 	UNIT_EXIT();
 }

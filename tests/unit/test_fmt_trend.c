@@ -28,11 +28,11 @@ static void test_fmt_bytes(void)
 	check_bytes(1024, "1.0K");
 	check_bytes(1536, "1.5K");
 	check_bytes(12595, "12.3K");
-	check_bytes(100 * 1024, "100K");
-	check_bytes(1023 * 1024, "1023K");
+	check_bytes(100ULL * 1024, "100K");
+	check_bytes(1023ULL * 1024, "1023K");
 	/* Would round to "1024K": moves up a unit instead. */
-	check_bytes(1024 * 1024 - 100, "1.0M");
-	check_bytes(1024 * 1024, "1.0M");
+	check_bytes(1024ULL * 1024 - 100, "1.0M");
+	check_bytes(1024ULL * 1024, "1.0M");
 	check_bytes(3ULL << 30, "3.0G");
 	check_bytes(5ULL << 40, "5.0T");
 	check_bytes(UINT64_MAX, "16.0E");

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "feature_probe.h"
+#include "percpu_stats.h"
 #include "faulttop.skel.h"
 
 /* The per-fault hook's duty cycle: attached sample_pct % of each period. */
@@ -309,18 +310,9 @@ int collector_read_tasks(struct collector *c, uint64_t generation)
 
 void collector_loss(struct collector *c, uint64_t *drops, uint64_t *map_full)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 vals[ncpu > 0 ? ncpu : 1];
-	int fd = bpf_map__fd(c->skel->maps.stats);
 	uint64_t sums[STAT_MAX] = {};
 
-	for (__u32 k = 0; k < STAT_MAX && ncpu > 0; k++) {
-		memset(vals, 0, sizeof(vals));	/* valgrind can't see per-CPU fills */
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int i = 0; i < ncpu; i++)
-			sums[k] += vals[i];
-	}
+	percpu_array_sum(bpf_map__fd(c->skel->maps.stats), STAT_MAX, sums);
 	*drops = sums[STAT_RINGBUF_DROPS];
 	*map_full = sums[STAT_MAP_FULL];
 }

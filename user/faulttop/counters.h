@@ -31,7 +31,7 @@ static inline void counters_add(struct counters *a, const struct counters *b)
 /* a - b, clamped at 0 per counter. */
 static inline struct counters counters_sub(const struct counters *a, const struct counters *b)
 {
-	struct counters d;
+	struct counters d = { 0 };
 	uint64_t *z = (uint64_t *)&d;
 	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
 

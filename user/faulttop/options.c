@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "argparse_util.h"
 #include "env.h"
 #include "options.h"
 #include "view.h"
@@ -45,7 +46,7 @@ static const char doc[] =
 
 enum {
 	OPT_JSON = 0x100, OPT_CGROUP, OPT_PRECISE, OPT_SAMPLE, OPT_MEM_INTERVAL, OPT_RINGBUF,
-	OPT_MAX_THREADS,
+	OPT_MAX_THREADS, OPT_USAGE,
 };
 
 static const struct argp_option opts[] = {
@@ -62,34 +63,20 @@ static const struct argp_option opts[] = {
 	  "segv, mmap/s, brk/s, map+/s, vss, rss, pss, uss, uss/s", 0 },
 	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
 	{ "max-rows", 'm', "N", 0, "Batch/JSON: at most N rows per frame", 0 },
-	{ "precise", OPT_PRECISE, NULL, 0, "Classify every fault (the hook always attached; costs ~10%)", 0 },
+	{ "precise", OPT_PRECISE, NULL, 0, "Classify every fault (the hook always attached; costs ~15% on a fault storm)", 0 },
 	{ "sample", OPT_SAMPLE, "PCT", 0, "Attach the classifying hook PCT% of the time (default 10; 0 = off)", 0 },
 	{ "mem-interval", OPT_MEM_INTERVAL, "SECS", 0, "Re-read a process's RSS/PSS/USS at most this often (default 5)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of 2 >= 4096 (default 8 MiB)", 0 },
 	{ "max-threads", OPT_MAX_THREADS, "N", 0, "Threads with per-thread BPF counters at once (default 32768)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Print the version", -1 },
 	{},
 };
 
-/* argp runs with ARGP_NO_EXIT (so the parser can be fuzzed): an error is
- * reported with argp_error and turned into EINVAL, which stops the parse. */
-#define BAD_ARG(state, ...) (argp_error(state, __VA_ARGS__), EINVAL)
-
-static error_t parse_positive(const char *arg, struct argp_state *state, const char *what,
-			      double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > 1e6)
-		return BAD_ARG(state, "invalid %s: %s", what, arg);
-	*out = v;
-	return 0;
-}
+/* Seconds (delay, memory interval): up to 1e6, about 11 days. */
+#define MAX_SECS 1e6
 
 static error_t parse_long(const char *arg, struct argp_state *state, const char *what,
 			  long lo, long hi, long *out)
@@ -167,7 +154,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'b': env.mode = OUT_BATCH; break;
 	case OPT_JSON: env.mode = OUT_JSON; break;
-	case 'd': return parse_positive(arg, state, "delay", &env.interval_s);
+	case 'd': return argparse_positive_opt(arg, state, "delay", MAX_SECS, &env.interval_s);
 	case 'n': return parse_long(arg, state, "count", 1, LONG_MAX, &env.count);
 	case 'p': return parse_pids(arg, state);
 	case 'C': env.comm = arg; break;
@@ -184,12 +171,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'm': return parse_int(arg, state, "row count", 1, INT_MAX, &env.max_rows);
 	case OPT_PRECISE: env.sample_pct = 100; break;
 	case OPT_SAMPLE: return parse_int(arg, state, "sample percentage", 0, 100, &env.sample_pct);
-	case OPT_MEM_INTERVAL: return parse_positive(arg, state, "memory interval", &env.mem_interval_s);
+	case OPT_MEM_INTERVAL:
+		return argparse_positive_opt(arg, state, "memory interval", MAX_SECS, &env.mem_interval_s);
 	case OPT_RINGBUF: return parse_ringbuf_size(arg, state);
 	case OPT_MAX_THREADS: return parse_u32(arg, state, "thread count", 1, 1 << 22, &env.max_threads);
 	case 'v': env.verbose = true; break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		env.exit_now = true;
+		break;
+	case OPT_USAGE:	/* argp's error hint names --usage: keep the promise */
+		argp_state_help(state, stdout, ARGP_HELP_USAGE);
 		env.exit_now = true;
 		break;
 	case 'V':
@@ -202,15 +194,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-
 int env_parse_args(int argc, char **argv)
 {
 	static const struct argp argp = { opts, parse_arg, NULL, doc, NULL, NULL, NULL };
 
 	env = env_defaults;
-	/* ARGP_NO_EXIT: errors come back here; ARGP_NO_HELP: -h/--help/-V are
-	 * ours, so they never exit() from inside the parser either */
-	if (argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, NULL))
-		return 2;
-	return 0;
+	/* -h/--help/--usage/-V are ours (argparse_run passes ARGP_NO_HELP), so
+	 * nothing exits from inside the parser; argp sees "faulttop" as argv[0] */
+	return argparse_run(&argp, "faulttop", argc, argv, NULL) ? 2 : 0;
 }

@@ -47,6 +47,7 @@ struct proc {
 	struct counters prev;
 	struct counters departed;	/* threads that died and were folded in */
 	uint64_t start_ns;
+	uint64_t seen_gen;		/* last pass that saw one of its threads */
 	bool dead, shown_dead;
 	struct vma_list maps;
 	double maps_read_at;
@@ -65,6 +66,7 @@ struct procs {
 	struct row **rows;
 	int nr_rows, rows_cap;
 	double now_s;
+	uint64_t generation;		/* the last task-iterator pass */
 };
 
 struct procs *procs_new(uint64_t start_ns)
@@ -117,6 +119,7 @@ static struct proc *proc_get(struct procs *p, pid_t tgid)
 		return NULL;
 	}
 	pr->row.id = pr->row.tgid = tgid;
+	pr->seen_gen = p->generation;
 	return pr;
 }
 
@@ -134,6 +137,9 @@ static struct thread *thread_get(struct procs *p, pid_t tid, pid_t tgid)
 	t->row.id = tid;
 	t->row.tgid = tgid;
 	t->row.is_thread = true;
+	/* an event can name a task no record will ever describe (its last word
+	 * came first): it must still age out */
+	t->seen_gen = p->generation;
 	return t;
 }
 
@@ -227,7 +233,7 @@ void procs_on_task(struct procs *p, const struct ft_task *rec, uint64_t generati
 		return;		/* its last word already came */
 	thread_bind(p, t, rec);
 	proc_bind(pr, rec);
-	t->seen_gen = generation;
+	t->seen_gen = pr->seen_gen = p->generation = generation;
 }
 
 void procs_on_task_free(struct procs *p, const struct ft_task *rec)
@@ -396,7 +402,7 @@ static int push_row(struct procs *p, struct row *r)
 {
 	if (p->nr_rows == p->rows_cap) {
 		int cap = p->rows_cap ? p->rows_cap * 2 : 256;
-		struct row **rows = realloc(p->rows, (size_t)cap * sizeof(*rows));
+		struct row **rows = realloc(p->rows, (size_t)cap * sizeof(struct row *));
 
 		if (!rows)
 			return -ENOMEM;
@@ -446,6 +452,7 @@ void procs_end_interval(struct procs *p, uint64_t generation, double now_s, doub
 
 	(void)interval_s;
 	p->now_s = now_s;
+	p->generation = generation;
 	resolve_pending(p);
 	prune_shown_dead(p);
 
@@ -460,7 +467,7 @@ void procs_end_interval(struct procs *p, uint64_t generation, double now_s, doub
 		struct thread *t = val;
 		struct proc *pr = intmap_get(&p->procs, (uint64_t)t->row.tgid);
 
-		if (!t->dead && t->start_ns && generation - t->seen_gen >= VANISHED_GENERATIONS)
+		if (!t->dead && generation - t->seen_gen >= VANISHED_GENERATIONS)
 			t->dead = true;	/* gone without a last word: keep what we saw */
 		t->row.total = thread_total(t);
 		t->row.delta = counters_sub(&t->row.total, &t->prev);
@@ -476,8 +483,10 @@ void procs_end_interval(struct procs *p, uint64_t generation, double now_s, doub
 	for (size_t i = 0; intmap_next(&p->procs, &i, &key, &val);) {
 		struct proc *pr = val;
 
-		if (!pr->dead && pr->row.nr_threads == 0 && pr->start_ns)
-			pr->dead = true;	/* every thread gone */
+		/* every thread gone, or only ever named by events and long unseen */
+		if (!pr->dead && pr->row.nr_threads == 0 &&
+		    (pr->start_ns || generation - pr->seen_gen >= VANISHED_GENERATIONS))
+			pr->dead = true;
 		pr->row.delta = counters_sub(&pr->row.total, &pr->prev);
 		pr->prev = pr->row.total;
 		pr->row.exited = pr->dead;

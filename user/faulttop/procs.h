@@ -58,8 +58,8 @@ struct procs *procs_new(uint64_t start_ns);
 void procs_free(struct procs *p);
 
 /* Feed from the collector. */
-void procs_on_task(struct procs *p, const struct ft_task *t, uint64_t generation);
-void procs_on_task_free(struct procs *p, const struct ft_task *t);
+void procs_on_task(struct procs *p, const struct ft_task *rec, uint64_t generation);
+void procs_on_task_free(struct procs *p, const struct ft_task *rec);
 void procs_on_fault(struct procs *p, const struct ft_ev_fault *e);
 void procs_on_signal(struct procs *p, const struct ft_ev_signal *e);
 

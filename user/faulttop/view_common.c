@@ -336,6 +336,6 @@ int select_rows(struct row **rows, int n, bool keep_idle)
 		rows[kept++] = rows[i];
 	}
 	if (kept)	/* rows may be NULL when there are none */
-		qsort(rows, (size_t)kept, sizeof(*rows), compare_rows);
+		qsort(rows, (size_t)kept, sizeof(struct row *), compare_rows);
 	return kept;
 }

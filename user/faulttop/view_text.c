@@ -17,8 +17,8 @@ static void clock_string(double wall, char *buf, size_t size)
 	time_t t = (time_t)wall;
 	struct tm tm;
 
-	localtime_r(&t, &tm);
-	strftime(buf, size, "%H:%M:%S", &tm);
+	if (!localtime_r(&t, &tm) || strftime(buf, size, "%H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "--:--:--");
 }
 
 static void text_header(FILE *out, const struct frame *f)
@@ -42,7 +42,7 @@ static void text_header(FILE *out, const struct frame *f)
 	else
 		fprintf(out, "Mode: counts exact; regions/access sampled %d%% of time", f->sample_pct);
 	fprintf(out, "%s  Lost events: %llu\n", f->has_syscalls ? "" : "; mmap/brk columns off",
-		(unsigned long long)(s->drops + s->map_full));
+		(unsigned long long)s->drops + s->map_full);
 	if (s->drops || s->map_full)
 		fprintf(out, "*** LOST EVENTS: %llu ring-buffer drops, %llu map-full failures ***\n",
 			(unsigned long long)s->drops, (unsigned long long)s->map_full);

@@ -218,13 +218,13 @@ static bool reserve_rows(int n)
 	struct row *r;
 	struct row **p;
 
-	if (n <= tui.rows_cap)
+	if (n <= 0 || n <= tui.rows_cap)
 		return true;
 	r = realloc(tui.rows, (size_t)n * sizeof(*r));
 	if (!r)
 		return false;
 	tui.rows = r;
-	p = realloc(tui.row_ptrs, (size_t)n * sizeof(*p));
+	p = realloc(tui.row_ptrs, (size_t)n * sizeof(struct row *));
 	if (!p)
 		return false;
 	tui.row_ptrs = p;
@@ -316,8 +316,8 @@ static void draw_summary(int y, const struct frame *f)
 	time_t t = (time_t)f->wall_time;
 	struct tm tm;
 
-	if (localtime_r(&t, &tm))
-		strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	if (!localtime_r(&t, &tm) || strftime(clock, sizeof(clock), "%H:%M:%S", &tm) == 0)
+		snprintf(clock, sizeof(clock), "--:--:--");
 	fmt_count(fl, sizeof(fl), (double)s->faults / iv);
 	fmt_count(mj, sizeof(mj), (double)s->major / iv);
 	snprintf(line, sizeof(line),

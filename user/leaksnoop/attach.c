@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "env.h"
 #include "feature_probe.h"
+#include "fmt.h"
 #include "procfs.h"
 #include "leaksnoop.skel.h"
 
@@ -83,7 +84,7 @@ static int elf_func_offsets(const char *path, long off[NR_FUNCS])
 				continue;
 			nlen = strcspn(name, "@");
 			for (size_t f = 0; f < NR_FUNCS; f++) {
-				if (off[f] || strlen(funcs[f].name) != nlen || strncmp(name, funcs[f].name, nlen))
+				if (off[f] || strlen(funcs[f].name) != nlen || strncmp(name, funcs[f].name, nlen) != 0)
 					continue;
 				tscn = elf_getscn(elf, sym.st_shndx);
 				if (!tscn || !gelf_getshdr(tscn, &tsh) || sym.st_value < tsh.sh_addr)
@@ -135,7 +136,7 @@ static int find_mapped(pid_t pid, const char *want, char *out, size_t size)
 
 		if (!p || p[0] != '/' || !maps.v[i].exec)
 			continue;
-		if (want ? strcmp(base_name(p), want) && strcmp(p, want) : !is_libc_name(base_name(p)))
+		if (want ? strcmp(base_name(p), want) != 0 && strcmp(p, want) != 0 : !is_libc_name(base_name(p)))
 			continue;
 		if (pid)
 			snprintf(out, size, "/proc/%d/root%s", pid, p);
@@ -186,6 +187,17 @@ static struct bpf_program *kernel_progs(struct leaksnoop_bpf *s, int i)
 		s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc, s->progs.on_kfree,
 		s->progs.on_kmem_cache_free, s->progs.on_page_alloc, s->progs.on_page_free,
 		s->progs.on_page_free_batched,
+	};
+
+	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+}
+
+/* --kernel --bench-empty-probes: the same kmem tracepoints, empty */
+static struct bpf_program *kernel_floor_progs(struct leaksnoop_bpf *s, int i)
+{
+	struct bpf_program *p[] = {
+		s->progs.empty_kfree, s->progs.empty_kmem_cache_free, s->progs.empty_kmalloc,
+		s->progs.empty_kmem_cache_alloc,
 	};
 
 	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
@@ -247,7 +259,7 @@ int loader_open(struct loader *l, pid_t tgid, bool armed)
 		}
 	}
 	l->has_syscalls = env.user && env.mmap && tgid && !env.floor && syscall_tracepoints_usable();
-	l->has_pages = env.kernel && env.pages && tp_btf_exists("mm_page_alloc") &&
+	l->has_pages = env.kernel && env.pages && !env.floor && tp_btf_exists("mm_page_alloc") &&
 		       tp_btf_exists("mm_page_free");
 
 	s = l->skel = leaksnoop_bpf__open();
@@ -271,6 +283,11 @@ int loader_open(struct loader *l, pid_t tgid, bool armed)
 	for (int i = 0; (p = kernel_progs(s, i)); i++)
 		if (!env.kernel || env.floor)
 			bpf_program__set_autoload(p, false);
+	for (int i = 0; (p = kernel_floor_progs(s, i)); i++) {
+		bpf_program__set_autoattach(p, false);
+		if (!env.kernel || !env.floor)
+			bpf_program__set_autoload(p, false);
+	}
 	if (!l->has_pages) {
 		bpf_program__set_autoload(s->progs.on_page_alloc, false);
 		bpf_program__set_autoload(s->progs.on_page_free, false);
@@ -334,7 +351,11 @@ static int attach_user(struct loader *l, pid_t tgid)
 		return -1;
 	n = elf_func_offsets(l->lib_path, off);
 	if (n < 0 || !off[0] || !off[1]) {
-		fprintf(stderr, "leaksnoop: %s has no malloc/free symbols%s\n", l->lib_path,
+		char shown[sizeof(l->lib_path)];
+
+		/* a path the target mapped: never print its bytes raw */
+		fprintf(stderr, "leaksnoop: %s has no malloc/free symbols%s\n",
+			fmt_printable(shown, sizeof(shown), l->lib_path),
 			n < 0 ? "" : " (stripped, or not an allocator: try --lib)");
 		return -1;
 	}
@@ -394,6 +415,11 @@ int loader_attach(struct loader *l, pid_t tgid)
 			if (add_link(l, bpf_program__attach(order[i]), bpf_program__name(order[i])))
 				return -1;
 		}
+	}
+	if (env.kernel && env.floor) {
+		for (int i = 0; (p = kernel_floor_progs(s, i)); i++)
+			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
+				return -1;
 	}
 	if (l->has_syscalls) {
 		for (int i = 0; (p = syscall_progs(s, i)); i++)

@@ -30,6 +30,7 @@ struct env {
 	int error_exitcode;		/* 0: off */
 	bool floor;			/* --bench-empty-probes: empty programs, no report */
 	uint32_t max_allocs;		/* per table */
+	bool exit_now;			/* --help, --usage or --version was printed */
 };
 
 extern struct env env;

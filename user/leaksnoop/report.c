@@ -6,6 +6,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "percpu_stats.h"
 #include "env.h"
 #include "fmt.h"
 #include "json.h"
@@ -49,10 +50,13 @@ static char *commas(char *buf, size_t size, uint64_t v)
 /* ---- reading the tables ---------------------------------------------------- */
 
 /* Every key and value of a hash map (batch lookups, falling back to a key
- * walk). Returns the count or -errno; keys and vals are malloc'd. */
-static long map_dump(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys, void **vals)
+ * walk). Returns 0 with the count in *nr_out and keys and vals malloc'd, or
+ * -errno with nothing allocated. */
+static int map_dump(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys, void **vals,
+		    long *nr_out)
 {
-	char *k = malloc((size_t)max * ksz + ksz), *v = malloc((size_t)max * vsz + vsz);
+	/* zeroed: valgrind can't see what a batch lookup writes */
+	char *k = calloc((size_t)max + 1, ksz), *v = calloc((size_t)max + 1, vsz);
 	__u64 in = 0, out = 0;
 	long n = 0;
 	bool first = true;
@@ -71,11 +75,13 @@ static long map_dump(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys, 
 		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, k + n * ksz, v + n * vsz,
 					   &count, NULL);
 		if (err && errno != ENOENT) {
-			if (first && (errno == EINVAL || errno == EOPNOTSUPP))
+			int e = errno;
+
+			if (first && (e == EINVAL || e == EOPNOTSUPP))
 				goto walk;
 			free(k);
 			free(v);
-			return -errno;
+			return e > 0 ? -e : -EIO;
 		}
 		n += count;
 		first = false;
@@ -85,7 +91,8 @@ static long map_dump(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys, 
 	}
 	*keys = k;
 	*vals = v;
-	return n;
+	*nr_out = n;
+	return 0;
 walk:
 	{
 		char *prev = NULL;
@@ -102,7 +109,8 @@ walk:
 	}
 	*keys = k;
 	*vals = v;
-	return n;
+	*nr_out = n;
+	return 0;
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -128,6 +136,7 @@ struct tally {
 	uint64_t alloc_bytes[SRC_MAX], alloc_count[SRC_MAX];
 	uint64_t free_bytes[SRC_MAX], free_count[SRC_MAX];
 	uint64_t stats[STAT_MAX];
+	uint64_t kernel_missed;	/* kmem/page events the kernel didn't run us for */
 	int records[SRC_MAX];
 };
 
@@ -168,6 +177,7 @@ static int groups_add(struct groups *g, const struct ls_agg_key *key, const stru
 struct entry {
 	struct ls_agg_key key;
 	const struct ls_alloc *a;
+	bool shown;
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -176,19 +186,20 @@ static int entry_cmp(const void *a, const void *b)
 		      sizeof(struct ls_agg_key));
 }
 
-/* Groups one allocation table into g after the age and size filters. */
-static int collect_table(struct reporter *r, int fd, uint32_t max, bool age_filter,
-			 const struct vma_list *maps, struct groups *g, struct tally *t)
+/* Groups one allocation table into g after the age and size filters, and,
+ * when live is given, every entry of it (filtered or not) into live. */
+static int collect_table(int fd, uint32_t max, bool age_filter, const struct vma_list *maps,
+			 struct groups *g, struct groups *live, struct tally *t)
 {
 	uint64_t now = now_ns(), min_age = env.older_than_ms * 1000000ULL;
 	void *keys = NULL, *vals = NULL;
 	struct entry *ents;
-	long n = map_dump(fd, sizeof(__u64), sizeof(struct ls_alloc), max, &keys, &vals);
+	long n = 0;
 	size_t m = 0;
+	int err = map_dump(fd, sizeof(__u64), sizeof(struct ls_alloc), max, &keys, &vals, &n);
 
-	(void)r;
-	if (n < 0)
-		return (int)n;
+	if (err)
+		return err;
 	ents = malloc((n ? n : 1) * sizeof(*ents));
 	if (!ents) {
 		free(keys);
@@ -198,78 +209,217 @@ static int collect_table(struct reporter *r, int fd, uint32_t max, bool age_filt
 	for (long i = 0; i < n; i++) {
 		const struct ls_alloc *a = (const struct ls_alloc *)vals + i;
 		__u64 addr = ((const __u64 *)keys)[i];
+		struct entry *e = &ents[m];
 
+		e->key.site = a->site;
+		e->key.cache = a->cache;
+		e->key.stack_id = a->stack_id;
+		e->key.src = a->src;
+		e->a = a;
+		e->shown = false;
 		if (a->size < env.min_size || (env.max_size && a->size > env.max_size)) {
 			t->size_filtered++;
-			continue;
-		}
-		if (age_filter && a->ts + min_age > now) {
+		} else if (age_filter && a->ts + min_age > now) {
 			t->young_blocks++;
 			t->young_bytes += a->size;
-			continue;
-		}
-		/* unmapped by a path we don't follow (munmap inside a region) */
-		if (maps && !vma_list_find(maps, addr)) {
+		} else if (maps && !vma_list_find(maps, addr)) {
+			/* unmapped by a path we don't follow (munmap inside a region) */
 			t->unmapped++;
-			continue;
+		} else {
+			e->shown = true;
 		}
-		ents[m].key.site = a->site;
-		ents[m].key.cache = a->cache;
-		ents[m].key.stack_id = a->stack_id;
-		ents[m].key.src = a->src;
-		ents[m].a = a;
-		m++;
+		if (e->shown || live)
+			m++;
 	}
-	qsort(ents, m, sizeof(*ents), entry_cmp);
-	for (size_t i = 0; i < m; i++) {
-		if (groups_add(g, &ents[i].key, ents[i].a)) {
-			free(ents);
-			free(keys);
-			free(vals);
-			return -ENOMEM;
-		}
+	if (m)
+		qsort(ents, m, sizeof(*ents), entry_cmp);
+	for (size_t i = 0; i < m && !err; i++) {
+		if (live)
+			err = groups_add(live, &ents[i].key, ents[i].a);
+		if (err || !ents[i].shown)
+			continue;
+		err = groups_add(g, &ents[i].key, ents[i].a);
 		t->out_bytes[ents[i].key.src % SRC_MAX] += ents[i].a->size;
 		t->out_blocks[ents[i].key.src % SRC_MAX]++;
 	}
 	free(ents);
 	free(keys);
 	free(vals);
-	return 0;
+	return err;
+}
+
+/* The kernel skips a tracing program that fires while it already runs on
+ * that CPU (a kfree in an interrupt that came during our kfree program) and
+ * counts it in the program's recursion_misses. A missed free leaves a block
+ * that looks outstanding, so the report says how many there were. */
+static uint64_t kernel_missed(struct reporter *r)
+{
+	struct leaksnoop_bpf *s = r->skel;
+	const struct bpf_program *p[] = {
+		s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc, s->progs.on_kfree,
+		s->progs.on_kmem_cache_free, s->progs.on_page_alloc, s->progs.on_page_free,
+		s->progs.on_page_free_batched,
+	};
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p[i]);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
 }
 
 static void read_stats(struct reporter *r, struct tally *t)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 vals[ncpu > 0 ? ncpu : 1];
-	int fd = bpf_map__fd(r->skel->maps.stats);
-
-	for (__u32 k = 0; k < STAT_MAX && ncpu > 0; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int i = 0; i < ncpu; i++)
-			t->stats[k] += vals[i];
-	}
+	percpu_array_sum(bpf_map__fd(r->skel->maps.stats), STAT_MAX, t->stats);
+	if (env.kernel)
+		t->kernel_missed = kernel_missed(r);
 }
 
-static void read_totals(struct reporter *r, struct tally *t)
+/* Running totals per key. Where they come from: the aggs table (user and
+ * mmap keys with their frees; kernel sites that spilled out of the per-CPU
+ * slots) and ksites (kernel allocations, one slot per site and CPU). The
+ * kernel side doesn't count frees: a kernel key's frees are what it
+ * allocated minus what is still live in kallocs. */
+struct tot {
+	struct ls_agg_key key;
+	struct ls_agg a;
+};
+
+struct totals {
+	struct tot *v;
+	size_t n, cap;
+};
+
+static bool is_kernel_src(__u32 src)
+{
+	return src != SRC_USER && src != SRC_MMAP;
+}
+
+static int totals_add(struct totals *ts, const struct ls_agg_key *k, const struct ls_agg *a)
+{
+	if (ts->n == ts->cap) {
+		size_t cap = ts->cap ? ts->cap * 2 : 256;
+		struct tot *v = realloc(ts->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ts->v = v;
+		ts->cap = cap;
+	}
+	ts->v[ts->n].key = *k;
+	ts->v[ts->n].a = *a;
+	ts->n++;
+	return 0;
+}
+
+static int read_ksites(struct reporter *r, struct totals *ts)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(r->skel->maps.ksites);
+	struct ls_site *vals;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < LS_SITE_SLOTS && !err; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu && !err; c++) {
+			struct ls_agg a = { .alloc_bytes = vals[c].alloc_bytes,
+					    .alloc_count = vals[c].alloc_count };
+
+			if (a.alloc_count)
+				err = totals_add(ts, &vals[c].key, &a);
+		}
+	}
+	free(vals);
+	return err;
+}
+
+static int tot_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct tot *)a)->key, &((const struct tot *)b)->key,
+		      sizeof(struct ls_agg_key));
+}
+
+/* Reads every key's totals, sorted by key, one entry per key. */
+static int totals_read(struct reporter *r, struct totals *ts)
 {
 	int fd = bpf_map__fd(r->skel->maps.aggs);
 	void *keys = NULL, *vals = NULL;
-	long n = map_dump(fd, sizeof(struct ls_agg_key), sizeof(struct ls_agg),
-			  bpf_map__max_entries(r->skel->maps.aggs), &keys, &vals);
+	long n = 0;
+	size_t o = 0;
+	int err = map_dump(fd, sizeof(struct ls_agg_key), sizeof(struct ls_agg),
+			   bpf_map__max_entries(r->skel->maps.aggs), &keys, &vals, &n);
 
-	for (long i = 0; i < n; i++) {
-		const struct ls_agg_key *k = (const struct ls_agg_key *)keys + i;
-		const struct ls_agg *a = (const struct ls_agg *)vals + i;
-		unsigned s = k->src % SRC_MAX;
-
-		t->alloc_bytes[s] += a->alloc_bytes;
-		t->alloc_count[s] += a->alloc_count;
-		t->free_bytes[s] += a->free_bytes;
-		t->free_count[s] += a->free_count;
-	}
+	for (long i = 0; i < n && !err; i++)
+		err = totals_add(ts, (const struct ls_agg_key *)keys + i, (const struct ls_agg *)vals + i);
 	free(keys);
 	free(vals);
+	if (!err && env.kernel)
+		err = read_ksites(r, ts);
+	if (err || !ts->n)
+		return err;
+	qsort(ts->v, ts->n, sizeof(ts->v[0]), tot_cmp);
+	for (size_t i = 0; i < ts->n; i++) {	/* merge: a key in several slots/CPUs */
+		if (o && !tot_cmp(&ts->v[o - 1], &ts->v[i])) {
+			ts->v[o - 1].a.alloc_bytes += ts->v[i].a.alloc_bytes;
+			ts->v[o - 1].a.alloc_count += ts->v[i].a.alloc_count;
+			ts->v[o - 1].a.free_bytes += ts->v[i].a.free_bytes;
+			ts->v[o - 1].a.free_count += ts->v[i].a.free_count;
+		} else {
+			ts->v[o++] = ts->v[i];
+		}
+	}
+	ts->n = o;
+	return 0;
+}
+
+static struct tot *totals_find(const struct totals *ts, const struct ls_agg_key *k)
+{
+	struct tot want = { .key = *k };
+
+	return ts->n ? bsearch(&want, ts->v, ts->n, sizeof(ts->v[0]), tot_cmp) : NULL;
+}
+
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;	/* totals read a moment before the tables */
+}
+
+/* Kernel keys: freed = allocated - live (live: the kernel table's groups
+ * before any filter, sorted by key). */
+static void totals_derive_frees(struct totals *ts, const struct groups *live)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		struct tot *x = &ts->v[i];
+		struct rec want = { .key = x->key }, *l;
+
+		if (!is_kernel_src(x->key.src))
+			continue;
+		l = live->n ? bsearch(&want, live->v, live->n, sizeof(live->v[0]), key_cmp) : NULL;
+		x->a.free_bytes = minus(x->a.alloc_bytes, l ? l->bytes : 0);
+		x->a.free_count = minus(x->a.alloc_count, l ? l->blocks : 0);
+	}
+}
+
+static void totals_tally(const struct totals *ts, struct tally *t)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		unsigned s = ts->v[i].key.src % SRC_MAX;
+
+		t->alloc_bytes[s] += ts->v[i].a.alloc_bytes;
+		t->alloc_count[s] += ts->v[i].a.alloc_count;
+		t->free_bytes[s] += ts->v[i].a.free_bytes;
+		t->free_count[s] += ts->v[i].a.free_count;
+	}
 }
 
 /* ---- frames ---------------------------------------------------------------------- */
@@ -293,8 +443,10 @@ static int read_frames(struct reporter *r, const struct ls_agg_key *k, struct fr
 		f[n].user = false;
 		n++;
 	}
+	/* kernel stacks live in their own, shallower map (LS_KSTACK_FRAMES) */
 	if (k->stack_id >= 0 &&
-	    !bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.stacks), &k->stack_id, ips)) {
+	    !bpf_map_lookup_elem(bpf_map__fd(user ? r->skel->maps.stacks : r->skel->maps.kstacks),
+				 &k->stack_id, ips)) {
 		for (int i = 0; i < LS_MAX_FRAMES && ips[i] && n < max; i++) {
 			f[n].addr = ips[i];
 			f[n].user = user;
@@ -368,13 +520,18 @@ static void print_text(struct reporter *r, const struct report_opts *o, struct r
 	struct frame fr[LS_MAX_FRAMES + 1];
 	int shown[SRC_MAX] = {};
 
-	if (r->pid)
+	if (r->pid) {
+		char comm[sizeof(r->comm)];
+
+		/* the process names itself: never print its bytes raw */
+		fmt_printable(comm, sizeof(comm), r->comm);
 		fprintf(f, "==%d== leaksnoop report%s: pid %d (%s), traced %.1f s%s\n", r->pid,
-			o->final ? "" : " (interval)", r->pid, r->comm, elapsed,
+			o->final ? "" : " (interval)", r->pid, comm, elapsed,
 			exited ? ", process exited" : "");
-	else
+	} else {
 		fprintf(f, "==kernel== leaksnoop report%s: whole system, traced %.1f s\n",
 			o->final ? "" : " (interval)", elapsed);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct rec *x = &v[i];
 		unsigned s = x->key.src % SRC_MAX;
@@ -435,6 +592,10 @@ static void print_text(struct reporter *r, const struct report_opts *o, struct r
 		" failed allocations (not leaks), %" PRIu64 " in-flight slots lost\n",
 		t->stats[STAT_ALLOC_MAP_FULL], t->stats[STAT_STACK_FAIL], t->stats[STAT_UNKNOWN_FREE],
 		t->stats[STAT_FAILED_ALLOC], t->stats[STAT_INFLIGHT_FULL] + t->stats[STAT_AGG_MAP_FULL]);
+	if (t->kernel_missed)
+		fprintf(f, "  health: %" PRIu64 " kernel allocation events missed (the kernel skips "
+			"nested tracing programs): a missed free shows its block as outstanding\n",
+			t->kernel_missed);
 	fflush(f);
 }
 
@@ -535,6 +696,7 @@ static void print_json(struct reporter *r, const struct report_opts *o, struct r
 	json_obj_begin(&j, "health");
 	for (int s = 0; s < STAT_MAX; s++)
 		json_u64(&j, stat_names[s], t->stats[s]);
+	json_u64(&j, "kernel_events_missed", t->kernel_missed);
 	json_obj_end(&j);
 	json_obj_end(&j);
 	json_line_end(&j);
@@ -563,7 +725,8 @@ static void print_folded(struct reporter *r, const struct report_opts *o, struct
 int report_emit(struct reporter *r, const struct report_opts *o)
 {
 	struct leaksnoop_bpf *s = r->skel;
-	struct groups g = {};
+	struct groups g = {}, live = {};
+	struct totals ts = {};
 	struct tally t = {};
 	struct vma_list maps = {};
 	bool have_maps = false, exited = o->exited;
@@ -572,26 +735,34 @@ int report_emit(struct reporter *r, const struct report_opts *o)
 	double interval = (now - (r->nr_reports ? r->prev_ns : r->start_ns)) / 1e9;
 	int err = 0;
 
-	if (env.user) {
+	/* totals first: an allocation made while the tables are read is then
+	 * live but not yet counted (a kernel key's frees clamp at 0), rather
+	 * than counted and taken for freed */
+	err = totals_read(r, &ts);
+	if (!err && env.user) {
 		/* once the process is gone nothing more is freed: every block counts */
-		err = collect_table(r, bpf_map__fd(s->maps.uallocs), bpf_map__max_entries(s->maps.uallocs),
-				    !exited, NULL, &g, &t);
+		err = collect_table(bpf_map__fd(s->maps.uallocs), bpf_map__max_entries(s->maps.uallocs),
+				    !exited, NULL, &g, NULL, &t);
 		if (!err && r->has_syscalls) {
 			if (!exited && r->pid)
 				have_maps = procfs_read_pid_maps(r->pid, &maps) == 0;
-			err = collect_table(r, bpf_map__fd(s->maps.regions),
+			err = collect_table(bpf_map__fd(s->maps.regions),
 					    bpf_map__max_entries(s->maps.regions), !exited,
-					    have_maps ? &maps : NULL, &g, &t);
+					    have_maps ? &maps : NULL, &g, NULL, &t);
 			vma_list_free(&maps);
 		}
 	}
 	if (!err && env.kernel)
-		err = collect_table(r, bpf_map__fd(s->maps.kallocs), bpf_map__max_entries(s->maps.kallocs),
-				    true, NULL, &g, &t);
+		err = collect_table(bpf_map__fd(s->maps.kallocs), bpf_map__max_entries(s->maps.kallocs),
+				    true, NULL, &g, &live, &t);
 	if (err) {
 		free(g.v);
+		free(live.v);
+		free(ts.v);
 		return err;
 	}
+	totals_derive_frees(&ts, &live);
+	free(live.v);
 	/* each table came out grouped by key; tables don't share keys (src) */
 	if (g.n)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(g.v, g.n, sizeof(g.v[0]), key_cmp);
@@ -599,7 +770,10 @@ int report_emit(struct reporter *r, const struct report_opts *o)
 		struct rec *x = &g.v[i];
 		struct rec *p = r->prev ? bsearch(x, r->prev, r->nr_prev, sizeof(*x), key_cmp) : NULL;
 
-		bpf_map_lookup_elem(bpf_map__fd(s->maps.aggs), &x->key, &x->totals);
+		struct tot *tot = totals_find(&ts, &x->key);
+
+		if (tot)
+			x->totals = tot->a;
 		x->growth_bytes = (int64_t)x->bytes - (p ? (int64_t)p->bytes : 0);
 		x->growth_blocks = (int64_t)x->blocks - (p ? (int64_t)p->blocks : 0);
 		x->is_new = !p;
@@ -607,12 +781,13 @@ int report_emit(struct reporter *r, const struct report_opts *o)
 	}
 	free(r->prev);
 	r->prev = malloc((g.n ? g.n : 1) * sizeof(g.v[0]));
-	if (r->prev)
+	if (r->prev && g.n)
 		memcpy(r->prev, g.v, g.n * sizeof(g.v[0]));
 	r->nr_prev = r->prev ? g.n : 0;
 
 	read_stats(r, &t);
-	read_totals(r, &t);
+	totals_tally(&ts, &t);
+	free(ts.v);
 	if (g.n)
 		qsort(g.v, g.n, sizeof(g.v[0]), bytes_desc);
 	switch (env.mode) {

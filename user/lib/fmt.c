@@ -82,7 +82,7 @@ char *fmt_printable(char *buf, size_t size, const char *s)
 	for (; s && s[i] && i < size - 1; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		buf[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
 	}
 	buf[i] = '\0';
 	return buf;

@@ -35,6 +35,22 @@ void *intmap_get(const struct intmap *m, uint64_t key)
 	}
 }
 
+/* Stores key -> val in a table known to have a free slot. */
+static void put_no_grow(struct intmap *m, uint64_t key, void *val)
+{
+	size_t i;
+
+	for (i = slot_of(m, key); m->vals[i]; i = (i + 1) & (m->cap - 1)) {
+		if (m->keys[i] == key) {
+			m->vals[i] = val;
+			return;
+		}
+	}
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->len++;
+}
+
 static int grow(struct intmap *m)
 {
 	struct intmap bigger = { .cap = m->cap ? m->cap * 2 : 64 };
@@ -48,28 +64,21 @@ static int grow(struct intmap *m)
 	}
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->vals[i])
-			intmap_put(&bigger, m->keys[i], m->vals[i]);
+			put_no_grow(&bigger, m->keys[i], m->vals[i]);
 	free(m->keys);
 	free(m->vals);
-	*m = bigger;
+	m->keys = bigger.keys;
+	m->vals = bigger.vals;
+	m->cap = bigger.cap;
+	m->len = bigger.len;
 	return 0;
 }
 
 int intmap_put(struct intmap *m, uint64_t key, void *val)
 {
-	size_t i;
-
 	if ((m->len + 1) * 4 > m->cap * 3 && grow(m))
 		return -ENOMEM;
-	for (i = slot_of(m, key); m->vals[i]; i = (i + 1) & (m->cap - 1)) {
-		if (m->keys[i] == key) {
-			m->vals[i] = val;
-			return 0;
-		}
-	}
-	m->keys[i] = key;
-	m->vals[i] = val;
-	m->len++;
+	put_no_grow(m, key, val);
 	return 0;
 }
 

@@ -38,7 +38,7 @@ static int hex_digit_value(char c)
 }
 
 /* 1 to 16 hex digits; more would overflow 64 bits, so the line is garbage. */
-static bool parse_hex_u64(char **p, char *end, uint64_t *out)
+static bool parse_hex_u64(char **p, const char *end, uint64_t *out)
 {
 	uint64_t v = 0;
 	int digits = 0, d;

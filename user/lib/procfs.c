@@ -25,6 +25,7 @@ ssize_t procfs_read_file(const char *path, char *buf, size_t size)
 
 	if (!buf || size == 0)
 		return -EINVAL;
+	buf[0] = '\0';		/* a string even when the open fails */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -208,25 +208,31 @@ static bool already_reported(Dwfl *dwfl, uint64_t addr, const char *name)
 	return have && strcmp(have, name) == 0;
 }
 
+/* Hands the open ELF file fd, whose lowest mapping is lowest, to Dwfl. On
+ * success Dwfl owns fd and closes it in dwfl_end; otherwise it is closed. */
+static void report_fd(struct usym_snapshot *s, const char *name,
+		      const char *file_name, int fd, const struct vma *lowest)
+{
+	uint64_t bias;
+
+	if (!compute_load_bias(fd, lowest, &bias) ||
+	    !dwfl_report_elf(s->dwfl, name, file_name, fd, bias, true))
+		close(fd);
+}
+
 /* Reports the file whose lowest mapping is v. Failures only mean its frames
  * fall back to "file+0xoff", so they are not errors. */
 static void report_file(struct usym_snapshot *s, const struct vma *lowest)
 {
 	char file_name[PATH_MAX];
 	char *name = module_name_of(lowest->path);
-	uint64_t bias;
 	int fd;
 
 	if (!name)
 		return;
 	fd = open_mapped_file(s->pid, lowest, name, file_name, sizeof(file_name));
-	if (fd < 0)
-		goto out;
-	/* On success Dwfl owns fd and closes it in dwfl_end. */
-	if (!compute_load_bias(fd, lowest, &bias) ||
-	    !dwfl_report_elf(s->dwfl, name, file_name, fd, bias, true))
-		close(fd);
-out:
+	if (fd >= 0)
+		report_fd(s, name, file_name, fd, lowest);
 	free(name);
 }
 
@@ -299,7 +305,7 @@ static bool file_group_is_new_code(Dwfl *dwfl, const struct vma_list *l,
 static ssize_t find_new_modules(Dwfl *dwfl, const struct vma_list *l,
 				const struct vma ***out)
 {
-	const struct vma **todo = calloc(l->n ? l->n : 1, sizeof(*todo));
+	const struct vma **todo = calloc(l->n ? l->n : 1, sizeof(const struct vma *));
 	size_t i = 0, n = 0;
 
 	if (!todo)
@@ -336,6 +342,15 @@ static int open_module_eagerly(Dwfl_Module *mod, void **userdata,
 	return DWARF_CB_OK;
 }
 
+/* Closes a dwfl_report_begin_add and opens what was added. */
+static int end_report(struct usym_snapshot *s)
+{
+	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
+		return -EIO;
+	dwfl_getmodules(s->dwfl, open_module_eagerly, NULL, 0);
+	return 0;
+}
+
 /* Reports what's new in l, keeping every module reported before. */
 static int report_modules(struct usym_snapshot *s, const struct vma_list *l)
 {
@@ -355,10 +370,7 @@ static int report_modules(struct usym_snapshot *s, const struct vma_list *l)
 			report_file(s, todo[i]);
 	}
 	free(todo);
-	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
-		return -EIO;
-	dwfl_getmodules(s->dwfl, open_module_eagerly, NULL, 0);
-	return 0;
+	return end_report(s);
 }
 
 /* --- maps generations ------------------------------------------------------ */
@@ -374,7 +386,7 @@ static bool same_maps(const struct vma_list *a, const struct vma_list *b)
 
 		if (x->start != y->start || x->end != y->end ||
 		    x->offset != y->offset || x->inode != y->inode ||
-		    !x->path != !y->path || (x->path && strcmp(x->path, y->path)))
+		    !x->path != !y->path || (x->path && strcmp(x->path, y->path) != 0))
 			return false;
 	}
 	return true;
@@ -610,6 +622,42 @@ int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out)
 			return 0;
 	}
 	return resolve_in_maps(s, addr, out);
+}
+
+/* --- one file, for fuzzing ---------------------------------------------------- */
+
+/* Where usym_resolve_in_file pretends the file's first page is mapped. */
+#define FILE_MAP_BASE 0x400000ULL
+
+/* A snapshot that holds only fd's file, reported as if mapped at
+ * FILE_MAP_BASE from offset 0: the load bias, ELF, symbol table and DWARF
+ * all go through the code a live snapshot uses, so a corrupt file exercises
+ * exactly what a hostile process's mapped file would. */
+int usym_resolve_in_file(int fd, uint64_t addr, char *buf, size_t size)
+{
+	const struct vma lowest = { .start = FILE_MAP_BASE, .end = FILE_MAP_BASE + 1,
+				    .exec = true, .kind = VMA_FILE };
+	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);	/* Dwfl closes its fd */
+	struct usym_snapshot *s;
+	struct usym sym;
+	int err;
+
+	if (own < 0)
+		return -errno;
+	s = snapshot_alloc(0);	/* pid 0: no process, only the debuginfo path */
+	if (!s) {
+		close(own);
+		return -ENOMEM;
+	}
+	dwfl_report_begin_add(s->dwfl);
+	report_fd(s, "[file]", "[file]", own, &lowest);
+	err = end_report(s);
+	if (!err)
+		err = usym_resolve(s, addr, &sym);
+	if (!err)
+		usym_format(&sym, addr, buf, size);
+	usym_snapshot_free(s);
+	return err;
 }
 
 /* --- formatting -------------------------------------------------------------- */

@@ -38,6 +38,12 @@ struct usym {
  * addr - 1 so the line is the call's, not the next statement's. */
 int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out);
 
+/* Resolves addr in the one ELF file open at fd (the caller keeps fd), as
+ * if the file's first page were mapped at 0x400000, and formats the result
+ * into buf as usym_format does. 0, -ENOENT (addr not in the file: buf
+ * untouched) or -errno. For fuzzing the ELF and DWARF handling. */
+int usym_resolve_in_file(int fd, uint64_t addr, char *buf, size_t size);
+
 /* "func (file.c:LINE)", "func+0x1a (libfoo.so)", "libfoo.so+0x1234", or
  * "0x7f..." — a frame never vanishes. Returns buf. */
 char *usym_format(const struct usym *sym, uint64_t addr, char *buf, size_t size);

@@ -35,7 +35,7 @@ static void many_threads(long n)
 	pthread_attr_t attr;
 
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
 	pthread_barrier_init(&all_touched, NULL, (unsigned)n + 1);
 	for (long i = 0; i < n; i++) {
 		pthread_t t;

@@ -9,7 +9,7 @@ int main(int argc, char **argv)
 	const char *path = argc > 1 ? argv[1] : "/tmp/mmscope-major";
 	long n = arg_long(argc, argv, 2, 256), ps = page_size();
 	char *buf = malloc(ps);
-	volatile char sum = 0;
+	volatile unsigned char sum = 0;
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 
 	if (fd < 0 || !buf)
@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	if (madvise(p, n * ps, MADV_RANDOM))
 		die("madvise");
 	for (long i = 0; i < n; i++)
-		sum += p[i * ps];
+		sum = (unsigned char)(sum + p[i * ps]);
 	close(fd);
 	unlink(path);
 	pause_for_test();

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/* leaksnoop's command line: defaults, option parsing and what is traced,
+ * apart from main so that the parser can be fuzzed. */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "argparse_util.h"
+#include "env.h"
+#include "options.h"
+
+static const struct env env_defaults = {
+	.older_than_ms = DEFAULT_OLDER_THAN_MS,
+	.top = DEFAULT_TOP,
+	.mode = OUT_TEXT,
+	.mmap = true,
+	.pages = true,
+	.max_allocs = 262144,
+};
+
+struct env env;
+
+/* What the options ask for before it is resolved into env.user/env.kernel;
+ * argp's state->input, so each parse starts from scratch. */
+struct parse_ctx {
+	bool only_user, only_kernel;
+};
+
+#define LEAKSNOOP_VERSION "leaksnoop 0.1"
+const char *argp_program_bug_address = "https://github.com/mmscope/mmscope/issues";
+static const char doc[] =
+"leaksnoop: outstanding allocations of a process (or of the kernel), by stack.\n"
+"\n"
+"Traces malloc & co. through uprobes in the C library, mmap/munmap/mremap/brk,\n"
+"and the kernel's kmalloc/kmem_cache/page allocations made on the process's\n"
+"behalf. Reports what is still allocated when the duration ends, on Ctrl-C, or\n"
+"when the process exits, like valgrind's leak summary. With neither -p nor a\n"
+"command it traces every kernel allocation (an on-demand kmemleak).\n"
+"\n"
+"USAGE: leaksnoop [OPTIONS] -p PID [DURATION]\n"
+"       leaksnoop [OPTIONS] -- CMD [ARGS...]\n"
+"       leaksnoop [OPTIONS] [DURATION]          (whole-system kernel mode)\n"
+"\n"
+"EXAMPLES:\n"
+"    leaksnoop -- ./server --port 8080     # trace from the first instruction\n"
+"    leaksnoop -p 1234 30                   # attach for 30 seconds\n"
+"    leaksnoop -p 1234 -i 10                # every 10 s: what grew, per stack\n"
+"    leaksnoop --kernel -K 10               # whole system, kernel stacks\n"
+"    leaksnoop --folded -p 1234 60 | flamegraph.pl > leaks.svg\n"
+"    leaksnoop --error-exitcode 3 -- ./unit_tests   # for CI\n";
+
+enum {
+	OPT_JSON = 0x100, OPT_FOLDED, OPT_USER, OPT_KERNEL, OPT_LIB, OPT_ERROR_EXITCODE,
+	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_FLOOR, OPT_USAGE,
+};
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
+	{ "interval", 'i', "SECS", 0, "Report every SECS seconds, with each stack's growth since the last report", 0 },
+	{ "older-than", 'o', "MS", 0, "Live reports show blocks at least MS ms old (default 500); "
+	  "at process exit every user block counts", 0 },
+	{ "min-size", 'z', "BYTES", 0, "Only allocations of at least BYTES", 0 },
+	{ "max-size", 'Z', "BYTES", 0, "Only allocations of at most BYTES", 0 },
+	{ "top", 'T', "N", 0, "At most N records per kind (default 20, 0 = all)", 0 },
+	{ "user", OPT_USER, NULL, 0, "Only the user heap (and mmap regions)", 0 },
+	{ "kernel", OPT_KERNEL, NULL, 0, "Only kernel allocations", 0 },
+	{ "kernel-stacks", 'K', NULL, 0, "Full kernel stacks, not just the call site (costs more)", 0 },
+	{ "lib", OPT_LIB, "PATH", 0, "The allocator to probe (default: the C library the process maps)", 0 },
+	{ "no-mmap", OPT_NO_MMAP, NULL, 0, "Don't track mmap/munmap/mremap/brk", 0 },
+	{ "no-pages", OPT_NO_PAGES, NULL, 0, "Don't track the page allocator", 0 },
+	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Size of each allocation table (default 262144)", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per report (JSON Lines)", 0 },
+	{ "folded", OPT_FOLDED, NULL, 0, "Folded stacks weighted by outstanding bytes (flamegraph.pl input)", 0 },
+	{ "error-exitcode", OPT_ERROR_EXITCODE, "N", 0, "Exit with N when outstanding allocations are reported", 0 },
+	{ "bench-empty-probes", OPT_FLOOR, NULL, OPTION_HIDDEN, "Attach the same uprobes (with --kernel: "
+	  "kmem tracepoints) with empty programs", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
+	/* argp's own -?/--help, --usage and -V/--version, which ARGP_NO_HELP
+	 * turns off, plus -h */
+	{ "help", '?', NULL, 0, "Give this help list", -1 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
+	{ "version", 'V', NULL, 0, "Print program version", -1 },
+	{},
+};
+
+/* Seconds of -i: up to 1e7, about four months. */
+#define MAX_INTERVAL_S 1e7
+
+/* Unsigned, in any base strtoull's base 0 takes (so -p 0x10 is PID 16). */
+static error_t parse_ull(const char *arg, struct argp_state *state, const char *what,
+			 unsigned long long hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-' || v > hi)
+		return BAD_ARG(state, "invalid %s: %s", what, arg);
+	*out = v;
+	return 0;
+}
+
+static error_t parse_pid(const char *arg, struct argp_state *state)
+{
+	uint64_t v = 0;
+
+	if (parse_ull(arg, state, "PID", INT_MAX, &v))
+		return EINVAL;
+	if (!v)
+		return BAD_ARG(state, "invalid PID: %s", arg);
+	env.pid = (pid_t)v;
+	return 0;
+}
+
+static error_t parse_int(const char *arg, struct argp_state *state, const char *what,
+			 unsigned long long hi, int *out)
+{
+	uint64_t v = 0;
+	error_t err = parse_ull(arg, state, what, hi, &v);
+
+	*out = (int)v;
+	return err;
+}
+
+static error_t parse_max_allocs(const char *arg, struct argp_state *state)
+{
+	uint64_t v = 0;
+
+	if (parse_ull(arg, state, "table size", 1U << 26, &v))
+		return EINVAL;
+	if (v < 1024)
+		return BAD_ARG(state, "table size too small: %s", arg);
+	env.max_allocs = (uint32_t)v;
+	return 0;
+}
+
+static error_t parse_error_exitcode(const char *arg, struct argp_state *state)
+{
+	if (parse_int(arg, state, "exit code", 255, &env.error_exitcode))
+		return EINVAL;
+	if (!env.error_exitcode)
+		return BAD_ARG(state, "--error-exitcode must be 1..255");
+	return 0;
+}
+
+/* The one positional argument, DURATION; anything else belongs after --. */
+static error_t parse_duration(const char *arg, struct argp_state *state)
+{
+	if (env.duration_s || state->arg_num > 0)
+		return BAD_ARG(state, "unexpected argument: %s", arg);
+	if (argparse_positive(arg, HUGE_VAL, &env.duration_s))
+		return BAD_ARG(state, "unexpected argument: %s (a command goes after --)", arg);
+	return 0;
+}
+
+/* Combinations that make no sense, once every option is in. */
+static error_t check_combinations(struct argp_state *state)
+{
+	const struct parse_ctx *ctx = state->input;
+
+	if (ctx->only_user && ctx->only_kernel)
+		return BAD_ARG(state, "--user and --kernel exclude each other");
+	if (env.pid && env.cmd)
+		return BAD_ARG(state, "-p and a command exclude each other");
+	if (env.cmd && env.duration_s)
+		return BAD_ARG(state, "DURATION goes with -p or whole-system mode, not a command");
+	if (!env.pid && !env.cmd && ctx->only_user)
+		return BAD_ARG(state, "--user needs -p PID or a command");
+	if (env.max_size && env.min_size > env.max_size)
+		return BAD_ARG(state, "-z is larger than -Z");
+	return 0;
+}
+
+/* argp's own help and version options exit on the spot, so nothing after
+ * them was ever looked at; ending the parse here keeps that (help wins
+ * over a bad option further on). env_parse_args turns this into 0. */
+static error_t printed_stop(void)
+{
+	env.exit_now = true;
+	return ECANCELED;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct parse_ctx *ctx = state->input;
+
+	switch (key) {
+	case 'p': return parse_pid(arg, state);
+	case 'i': return argparse_positive_opt(arg, state, "interval", MAX_INTERVAL_S, &env.interval_s);
+	case 'o': return parse_ull(arg, state, "age", 1ULL << 40, &env.older_than_ms);
+	case 'z': return parse_ull(arg, state, "size", ~0ULL, &env.min_size);
+	case 'Z': return parse_ull(arg, state, "size", ~0ULL, &env.max_size);
+	case 'T': return parse_int(arg, state, "count", INT_MAX, &env.top);
+	case OPT_USER: ctx->only_user = true; break;
+	case OPT_KERNEL: ctx->only_kernel = true; break;
+	case 'K': env.kernel_stacks = true; break;
+	case OPT_LIB: env.lib = arg; break;
+	case OPT_NO_MMAP: env.mmap = false; break;
+	case OPT_NO_PAGES: env.pages = false; break;
+	case OPT_MAX_ALLOCS: return parse_max_allocs(arg, state);
+	case OPT_JSON: env.mode = OUT_JSON; break;
+	case OPT_FOLDED: env.mode = OUT_FOLDED; break;
+	case OPT_ERROR_EXITCODE: return parse_error_exitcode(arg, state);
+	case OPT_FLOOR: env.floor = true; break;
+	case 'v': env.verbose = true; break;
+	case '?':
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		return printed_stop();
+	case OPT_USAGE:
+		argp_state_help(state, stdout, ARGP_HELP_USAGE);
+		return printed_stop();
+	case 'V':
+		printf("%s\n", LEAKSNOOP_VERSION);
+		return printed_stop();
+	case ARGP_KEY_ARG: return parse_duration(arg, state);
+	case ARGP_KEY_END: return check_combinations(state);
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* "--" ends the options: what follows is the command, given to it as is
+ * (argp never sees it, so its options stay its own). Returns the number of
+ * arguments before "--", which becomes the end of argv for argp. */
+static int split_command(int argc, char **argv, bool *dash_dash)
+{
+	*dash_dash = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			if (i + 1 < argc)
+				env.cmd = &argv[i + 1];
+			argv[i] = NULL;
+			*dash_dash = true;
+			return i;
+		}
+	}
+	return argc;
+}
+
+/* What is traced: the user side needs a process, the kernel side is on
+ * unless --user. Returns 2 for what only shows once that is known. */
+static int resolve_tracing(const struct parse_ctx *ctx)
+{
+	bool has_target = env.pid || env.cmd;
+
+	env.user = has_target && !ctx->only_kernel;
+	env.kernel = !ctx->only_user;
+	if (env.floor) {
+		/* the user floor (uprobes), or with --kernel the kernel one */
+		env.user = !ctx->only_kernel;
+		env.kernel = ctx->only_kernel;
+		if (!has_target) {
+			fprintf(stderr, "leaksnoop: --bench-empty-probes needs a process\n");
+			return 2;
+		}
+	}
+	return 0;
+}
+
+int env_parse_args(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, "[DURATION]", doc, NULL, NULL, NULL };
+	struct parse_ctx ctx = {};
+	bool dash_dash;
+	int nargs;
+	error_t err;
+
+	env = env_defaults;
+	nargs = split_command(argc, argv, &dash_dash);
+	err = argparse_run(&argp, "leaksnoop", nargs, argv, &ctx);
+	if (env.exit_now)
+		return 0;
+	if (err)
+		return 2;
+	if (dash_dash && !env.cmd) {
+		fprintf(stderr, "leaksnoop: no command after --\n");
+		return 2;
+	}
+	return resolve_tracing(&ctx);
+}
