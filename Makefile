@@ -178,7 +178,7 @@ $(FUZZ_OUTPUT)/leaksnoop.d/%.o: user/leaksnoop/%.c $(wildcard user/leaksnoop/*.h
 $(FUZZ_OUTPUT)/fuzz_leaksnoop_args: $(FUZZ_OUTPUT)/leaksnoop.d/options.o
 $(FUZZ_OUTPUT)/fuzz_leaksnoop_args: FUZZ_INC := -Iuser/leaksnoop
 
-$(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OUTPUT)/libmmscope.a
+$(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OUTPUT)/libmmscope.a
 	$(call msg,LINK-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_INC) -Itests/fuzz -fsanitize=fuzzer $< $(filter %.o,$^) \
 		$(FUZZ_OUTPUT)/libmmscope.a $(LDLIBS) -o $@

@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "faulttop.h"
+#include "mmscope.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -20,7 +21,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define SIGBUS		7
 #define SIGSEGV		11
 #define RLIMIT_STACK	3
-#define MAX_ERRNO	4095
 
 enum pending_kind { PENDING_NONE, PENDING_MMAP, PENDING_MUNMAP, PENDING_MREMAP, PENDING_BRK };
 
@@ -347,17 +347,9 @@ static __always_inline void sys_end(long ret)
 	if (!s || s->pending_kind == PENDING_NONE)
 		return;
 	/* brk reports failure by returning the old break, never an errno */
-	if (s->pending_kind == PENDING_BRK || (unsigned long)ret < (unsigned long)-MAX_ERRNO)
+	if (s->pending_kind == PENDING_BRK || !syscall_failed(ret))
 		sys_account(s, ret);
 	s->pending_kind = PENDING_NONE;
-}
-
-static __always_inline unsigned long current_brk(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct mm_struct *mm = task->mm;
-
-	return mm ? mm->brk : 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_mmap")

@@ -17,13 +17,13 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "leaksnoop.h"
+#include "mmscope.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define MAX_THREADS	65536
 #define ZERO_SIZE_PTR	16
 #define PAGE_SIZE_	4096
-#define MAX_ERRNO	4095
 #define MAP_ANONYMOUS_	0x20
 
 const volatile __u32 targ_tgid;		/* 0: every process (whole-system kernel mode) */
@@ -686,7 +686,7 @@ static __always_inline void sys_end(void *ctx, long ret)
 			stat_add(STAT_BRK_SHRINK, c.addr - (__u64)ret);
 		return;
 	}
-	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO)
+	if (syscall_failed(ret))
 		return;
 	if (c.kind == SYS_MREMAP) {
 		struct ls_alloc *old = bpf_map_lookup_elem(&regions, &c.addr);
@@ -704,14 +704,6 @@ static __always_inline void sys_end(void *ctx, long ret)
 		return;
 	}
 	mmap_done(ctx, (__u64)ret, c.len);
-}
-
-static __always_inline unsigned long current_brk(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct mm_struct *mm = task->mm;
-
-	return mm ? mm->brk : 0;
 }
 
 /* Anonymous mappings only: a file mapping (a library, a mapped file) is

@@ -4,42 +4,9 @@
  * The parser must never crash or exit, whatever the arguments, and what it
  * accepts must be a configuration main can run; its messages are thrown
  * away. */
-#include <stdio.h>
-#include "fuzz.h"
+#include "fuzz_args.h"
 #include "env.h"
 #include "options.h"
-
-static FILE *devnull;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc, (void)argv;
-	devnull = fopen("/dev/null", "w");
-	if (!devnull)
-		abort();
-	return 0;
-}
-
-/* argv pointing into text, one entry per NUL-separated piece, NULL-ended
- * as main() gets it. */
-static char **split_args(char *text, size_t size, int *argc)
-{
-	size_t n = 1, i;
-	char **argv;
-
-	for (i = 0; i < size; i++)
-		n += text[i] == '\0';
-	argv = calloc(n + 1, sizeof(*argv));
-	if (!argv)
-		abort();
-	argv[0] = text;
-	for (i = 0, n = 1; i < size; i++)
-		if (text[i] == '\0')
-			argv[n++] = text + i + 1;
-	*argc = (int)n;
-	return argv;
-}
 
 /* What main relies on once the parse succeeded. */
 static void check_env(void)
@@ -61,19 +28,11 @@ static void check_env(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_text(data, size);
-	FILE *out = stdout, *err = stderr;
 	char **argv;
 	int argc, rc;
 
-	argv = split_args(text, size, &argc);
-	/* argp prints through the stdout/stderr streams; swapping the FILE
-	 * pointers (not fds 1 and 2) silences it while sanitizer and libFuzzer
-	 * reports, which write to fd 2, still show. */
-	stdout = devnull;
-	stderr = devnull;
-	rc = env_parse_args(argc, argv);
-	stdout = out;
-	stderr = err;
+	argv = fuzz_split_args(text, size, &argc);
+	rc = fuzz_parse_silently(env_parse_args, argc, argv);
 	FUZZ_ASSERT(rc == 0 || rc == 2);
 	/* argv[0] is the caller's again: argp only borrowed the slot */
 	FUZZ_ASSERT(argv[0] == text);

@@ -84,25 +84,6 @@ static int check_tracepoints(void)
 	return 0;
 }
 
-/* mmap/brk columns need the classic syscall tracepoints, which need tracefs.
- * Without it faulttop still runs, with those columns off. */
-static bool syscall_tracepoints_usable(void)
-{
-	int err = tracefs_ensure_mounted();
-
-	if (err) {
-		fprintf(stderr, "faulttop: warning: tracefs not mounted and mounting it failed (%s); "
-			"mmap/brk columns are off\n", strerror(-err));
-		return false;
-	}
-	if (!tracepoint_exists("syscalls", "sys_enter_mmap")) {
-		fprintf(stderr, "faulttop: warning: no syscall tracepoints "
-			"(CONFIG_FTRACE_SYSCALLS off); mmap/brk columns are off\n");
-		return false;
-	}
-	return true;
-}
-
 static void disable_syscall_programs(struct faulttop_bpf *skel)
 {
 	struct bpf_program *progs[] = {
@@ -151,7 +132,8 @@ struct collector *collector_open(const struct collector_opts *o, struct procs *p
 	c->sample_pct = o->sample_pct;
 	if (check_tracepoints())
 		goto fail;
-	c->has_syscalls = syscall_tracepoints_usable();
+	/* without them faulttop still runs, with those columns off */
+	c->has_syscalls = syscall_tracepoints_usable("faulttop", "mmap/brk columns are off");
 
 	c->skel = faulttop_bpf__open();
 	if (!c->skel) {

@@ -225,21 +225,6 @@ static struct bpf_program *user_progs(struct leaksnoop_bpf *s, int i)
 	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
 }
 
-static bool syscall_tracepoints_usable(void)
-{
-	int err = tracefs_ensure_mounted();
-
-	if (err) {
-		fprintf(stderr, "leaksnoop: warning: tracefs not mounted and mounting failed (%s); "
-			"mmap/brk tracking is off\n", strerror(-err));
-		return false;
-	}
-	if (!tracepoint_exists("syscalls", "sys_enter_mmap")) {
-		fprintf(stderr, "leaksnoop: warning: no syscall tracepoints; mmap/brk tracking is off\n");
-		return false;
-	}
-	return true;
-}
 
 int loader_open(struct loader *l, pid_t tgid, bool armed)
 {
@@ -251,6 +236,12 @@ int loader_open(struct loader *l, pid_t tgid, bool armed)
 	if (env.kernel) {
 		static const char *const need[] = { "kmalloc", "kfree", "kmem_cache_alloc", "kmem_cache_free" };
 
+		/* unreadable BTF (memory short) is not a missing tracepoint */
+		err = kernel_btf_load_error();
+		if (err) {
+			fprintf(stderr, "leaksnoop: cannot load kernel BTF: %s\n", strerror(-err));
+			return -1;
+		}
 		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 			if (!tp_btf_exists(need[i])) {
 				fprintf(stderr, "leaksnoop: kernel has no tracepoint kmem:%s\n", need[i]);
@@ -258,7 +249,8 @@ int loader_open(struct loader *l, pid_t tgid, bool armed)
 			}
 		}
 	}
-	l->has_syscalls = env.user && env.mmap && tgid && !env.floor && syscall_tracepoints_usable();
+	l->has_syscalls = env.user && env.mmap && tgid && !env.floor &&
+			  syscall_tracepoints_usable("leaksnoop", "mmap/brk tracking is off");
 	l->has_pages = env.kernel && env.pages && !env.floor && tp_btf_exists("mm_page_alloc") &&
 		       tp_btf_exists("mm_page_free");
 
@@ -303,6 +295,15 @@ int loader_open(struct loader *l, pid_t tgid, bool armed)
 		bpf_program__set_autoload(s->progs.on_exit, false);
 	}
 	err = leaksnoop_bpf__load(s);
+	if (err == -ESRCH) {
+		/* libbpf's word for a kernel BTF it could not load (even for
+		 * ENOMEM): never "No such process", with a process at hand */
+		int berr = kernel_btf_load_error();
+
+		fprintf(stderr, "leaksnoop: loading BPF programs failed: cannot load kernel BTF: %s\n",
+			berr ? strerror(-berr) : "libbpf could not (out of memory?)");
+		return -1;
+	}
 	if (err) {
 		fprintf(stderr, "leaksnoop: loading BPF programs failed: %s (run with -v for the verifier log)\n",
 			strerror(-err));

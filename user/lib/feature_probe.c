@@ -114,6 +114,23 @@ int tracefs_ensure_mounted(void)
 	return -errno;
 }
 
+bool syscall_tracepoints_usable(const char *tool, const char *what_is_off)
+{
+	int err = tracefs_ensure_mounted();
+
+	if (err) {
+		fprintf(stderr, "%s: warning: tracefs not mounted and mounting it failed (%s); %s\n",
+			tool, strerror(-err), what_is_off);
+		return false;
+	}
+	if (!tracepoint_exists("syscalls", "sys_enter_mmap")) {
+		fprintf(stderr, "%s: warning: no syscall tracepoints (CONFIG_FTRACE_SYSCALLS off); %s\n",
+			tool, what_is_off);
+		return false;
+	}
+	return true;
+}
+
 bool tracepoint_exists(const char *category, const char *name)
 {
 	char path[256];

@@ -26,6 +26,11 @@ bool tp_btf_exists(const char *name);
  * event's id): 0 if it is or we mounted it, -errno otherwise. */
 int tracefs_ensure_mounted(void);
 
+/* The syscall tracepoints (syscalls:sys_enter_mmap & co.) can be attached:
+ * tracefs is mounted (or we mounted it) and the kernel has them. If not,
+ * prints "<tool>: warning: ...; <what_is_off>" and returns false. */
+bool syscall_tracepoints_usable(const char *tool, const char *what_is_off);
+
 /* True if the classic tracepoint category/name exists (needs tracefs). */
 bool tracepoint_exists(const char *category, const char *name);
 
