@@ -43,20 +43,7 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void stat_inc(__u32 which)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &which);
-
-	if (v)
-		(*v)++;
-}
+MMSCOPE_STATS_MAP(STAT_MAX)
 
 /* Returns the thread's slot in a per-thread hash, creating it if needed. A
  * thread runs on one CPU at a time, so its slot needs no atomics. */
@@ -70,7 +57,7 @@ static __always_inline void *thread_slot(void *map, __u32 tid, const void *zero)
 	bpf_map_update_elem(map, &tid, zero, BPF_NOEXIST);
 	slot = bpf_map_lookup_elem(map, &tid);
 	if (!slot)
-		stat_inc(STAT_MAP_FULL);
+		stat_add(STAT_MAP_FULL, 1);
 	return slot;
 }
 
@@ -137,7 +124,7 @@ static __always_inline void emit_mmap_fault(__u64 pid_tgid, unsigned long addr,
 	struct ft_ev_fault *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
-		stat_inc(STAT_RINGBUF_DROPS);
+		stat_add(STAT_RINGBUF_DROPS, 1);
 		return;
 	}
 	e->type = EV_FAULT;
@@ -188,7 +175,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stat_inc(STAT_RINGBUF_DROPS);
+		stat_add(STAT_RINGBUF_DROPS, 1);
 		return 0;
 	}
 	e->type = EV_SIGNAL;
@@ -285,7 +272,7 @@ int BPF_PROG(on_task_free, struct task_struct *task)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stat_inc(STAT_RINGBUF_DROPS);
+		stat_add(STAT_RINGBUF_DROPS, 1);
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));

@@ -139,20 +139,7 @@ struct {
 	__type(value, char[LS_CACHE_NAME_LEN]);
 } cache_names SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void stat_add(__u32 which, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &which);
-
-	if (v)
-		*v += n;
-}
+MMSCOPE_STATS_MAP(STAT_MAX)
 
 static __always_inline bool is_target(__u64 pid_tgid)
 {

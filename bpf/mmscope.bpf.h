@@ -6,6 +6,25 @@
 
 #define MAX_ERRNO 4095
 
+/* Health counters (drops, full tables...): a per-CPU array with one u64
+ * slot per value of the tool's own enum, up to nr; user space sums it with
+ * percpu_array_sum(). Defines the map `stats` and stat_add(). */
+#define MMSCOPE_STATS_MAP(nr)							\
+struct {									\
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);				\
+	__uint(max_entries, nr);						\
+	__type(key, __u32);							\
+	__type(value, __u64);							\
+} stats SEC(".maps");								\
+										\
+static __always_inline void stat_add(__u32 which, __u64 n)			\
+{										\
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);				\
+										\
+	if (v)									\
+		*v += n;							\
+}
+
 /* A syscall's return value is an error when it is in [-4095, -1]. */
 static __always_inline bool syscall_failed(long ret)
 {

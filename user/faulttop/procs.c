@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "intmap.h"
+#include "vec.h"
 #include "procs.h"
 
 /* how long an unresolved mmap-area address waits before maps are re-read */
@@ -64,7 +65,8 @@ struct procs {
 	struct intmap threads;		/* tid -> struct thread */
 	struct intmap procs;		/* tgid -> struct proc */
 	struct row **rows;
-	int nr_rows, rows_cap;
+	int nr_rows;
+	size_t rows_cap;
 	double now_s;
 	uint64_t generation;		/* the last task-iterator pass */
 };
@@ -302,15 +304,12 @@ static double monotonic_s(void)
 
 static int push_pending(struct proc *pr, pid_t tid, uint64_t addr)
 {
-	if (pr->nr_pending == pr->pending_cap) {
-		size_t cap = pr->pending_cap ? pr->pending_cap * 2 : 64;
-		struct pending_fault *v = realloc(pr->pending, cap * sizeof(*v));
+	struct pending_fault *v = vec_reserve(pr->pending, &pr->pending_cap, pr->nr_pending,
+					      sizeof(*v));
 
-		if (!v)
-			return -ENOMEM;
-		pr->pending = v;
-		pr->pending_cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	pr->pending = v;
 	pr->pending[pr->nr_pending++] = (struct pending_fault){ tid, addr };
 	return 0;
 }
@@ -400,15 +399,12 @@ void procs_on_signal(struct procs *p, const struct ft_ev_signal *e)
 
 static int push_row(struct procs *p, struct row *r)
 {
-	if (p->nr_rows == p->rows_cap) {
-		int cap = p->rows_cap ? p->rows_cap * 2 : 256;
-		struct row **rows = realloc(p->rows, (size_t)cap * sizeof(struct row *));
+	struct row **rows = vec_reserve(p->rows, &p->rows_cap, (size_t)p->nr_rows,
+					sizeof(struct row *));
 
-		if (!rows)
-			return -ENOMEM;
-		p->rows = rows;
-		p->rows_cap = cap;
-	}
+	if (!rows)
+		return -ENOMEM;
+	p->rows = rows;
 	p->rows[p->nr_rows++] = r;
 	return 0;
 }

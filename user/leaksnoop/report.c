@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "percpu_stats.h"
+#include "vec.h"
 #include "env.h"
 #include "fmt.h"
 #include "json.h"
@@ -156,15 +157,11 @@ static int groups_add(struct groups *g, const struct ls_agg_key *key, const stru
 			r->oldest_ts = a->ts;
 		return 0;
 	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 256;
-		struct rec *v = realloc(g->v, cap * sizeof(*v));
+	struct rec *v = vec_reserve(g->v, &g->cap, g->n, sizeof(*v));
 
-		if (!v)
-			return -ENOMEM;
-		g->v = v;
-		g->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	g->v = v;
 	memset(&g->v[g->n], 0, sizeof(g->v[0]));
 	g->v[g->n].key = *key;
 	g->v[g->n].bytes = a->size;
@@ -302,15 +299,11 @@ static bool is_kernel_src(__u32 src)
 
 static int totals_add(struct totals *ts, const struct ls_agg_key *k, const struct ls_agg *a)
 {
-	if (ts->n == ts->cap) {
-		size_t cap = ts->cap ? ts->cap * 2 : 256;
-		struct tot *v = realloc(ts->v, cap * sizeof(*v));
+	struct tot *v = vec_reserve(ts->v, &ts->cap, ts->n, sizeof(*v));
 
-		if (!v)
-			return -ENOMEM;
-		ts->v = v;
-		ts->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	ts->v = v;
 	ts->v[ts->n].key = *k;
 	ts->v[ts->n].a = *a;
 	ts->n++;

@@ -63,34 +63,10 @@ static void many_threads(long n)
 	free(t);
 }
 
-/* Alternating protections keep the kernel from merging neighbours. */
-static void many_maps(long n)
-{
-	long ps = page_size();
-
-	for (long i = 0; i < n; i++) {
-		volatile char *p = mmap(NULL, ps, PROT_READ | PROT_WRITE | (i % 2 ? PROT_EXEC : 0),
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p == MAP_FAILED)
-			die("mmap");
-		p[0] = 1;
-	}
-}
-
 static void rename_self(const char *hex)
 {
-	char name[17] = {};
-
-	if (!strcmp(hex, "-"))
-		return;
-	for (size_t i = 0; i < 16 && hex[2 * i] && hex[2 * i + 1]; i++) {
-		char byte[3] = { hex[2 * i], hex[2 * i + 1], 0 };
-
-		name[i] = (char)strtol(byte, NULL, 16);
-	}
-	if (prctl(PR_SET_NAME, name))
-		die("prctl");
+	if (strcmp(hex, "-") != 0)	/* "-": keep the name */
+		set_comm_from_hex(hex);
 }
 
 /* The STOPS-th stop of a run: the test attaches, or touches the binary. */
@@ -116,7 +92,7 @@ int main(int argc, char **argv)
 		per_thread = strtol(argv[3], NULL, 0);
 		many_threads(strtol(argv[2], NULL, 0));
 	} else if (!strcmp(argv[1], "maps")) {
-		many_maps(strtol(argv[2], NULL, 0));
+		map_many_pages(strtol(argv[2], NULL, 0));
 		hostile_leak(strtol(argv[3], NULL, 0));
 	} else {
 		return 2;

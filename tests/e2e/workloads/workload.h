@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static inline long page_size(void)
@@ -30,6 +31,37 @@ static inline void die(const char *what)
 {
 	perror(what);
 	exit(99);
+}
+
+/* n separate one-page anonymous mappings, each touched. Alternating
+ * protections keep the kernel from merging neighbours. */
+static inline void map_many_pages(long n)
+{
+	long ps = page_size();
+
+	for (long i = 0; i < n; i++) {
+		volatile char *p = mmap(NULL, ps, PROT_READ | PROT_WRITE | (i % 2 ? PROT_EXEC : 0),
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap");
+		p[0] = 1;
+	}
+}
+
+/* Renames the calling thread to the bytes hex spells (at most 16), so a
+ * test can pass ESC, newline or 0xff through a command line. */
+static inline void set_comm_from_hex(const char *hex)
+{
+	char name[17] = { 0 };
+
+	for (size_t i = 0; i < 16 && hex[2 * i] && hex[2 * i + 1]; i++) {
+		char byte[3] = { hex[2 * i], hex[2 * i + 1], 0 };
+
+		name[i] = (char)strtol(byte, NULL, 16);
+	}
+	if (prctl(PR_SET_NAME, name))
+		die("prctl");
 }
 
 #endif
