@@ -75,11 +75,12 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(OU
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 # Unit tests of one tool's pure parts (test_<tool>_*.c) link its objects
-# except the ones that talk to BPF and main().
+# except the ones that talk to BPF (the sources and loaders) and main().
+NOT_PURE_OBJS := %/main.o %/collector.o %/source.o %/attach.o %/target.o
 define tool_unit_rules
-$(OUTPUT)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/unit.h $$(filter-out %/main.o %/collector.o,$$($(1)_OBJS)) $(LIB_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/unit.h $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $(LIB_OBJS) | $(OUTPUT)/tests
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit -Iuser/$(1) $$< $$(filter-out %/main.o %/collector.o,$$($(1)_OBJS)) $(LIB_OBJS) $$(LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit -Iuser/$(1) $$< $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $(LIB_OBJS) $$(LDLIBS) -o $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_unit_rules,$(t))))
 

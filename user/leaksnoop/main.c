@@ -3,8 +3,9 @@
  * which line — user heap, address space and kernel allocations.
  *
  * main.c owns the trace loop, options.c the command line; attach.c loads and
- * attaches the BPF programs, target.c runs or watches the process,
- * report.c reads the tables and prints. */
+ * attaches the BPF programs, target.c runs or watches the process. A report
+ * goes source.c (reads the tables) -> model.c (builds it, pure) ->
+ * render_*.c (print it). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +18,9 @@
 #include "fmt.h"
 #include "options.h"
 #include "procfs.h"
-#include "report.h"
+#include "model.h"
+#include "render.h"
+#include "source.h"
 #include "symbolize.h"
 #include "target.h"
 #include "leaksnoop.skel.h"
@@ -50,7 +53,12 @@ static double monotonic_s(void)
 struct state {
 	struct loader loader;
 	struct target target;
-	struct reporter rep;
+	struct leak_source source;
+	struct leak_model_config model;
+	struct leak_history history;
+	char comm[32];
+	struct usym_snapshot *usyms;	/* NULL: user frames print as addresses */
+	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
 	bool has_target;
 	double last_refresh;
 };
@@ -63,10 +71,10 @@ static void snapshot_update(struct state *st)
 		return;
 	if (st->target.child && !st->loader.skel->bss->armed)
 		return;
-	if (!st->rep.usyms)
-		st->rep.usyms = usym_snapshot_take(st->target.pid);
+	if (!st->usyms)
+		st->usyms = usym_snapshot_take(st->target.pid);
 	else
-		usym_snapshot_refresh(st->rep.usyms);
+		usym_snapshot_refresh(st->usyms);
 	st->last_refresh = monotonic_s();
 }
 
@@ -77,16 +85,51 @@ static void on_exit_hold(void *ctx)
 	snapshot_update(st);
 }
 
+static void render(const struct leak_report *rep)
+{
+	switch (env.mode) {
+	case OUT_TEXT: leak_render_text(stdout, rep); break;
+	case OUT_JSON: leak_render_json(stdout, rep); break;
+	case OUT_FOLDED: leak_render_folded(stdout, rep); break;
+	}
+}
+
+/* One report: source -> model -> renderer. Returns the number of
+ * outstanding records found (after filters), or -errno. */
+static int build_and_render(struct state *st, bool final, bool exited)
+{
+	struct leak_report_meta meta = { .pid = st->target.pid, .final = final, .exited = exited };
+	struct leak_symbolizer sym = leak_source_symbolizer(st->usyms, st->ksyms);
+	struct leak_snapshot snap;
+	struct leak_report rep;
+	int err = leak_source_read(&st->source, exited, &snap);
+
+	if (err)
+		return err;
+	memcpy(meta.comm, st->comm, sizeof(meta.comm));
+	err = leak_report_build(&rep, &snap, &st->model, &st->history, &meta);
+	leak_snapshot_free(&snap);
+	if (err)
+		return err;
+	/* folded output has every record, the others the top of each source */
+	leak_report_symbolize(&rep, &sym, env.mode == OUT_FOLDED);
+	render(&rep);
+	err = leak_history_advance(&st->history, &rep);
+	if (!err)
+		err = (int)(rep.nr_records > INT32_MAX ? INT32_MAX : rep.nr_records);
+	leak_report_free(&rep);
+	return err;
+}
+
 static int emit(struct state *st, bool final, bool exited)
 {
-	struct report_opts o = { .final = final, .exited = exited, .out = stdout };
 	int n;
 
 	if (env.floor)
 		return 0;
 	if (!exited)
 		snapshot_update(st);
-	n = report_emit(&st->rep, &o);
+	n = build_and_render(st, final, exited);
 	if (n < 0)
 		fprintf(stderr, "leaksnoop: reading the allocation tables failed: %s\n", strerror(-n));
 	return n;
@@ -94,10 +137,8 @@ static int emit(struct state *st, bool final, bool exited)
 
 static void read_comm(struct state *st)
 {
-	struct proc_stat ps;
-
-	if (st->has_target && procfs_read_pid_stat(st->target.pid, &ps) == 0)
-		snprintf(st->rep.comm, sizeof(st->rep.comm), "%s", ps.comm);
+	if (st->has_target)
+		leak_source_comm(st->target.pid, st->comm, sizeof(st->comm));
 }
 
 /* ---- the trace loop --------------------------------------------------------------- */
@@ -194,17 +235,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (env.kernel) {
-		st.rep.ksyms = ksyms_load();
-		if (!st.rep.ksyms)
+		st.ksyms = ksyms_load();
+		if (!st.ksyms)
 			fprintf(stderr, "leaksnoop: warning: /proc/kallsyms: %s; kernel frames print as "
 				"addresses\n", strerror(errno));
 	}
-	st.rep.skel = st.loader.skel;
-	st.rep.pid = st.target.pid;
-	st.rep.has_syscalls = st.loader.has_syscalls;
-	st.rep.lib_path = st.loader.lib_path;
+	st.source = (struct leak_source){ .skel = st.loader.skel, .pid = st.target.pid,
+					  .user = env.user, .kernel = env.kernel,
+					  .has_syscalls = st.loader.has_syscalls };
+	st.model = (struct leak_model_config){ .older_than_ms = env.older_than_ms,
+					       .min_size = env.min_size, .max_size = env.max_size,
+					       .top = env.top, .kernel_stacks = env.kernel_stacks };
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	st.rep.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	st.history.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	read_comm(&st);
 	if (env.pid)
 		snapshot_update(&st);
@@ -239,8 +282,8 @@ out:
 		target_kill(&st.target, SIGKILL);
 	loader_close(&st.loader);
 	target_close(&st.target);
-	usym_snapshot_free(st.rep.usyms);
-	ksyms_free(st.rep.ksyms);
-	reporter_free(&st.rep);
+	usym_snapshot_free(st.usyms);
+	ksyms_free(st.ksyms);
+	leak_history_free(&st.history);
 	return rc;
 }

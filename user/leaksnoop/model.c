@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/* leaksnoop's model: a report built from a snapshot of the tables. See
+ * model.h. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fmt.h"
+#include "model.h"
+#include "vec.h"
+
+static const char *const src_names[SRC_MAX] = {
+	[SRC_USER] = "user", [SRC_KMALLOC] = "kmalloc", [SRC_KMEM_CACHE] = "kmem_cache",
+	[SRC_PAGE] = "page", [SRC_MMAP] = "mmap",
+};
+static const char *const src_titles[SRC_MAX] = {
+	[SRC_USER] = "user heap", [SRC_KMALLOC] = "kmalloc", [SRC_KMEM_CACHE] = "kmem_cache",
+	[SRC_PAGE] = "pages", [SRC_MMAP] = "mmap regions",
+};
+
+bool leak_src_is_user(uint32_t src)
+{
+	return src == SRC_USER || src == SRC_MMAP;
+}
+
+const char *leak_src_name(uint32_t src)
+{
+	return src_names[src % SRC_MAX];
+}
+
+const char *leak_src_title(uint32_t src)
+{
+	return src_titles[src % SRC_MAX];
+}
+
+/* ---- snapshot ------------------------------------------------------------------ */
+
+/* Appends *elem to the growable array *items (length *len, capacity *cap). */
+static int append(void **items, size_t *len, size_t *cap, const void *elem, size_t size)
+{
+	char *v = vec_reserve(*items, cap, *len, size);
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v + *len * size, elem, size);
+	*items = v;
+	(*len)++;
+	return 0;
+}
+
+int leak_snapshot_add_block(struct leak_snapshot *s, const struct leak_block *b)
+{
+	return append((void **)&s->blocks, &s->nr_blocks, &s->cap_blocks, b, sizeof(*b));
+}
+
+int leak_snapshot_add_total(struct leak_snapshot *s, const struct leak_total *t)
+{
+	return append((void **)&s->totals, &s->nr_totals, &s->cap_totals, t, sizeof(*t));
+}
+
+int leak_snapshot_add_stack(struct leak_snapshot *s, const struct leak_stack *st)
+{
+	return append((void **)&s->stacks, &s->nr_stacks, &s->cap_stacks, st, sizeof(*st));
+}
+
+int leak_snapshot_add_cache(struct leak_snapshot *s, const struct leak_cache_name *c)
+{
+	return append((void **)&s->caches, &s->nr_caches, &s->cap_caches, c, sizeof(*c));
+}
+
+void leak_snapshot_free(struct leak_snapshot *s)
+{
+	free(s->blocks);
+	free(s->totals);
+	free(s->stacks);
+	free(s->caches);
+	vma_list_free(&s->maps);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- ordering ------------------------------------------------------------------ */
+
+static int agg_key_cmp(const struct ls_agg_key *a, const struct ls_agg_key *b)
+{
+	return memcmp(a, b, sizeof(*a));
+}
+
+static int block_cmp(const void *a, const void *b)
+{
+	const struct leak_block *x = a, *y = b;
+	int c = agg_key_cmp(&x->key, &y->key);
+
+	if (c)
+		return c;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int total_cmp(const void *a, const void *b)
+{
+	return agg_key_cmp(&((const struct leak_total *)a)->key, &((const struct leak_total *)b)->key);
+}
+
+static int history_cmp(const void *a, const void *b)
+{
+	return agg_key_cmp(&((const struct leak_history_entry *)a)->key,
+			   &((const struct leak_history_entry *)b)->key);
+}
+
+static int record_key_cmp(const void *a, const void *b)
+{
+	return agg_key_cmp(&((const struct leak_record *)a)->key, &((const struct leak_record *)b)->key);
+}
+
+/* By source, then outstanding bytes, largest first, then key (stable). */
+static int record_bytes_desc(const void *a, const void *b)
+{
+	const struct leak_record *x = a, *y = b;
+
+	if (x->key.src != y->key.src)
+		return (int)x->key.src - (int)y->key.src;
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return record_key_cmp(a, b);
+}
+
+static int stack_cmp(const void *a, const void *b)
+{
+	const struct leak_stack *x = a, *y = b;
+
+	if (x->kernel != y->kernel)
+		return x->kernel ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cache_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct leak_cache_name *)a)->cache;
+	uint64_t y = ((const struct leak_cache_name *)b)->cache;
+
+	return x < y ? -1 : x > y;
+}
+
+/* bsearch that takes an empty (NULL) array */
+static void *find_sorted(const void *want, const void *items, size_t n, size_t size,
+			 int (*cmp)(const void *, const void *))
+{
+	return n && items ? bsearch(want, items, n, size, cmp) : NULL;
+}
+
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;	/* totals read a moment before the tables */
+}
+
+/* ---- building -------------------------------------------------------------------- */
+
+enum block_fate { BLOCK_SHOWN, BLOCK_SIZE_FILTERED, BLOCK_YOUNG, BLOCK_UNMAPPED };
+
+static enum block_fate block_fate(const struct leak_block *b, const struct leak_snapshot *snap,
+				  const struct leak_model_config *cfg, bool exited)
+{
+	uint64_t min_age = cfg->older_than_ms * 1000000ULL;
+	/* once the process is gone nothing more is freed: every user block
+	 * counts; kernel blocks can still be freed by anyone */
+	bool age_filter = !exited || !leak_src_is_user(b->key.src);
+
+	if (b->size < cfg->min_size || (cfg->max_size && b->size > cfg->max_size))
+		return BLOCK_SIZE_FILTERED;
+	if (age_filter && b->ts + min_age > snap->now_ns)
+		return BLOCK_YOUNG;
+	/* a region unmapped by a path we don't follow (munmap inside a region) */
+	if (b->key.src == SRC_MMAP && snap->have_maps && !vma_list_find(&snap->maps, b->addr))
+		return BLOCK_UNMAPPED;
+	return BLOCK_SHOWN;
+}
+
+/* Sorted copies: the shown blocks into report->blocks, every kernel block
+ * (filtered or not: a kernel key's frees are allocated minus live) into
+ * *live. */
+static int split_blocks(struct leak_report *rep, const struct leak_snapshot *snap,
+			struct leak_block **live, size_t *nr_live)
+{
+	size_t n = snap->nr_blocks ? snap->nr_blocks : 1;
+
+	rep->blocks = malloc(n * sizeof(*rep->blocks));
+	*live = malloc(n * sizeof(**live));
+	*nr_live = 0;
+	if (!rep->blocks || !*live)
+		return -ENOMEM;
+	for (size_t i = 0; i < snap->nr_blocks; i++) {
+		const struct leak_block *b = &snap->blocks[i];
+		struct leak_not_shown *ns = &rep->not_shown;
+
+		if (!leak_src_is_user(b->key.src))
+			(*live)[(*nr_live)++] = *b;
+		switch (block_fate(b, snap, &rep->config, rep->meta.exited)) {
+		case BLOCK_SIZE_FILTERED: ns->size_filtered++; break;
+		case BLOCK_YOUNG: ns->young_blocks++; ns->young_bytes += b->size; break;
+		case BLOCK_UNMAPPED: ns->unmapped++; break;
+		case BLOCK_SHOWN: rep->blocks[rep->nr_blocks++] = *b; break;
+		}
+	}
+	if (rep->nr_blocks)
+		qsort(rep->blocks, rep->nr_blocks, sizeof(*rep->blocks), block_cmp);
+	if (*nr_live)
+		qsort(*live, *nr_live, sizeof(**live), block_cmp);
+	return 0;
+}
+
+/* One record per run of equal keys in the sorted shown blocks. */
+static int group_records(struct leak_report *rep)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < rep->nr_blocks; i++) {
+		const struct leak_block *b = &rep->blocks[i];
+		struct leak_record *x = rep->nr_records ? &rep->records[rep->nr_records - 1] : NULL;
+
+		if (!x || agg_key_cmp(&x->key, &b->key)) {
+			x = vec_reserve(rep->records, &cap, rep->nr_records, sizeof(*x));
+			if (!x)
+				return -ENOMEM;
+			rep->records = x;
+			x = &rep->records[rep->nr_records++];
+			memset(x, 0, sizeof(*x));
+			x->key = b->key;
+			x->oldest_ts = b->ts;
+			x->block_first = i;
+		}
+		x->bytes += b->size;
+		x->blocks++;
+		x->block_count++;
+		if (b->ts < x->oldest_ts)
+			x->oldest_ts = b->ts;
+	}
+	return 0;
+}
+
+/* The snapshot's totals, sorted, one per key (a key in several slots or
+ * CPUs adds up), with kernel keys' frees derived from live. */
+static int merge_totals(const struct leak_snapshot *snap, const struct leak_block *live,
+			size_t nr_live, struct leak_total **out, size_t *nr_out)
+{
+	struct leak_total *v = malloc((snap->nr_totals ? snap->nr_totals : 1) * sizeof(*v));
+	size_t o = 0;
+
+	if (!v)
+		return -ENOMEM;
+	if (snap->nr_totals) {
+		memcpy(v, snap->totals, snap->nr_totals * sizeof(*v));
+		qsort(v, snap->nr_totals, sizeof(*v), total_cmp);
+	}
+	for (size_t i = 0; i < snap->nr_totals; i++) {
+		if (o && !total_cmp(&v[o - 1], &v[i])) {
+			v[o - 1].agg.alloc_bytes += v[i].agg.alloc_bytes;
+			v[o - 1].agg.alloc_count += v[i].agg.alloc_count;
+			v[o - 1].agg.free_bytes += v[i].agg.free_bytes;
+			v[o - 1].agg.free_count += v[i].agg.free_count;
+		} else {
+			v[o++] = v[i];
+		}
+	}
+	/* the kernel side counts no frees: freed = allocated - still live */
+	for (size_t i = 0, l = 0; i < o; i++) {
+		uint64_t bytes = 0, blocks = 0;
+
+		if (leak_src_is_user(v[i].key.src))
+			continue;
+		while (l < nr_live && agg_key_cmp(&live[l].key, &v[i].key) < 0)
+			l++;
+		for (; l < nr_live && !agg_key_cmp(&live[l].key, &v[i].key); l++) {
+			bytes += live[l].size;
+			blocks++;
+		}
+		v[i].agg.free_bytes = minus(v[i].agg.alloc_bytes, bytes);
+		v[i].agg.free_count = minus(v[i].agg.alloc_count, blocks);
+	}
+	*out = v;
+	*nr_out = o;
+	return 0;
+}
+
+/* Totals and growth per record; per-source summaries. */
+static void fill_figures(struct leak_report *rep, const struct leak_total *tot, size_t nr_tot,
+			 const struct leak_history *h)
+{
+	for (size_t i = 0; i < nr_tot; i++) {
+		struct leak_source_summary *s = &rep->summary[tot[i].key.src % SRC_MAX];
+
+		s->alloc_bytes += tot[i].agg.alloc_bytes;
+		s->alloc_count += tot[i].agg.alloc_count;
+		s->free_bytes += tot[i].agg.free_bytes;
+		s->free_count += tot[i].agg.free_count;
+	}
+	for (size_t i = 0; i < rep->nr_records; i++) {
+		struct leak_record *x = &rep->records[i];
+		struct leak_history_entry want = { .key = x->key };
+		const struct leak_history_entry *p = find_sorted(&want, h->prev, h->nr_prev,
+								  sizeof(*p), history_cmp);
+		const struct leak_total *t = find_sorted(&(struct leak_total){ .key = x->key }, tot,
+							 nr_tot, sizeof(*t), total_cmp);
+		struct leak_source_summary *s = &rep->summary[x->key.src % SRC_MAX];
+
+		if (t)
+			x->totals = t->agg;
+		x->growth_bytes = (int64_t)x->bytes - (p ? (int64_t)p->bytes : 0);
+		x->growth_blocks = (int64_t)x->blocks - (p ? (int64_t)p->blocks : 0);
+		x->is_new = !p;
+		s->out_bytes += x->bytes;
+		s->out_blocks += x->blocks;
+		s->records++;
+	}
+	for (int k = 0; k < SRC_MAX; k++) {
+		struct leak_source_summary *s = &rep->summary[k];
+		int64_t net = (int64_t)(s->alloc_bytes - s->free_bytes);
+		double iv = rep->meta.interval_s;
+
+		s->growth_bytes_per_s = iv > 0 ? (double)(net - h->prev_net[k]) / iv : 0;
+	}
+}
+
+static int add_frame(struct leak_report *rep, size_t *cap, uint64_t addr, bool user)
+{
+	struct leak_frame *f = vec_reserve(rep->frames, cap, rep->nr_frames, sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	rep->frames = f;
+	f = &rep->frames[rep->nr_frames++];
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	f->user = user;
+	return 0;
+}
+
+/* Each record's frames (unresolved): a kernel record's call site first,
+ * then its captured stack; and its cache's name. */
+static int attach_frames(struct leak_report *rep, const struct leak_snapshot *snap)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < rep->nr_records && !err; i++) {
+		struct leak_record *x = &rep->records[i];
+		bool user = leak_src_is_user(x->key.src);
+		struct leak_stack want = { .id = x->key.stack_id, .kernel = !user };
+		const struct leak_stack *st = x->key.stack_id < 0 ? NULL :
+			find_sorted(&want, snap->stacks, snap->nr_stacks, sizeof(*st), stack_cmp);
+		struct leak_cache_name cw = { .cache = x->key.cache };
+		const struct leak_cache_name *c = x->key.cache ?
+			find_sorted(&cw, snap->caches, snap->nr_caches, sizeof(*c), cache_cmp) : NULL;
+
+		x->frame_first = rep->nr_frames;
+		if (!user && x->key.site)
+			err = add_frame(rep, &cap, x->key.site, false);
+		for (uint32_t j = 0; st && j < st->nr_ips && j < LS_MAX_FRAMES && st->ips[j] && !err; j++)
+			err = add_frame(rep, &cap, st->ips[j], user);
+		x->nr_frames = rep->nr_frames - x->frame_first;
+		if (c)	/* the kernel names the cache: print it escaped */
+			fmt_printable(x->cache_name, sizeof(x->cache_name), c->name);
+	}
+	return err;
+}
+
+static void rank_records(struct leak_report *rep)
+{
+	int rank[SRC_MAX] = {};
+
+	if (rep->nr_records)
+		qsort(rep->records, rep->nr_records, sizeof(*rep->records), record_bytes_desc);
+	for (size_t i = 0; i < rep->nr_records; i++) {
+		struct leak_record *x = &rep->records[i];
+
+		x->rank = ++rank[x->key.src % SRC_MAX];
+		x->in_top = !rep->config.top || x->rank <= rep->config.top;
+	}
+}
+
+/* Sorted copies of snap's stacks and caches, so that records find theirs. */
+static int sorted_lookups(const struct leak_snapshot *snap, struct leak_snapshot *sorted)
+{
+	*sorted = *snap;
+	sorted->stacks = NULL;
+	sorted->caches = NULL;
+	if (snap->nr_stacks) {
+		sorted->stacks = malloc(snap->nr_stacks * sizeof(*snap->stacks));
+		if (!sorted->stacks)
+			return -ENOMEM;
+		memcpy(sorted->stacks, snap->stacks, snap->nr_stacks * sizeof(*snap->stacks));
+		qsort(sorted->stacks, snap->nr_stacks, sizeof(*snap->stacks), stack_cmp);
+	}
+	if (snap->nr_caches) {
+		sorted->caches = malloc(snap->nr_caches * sizeof(*snap->caches));
+		if (!sorted->caches)
+			return -ENOMEM;
+		memcpy(sorted->caches, snap->caches, snap->nr_caches * sizeof(*snap->caches));
+		qsort(sorted->caches, snap->nr_caches, sizeof(*snap->caches), cache_cmp);
+	}
+	return 0;
+}
+
+int leak_report_build(struct leak_report *rep, const struct leak_snapshot *snap,
+		      const struct leak_model_config *config, const struct leak_history *h,
+		      const struct leak_report_meta *meta)
+{
+	struct leak_block *live = NULL;
+	struct leak_total *tot = NULL;
+	struct leak_snapshot lookups = {};
+	size_t nr_live = 0, nr_tot = 0;
+	uint64_t since = h->nr_reports ? h->prev_ns : h->start_ns;
+	int err;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->config = *config;
+	rep->meta = *meta;
+	rep->now_ns = snap->now_ns;
+	rep->meta.elapsed_s = (double)(snap->now_ns - h->start_ns) / 1e9;
+	rep->meta.interval_s = (double)(snap->now_ns - since) / 1e9;
+	rep->meta.has_previous = h->nr_reports > 0;
+	memcpy(rep->stats, snap->stats, sizeof(rep->stats));
+	rep->kernel_missed = snap->kernel_missed;
+
+	err = split_blocks(rep, snap, &live, &nr_live);
+	if (!err)
+		err = group_records(rep);
+	if (!err)
+		err = merge_totals(snap, live, nr_live, &tot, &nr_tot);
+	if (!err) {
+		fill_figures(rep, tot, nr_tot, h);
+		rank_records(rep);
+		err = sorted_lookups(snap, &lookups);
+	}
+	if (!err)
+		err = attach_frames(rep, &lookups);
+	free(lookups.stacks);
+	free(lookups.caches);
+	free(live);
+	free(tot);
+	if (err)
+		leak_report_free(rep);
+	return err;
+}
+
+void leak_report_free(struct leak_report *rep)
+{
+	free(rep->records);
+	free(rep->blocks);
+	free(rep->frames);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* ---- symbols ----------------------------------------------------------------------- */
+
+static void resolve_frame(struct leak_frame *f, const struct leak_symbolizer *sym)
+{
+	memset(&f->sym, 0, sizeof(f->sym));
+	f->resolved = false;
+	if (f->user) {
+		/* every user frame is a return address (taken at return or at a
+		 * syscall): the call is the byte before */
+		if (sym->user && sym->user(sym->user_ctx, f->addr - 1, &f->sym) == 0)
+			f->resolved = true;
+	} else {
+		uint64_t off = 0;
+		const char *s = sym->kernel ? sym->kernel(sym->kernel_ctx, f->addr, &off) : NULL;
+
+		if (s) {
+			f->sym.func = s;
+			f->sym.func_offset = off;
+			f->resolved = true;
+		}
+	}
+}
+
+void leak_report_symbolize(struct leak_report *rep, const struct leak_symbolizer *sym, bool all)
+{
+	for (size_t i = 0; i < rep->nr_records; i++) {
+		const struct leak_record *x = &rep->records[i];
+
+		if (!all && !x->in_top)
+			continue;
+		for (size_t j = 0; j < x->nr_frames; j++)
+			resolve_frame(&rep->frames[x->frame_first + j], sym);
+	}
+}
+
+/* ---- frames as text ------------------------------------------------------------------ */
+
+/* Frame text comes from files the traced process controls: never raw.
+ * (fmt_printable maps byte i to byte i, so it can work in place.) */
+static char *printable_in_place(char *buf, size_t size)
+{
+	return fmt_printable(buf, size, buf);
+}
+
+char *leak_frame_text(const struct leak_frame *f, char *buf, size_t size)
+{
+	if (f->user)
+		usym_format(&f->sym, f->addr, buf, size);
+	else if (f->resolved)
+		snprintf(buf, size, "%s+0x%" PRIx64, f->sym.func, f->sym.func_offset);
+	else
+		snprintf(buf, size, "0x%" PRIx64, f->addr);
+	return printable_in_place(buf, size);
+}
+
+char *leak_frame_name(const struct leak_frame *f, char *buf, size_t size)
+{
+	const char *mod = f->sym.module;
+
+	if (f->sym.func)
+		snprintf(buf, size, "%s", f->sym.func);
+	else if (f->user && mod)
+		snprintf(buf, size, "%s+0x%" PRIx64, strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod,
+			 f->sym.module_offset);
+	else
+		snprintf(buf, size, "0x%" PRIx64, f->addr);
+	return printable_in_place(buf, size);
+}
+
+/* ---- history --------------------------------------------------------------------------- */
+
+int leak_history_advance(struct leak_history *h, const struct leak_report *rep)
+{
+	struct leak_history_entry *v = malloc((rep->nr_records ? rep->nr_records : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep->nr_records; i++) {
+		v[i].key = rep->records[i].key;
+		v[i].bytes = rep->records[i].bytes;
+		v[i].blocks = rep->records[i].blocks;
+	}
+	if (rep->nr_records)
+		qsort(v, rep->nr_records, sizeof(*v), history_cmp);
+	free(h->prev);
+	h->prev = v;
+	h->nr_prev = rep->nr_records;
+	for (int k = 0; k < SRC_MAX; k++)
+		h->prev_net[k] = (int64_t)(rep->summary[k].alloc_bytes - rep->summary[k].free_bytes);
+	h->prev_ns = rep->now_ns;
+	h->nr_reports++;
+	return 0;
+}
+
+void leak_history_free(struct leak_history *h)
+{
+	free(h->prev);
+	h->prev = NULL;
+	h->nr_prev = 0;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* leaksnoop's model: one report of what is outstanding (struct leak_report),
+ * built from plain data (struct leak_snapshot, which source.c reads from the
+ * BPF tables and /proc) with an explicit config. Pure: no BPF, no /proc, no
+ * clock, no globals; tests/unit/test_leaksnoop_model.c covers it. The
+ * renderers (render.h) only serialize a built report.
+ *
+ *   source.c: leak_source_read() -> struct leak_snapshot
+ *   model.c:  leak_report_build(snapshot, config, history) -> struct leak_report
+ *             leak_report_symbolize(report, symbolizer)
+ *   render_*.c: leak_render_text/json/folded(FILE *, report)
+ *   model.c:  leak_history_advance(history, report)   (for the next growth)
+ *
+ * How to extend it:
+ * - A fact per outstanding block (an address scan's verdict, say): a field in
+ *   struct leak_block. snapshot->blocks holds every block the tables had
+ *   (address, size, time, stack id); report->blocks holds the shown ones,
+ *   grouped so that record r owns blocks[r.block_first, + r.block_count).
+ * - A fact per record (a leak kind): a field in struct leak_record, set in a
+ *   pass over the record's blocks after leak_report_build().
+ * - Report-level facts (allocators probed, a scan's cost): fields in struct
+ *   leak_report_meta; the caller fills them, renderers print them.
+ * - A renderer: a function (FILE *, const struct leak_report *) in its own
+ *   render_<format>.c that only reads the report. Frames print through
+ *   leak_frame_text()/leak_frame_name(), sources through leak_src_name().
+ */
+#ifndef LEAKSNOOP_MODEL_H
+#define LEAKSNOOP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "leaksnoop.h"
+#include "procfs.h"
+#include "symbolize.h"
+
+/* ---- what the source reads (plain data) ------------------------------------ */
+
+/* One outstanding allocation: a uallocs/regions/kallocs entry. key.src says
+ * which table (SRC_USER: uallocs, SRC_MMAP: regions, else kallocs). */
+struct leak_block {
+	uint64_t addr, size;
+	uint64_t ts;			/* CLOCK_MONOTONIC ns at allocation */
+	struct ls_agg_key key;		/* the record it belongs to */
+};
+
+/* One key's running totals from one place (the aggs table, or one CPU's
+ * ksites slot): several entries may share a key. */
+struct leak_total {
+	struct ls_agg_key key;
+	struct ls_agg agg;
+};
+
+/* One captured stack (user: the stacks map, kernel: kstacks). */
+struct leak_stack {
+	int32_t id;
+	bool kernel;
+	uint32_t nr_ips;
+	uint64_t ips[LS_MAX_FRAMES];
+};
+
+struct leak_cache_name {
+	uint64_t cache;				/* struct kmem_cache * */
+	char name[LS_CACHE_NAME_LEN + 1];	/* raw bytes from the kernel */
+};
+
+struct leak_snapshot {
+	uint64_t now_ns;			/* CLOCK_MONOTONIC when read */
+	struct leak_block *blocks;
+	size_t nr_blocks, cap_blocks;
+	struct leak_total *totals;
+	size_t nr_totals, cap_totals;
+	struct leak_stack *stacks;		/* every stack the blocks name */
+	size_t nr_stacks, cap_stacks;
+	struct leak_cache_name *caches;		/* every cache the blocks name */
+	size_t nr_caches, cap_caches;
+	bool have_maps;				/* maps: the process's mappings now */
+	struct vma_list maps;			/* regions outside them were unmapped */
+	uint64_t stats[STAT_MAX];		/* enum ls_stat, summed over CPUs */
+	uint64_t kernel_missed;			/* kernel events skipped (recursion) */
+};
+
+void leak_snapshot_free(struct leak_snapshot *s);
+/* Appenders for the source (and tests): 0 or -ENOMEM. */
+int leak_snapshot_add_block(struct leak_snapshot *s, const struct leak_block *b);
+int leak_snapshot_add_total(struct leak_snapshot *s, const struct leak_total *t);
+int leak_snapshot_add_stack(struct leak_snapshot *s, const struct leak_stack *st);
+int leak_snapshot_add_cache(struct leak_snapshot *s, const struct leak_cache_name *c);
+
+/* ---- how a report is built ---------------------------------------------------- */
+
+struct leak_model_config {
+	uint64_t older_than_ms;		/* live reports: blocks at least this old */
+	uint64_t min_size, max_size;	/* max 0: no limit */
+	int top;			/* records shown per source, 0: all */
+	bool kernel_stacks;		/* -K: page records have stacks */
+};
+
+/* What the previous reports left for the next one's growth figures. */
+struct leak_history_entry {
+	struct ls_agg_key key;
+	uint64_t bytes, blocks;
+};
+
+struct leak_history {
+	uint64_t start_ns;			/* when tracing began */
+	uint64_t prev_ns;			/* the last report's snapshot */
+	struct leak_history_entry *prev;	/* sorted by key */
+	size_t nr_prev;
+	int64_t prev_net[SRC_MAX];		/* allocated - freed, last report */
+	int nr_reports;
+};
+
+void leak_history_free(struct leak_history *h);
+
+/* Facts about the report that don't come from the tables. */
+struct leak_report_meta {
+	pid_t pid;			/* 0: whole system */
+	char comm[32];			/* raw, from /proc: print it escaped */
+	bool final;			/* the last report */
+	bool exited;			/* the process is gone: every user block counts */
+	/* filled by leak_report_build: */
+	double elapsed_s;		/* since tracing began */
+	double interval_s;		/* since the last report (or the start) */
+	bool has_previous;		/* growth since a last report is known */
+};
+
+/* ---- the report ------------------------------------------------------------------ */
+
+/* A frame: the kernel call site, or an address of the captured stack. */
+struct leak_frame {
+	uint64_t addr;
+	bool user;			/* a user return address */
+	bool resolved;			/* sym was filled by a symbolizer */
+	struct usym sym;		/* kernel frames: func and func_offset */
+};
+
+/* One stack (or kernel call site / slab cache) with what is outstanding. */
+struct leak_record {
+	struct ls_agg_key key;
+	uint64_t bytes, blocks;
+	uint64_t oldest_ts;
+	int64_t growth_bytes, growth_blocks;	/* since the last report */
+	bool is_new;				/* not in the last report */
+	struct ls_agg totals;			/* allocated/freed here, all time */
+	int rank;				/* 1-based within its source, by bytes */
+	bool in_top;				/* rank within config.top */
+	char cache_name[LS_CACHE_NAME_LEN + 1];	/* printable; "" when none */
+	size_t block_first, block_count;	/* its blocks in report->blocks */
+	size_t frame_first, nr_frames;		/* its frames in report->frames */
+};
+
+struct leak_source_summary {
+	uint64_t out_bytes, out_blocks;		/* shown (after filters) */
+	uint64_t alloc_bytes, alloc_count;
+	uint64_t free_bytes, free_count;
+	double growth_bytes_per_s;		/* outstanding, since the last report */
+	int records;
+};
+
+/* Outstanding blocks the report leaves out, and why. */
+struct leak_not_shown {
+	uint64_t young_blocks, young_bytes;	/* younger than older_than_ms */
+	uint64_t size_filtered;			/* outside min_size..max_size */
+	uint64_t unmapped;			/* regions unmapped by a path not followed */
+};
+
+struct leak_report {
+	struct leak_model_config config;
+	struct leak_report_meta meta;
+	uint64_t now_ns;
+	struct leak_record *records;	/* by source, then bytes (largest first) */
+	size_t nr_records;
+	struct leak_block *blocks;	/* the shown blocks, grouped by record */
+	size_t nr_blocks;
+	struct leak_frame *frames;
+	size_t nr_frames;
+	struct leak_source_summary summary[SRC_MAX];
+	struct leak_not_shown not_shown;
+	uint64_t stats[STAT_MAX];	/* health counters (enum ls_stat) */
+	uint64_t kernel_missed;
+};
+
+/* Builds report from snap (read only). meta's pid, comm, final and exited
+ * come from the caller; history may be empty, never NULL. 0 or -ENOMEM
+ * (report then empty). */
+int leak_report_build(struct leak_report *report, const struct leak_snapshot *snap,
+		      const struct leak_model_config *config, const struct leak_history *history,
+		      const struct leak_report_meta *meta);
+void leak_report_free(struct leak_report *report);
+
+/* Turns addresses into symbols. user: 0 when at least the module is known.
+ * kernel: the symbol at or below addr, NULL if none. Strings must outlive the
+ * report (they are the snapshot's or kallsyms'). Either may be NULL. */
+struct leak_symbolizer {
+	int (*user)(void *ctx, uint64_t addr, struct usym *out);
+	void *user_ctx;
+	const char *(*kernel)(void *ctx, uint64_t addr, uint64_t *offset);
+	void *kernel_ctx;
+};
+
+/* Resolves the frames of the records in the top (all of them with all). */
+void leak_report_symbolize(struct leak_report *report, const struct leak_symbolizer *sym,
+			   bool all);
+
+/* Remembers report's records and totals for the next report's growth. 0 or
+ * -ENOMEM (history then unchanged). */
+int leak_history_advance(struct leak_history *h, const struct leak_report *report);
+
+/* ---- for the renderers ------------------------------------------------------------- */
+
+static inline const struct leak_frame *leak_record_frames(const struct leak_report *r,
+							  const struct leak_record *x)
+{
+	return r->frames + x->frame_first;
+}
+
+bool leak_src_is_user(uint32_t src);		/* user heap or mmap regions */
+const char *leak_src_name(uint32_t src);	/* "user", "kmalloc", ... */
+const char *leak_src_title(uint32_t src);	/* "user heap", "kmalloc", ... */
+/* "func (file.c:LINE)", "func+0x1a", "0x..." — printable. Returns buf. */
+char *leak_frame_text(const struct leak_frame *f, char *buf, size_t size);
+/* The function alone (folded stacks): "func", "libfoo.so+0x12", "0x..". */
+char *leak_frame_name(const struct leak_frame *f, char *buf, size_t size);
+
+#endif

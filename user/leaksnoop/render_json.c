@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One JSON object per report (JSON Lines). */
+#include "json.h"
+#include "render.h"
+
+static const char *const stat_names[STAT_MAX] = {
+	[STAT_ALLOC_MAP_FULL] = "alloc_table_full", [STAT_INFLIGHT_FULL] = "inflight_lost",
+	[STAT_AGG_MAP_FULL] = "agg_table_full", [STAT_STACK_FAIL] = "stack_failures",
+	[STAT_UNKNOWN_FREE] = "unknown_frees", [STAT_FAILED_ALLOC] = "failed_allocations",
+	[STAT_BRK_GROW] = "brk_grow_bytes", [STAT_BRK_SHRINK] = "brk_shrink_bytes",
+};
+
+static void json_frames(struct json *j, const struct leak_frame *fr, size_t nf)
+{
+	char text[384];
+
+	json_arr_begin(j, "frames");
+	for (size_t i = 0; i < nf; i++) {
+		json_obj_begin(j, NULL);
+		json_u64(j, "addr", fr[i].addr);
+		json_str(j, "func", fr[i].sym.func);
+		json_str(j, "file", fr[i].sym.file);
+		if (fr[i].sym.file)
+			json_i64(j, "line", fr[i].sym.line);
+		json_str(j, "module", fr[i].sym.module);
+		json_str(j, "text", leak_frame_text(&fr[i], text, sizeof(text)));
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_record(struct json *j, const struct leak_report *r, const struct leak_record *x)
+{
+	const struct leak_frame *fr = leak_record_frames(r, x);
+	char site[384];
+
+	json_obj_begin(j, NULL);
+	json_str(j, "source", leak_src_name(x->key.src));
+	json_u64(j, "bytes", x->bytes);
+	json_u64(j, "blocks", x->blocks);
+	json_i64(j, "growth_bytes", x->growth_bytes);
+	json_i64(j, "growth_blocks", x->growth_blocks);
+	json_u64(j, "allocated_bytes", x->totals.alloc_bytes);
+	json_u64(j, "allocated_blocks", x->totals.alloc_count);
+	json_u64(j, "freed_bytes", x->totals.free_bytes);
+	json_u64(j, "freed_blocks", x->totals.free_count);
+	json_f64(j, "oldest_age_s", (double)(r->now_ns - x->oldest_ts) / 1e9);
+	json_str(j, "cache", x->key.cache ? x->cache_name : NULL);
+	json_str(j, "call_site", !leak_src_is_user(x->key.src) && x->nr_frames ?
+		 leak_frame_text(&fr[0], site, sizeof(site)) : NULL);
+	json_frames(j, fr, x->nr_frames);
+	json_obj_end(j);
+}
+
+static void json_summary(struct json *j, const struct leak_report *r)
+{
+	json_obj_begin(j, "summary");
+	for (int s = 0; s < SRC_MAX; s++) {
+		const struct leak_source_summary *m = &r->summary[s];
+
+		if (!m->alloc_count && !m->out_blocks)
+			continue;
+		json_obj_begin(j, leak_src_name((uint32_t)s));
+		json_u64(j, "outstanding_bytes", m->out_bytes);
+		json_u64(j, "outstanding_blocks", m->out_blocks);
+		json_u64(j, "allocated_bytes", m->alloc_bytes);
+		json_u64(j, "allocated_blocks", m->alloc_count);
+		json_u64(j, "freed_bytes", m->free_bytes);
+		json_u64(j, "freed_blocks", m->free_count);
+		json_f64(j, "growth_bytes_per_s", m->growth_bytes_per_s);
+		json_u64(j, "records", (uint64_t)m->records);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+	json_obj_begin(j, "not_shown");
+	json_u64(j, "younger_blocks", r->not_shown.young_blocks);
+	json_u64(j, "younger_bytes", r->not_shown.young_bytes);
+	json_u64(j, "size_filtered", r->not_shown.size_filtered);
+	json_u64(j, "unmapped_regions", r->not_shown.unmapped);
+	json_obj_end(j);
+	json_obj_begin(j, "health");
+	for (int s = 0; s < STAT_MAX; s++)
+		json_u64(j, stat_names[s], r->stats[s]);
+	json_u64(j, "kernel_events_missed", r->kernel_missed);
+	json_obj_end(j);
+}
+
+void leak_render_json(FILE *out, const struct leak_report *r)
+{
+	struct json j;
+
+	json_init(&j, out);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "type", "report");
+	json_bool(&j, "final", r->meta.final);
+	if (r->meta.pid) {
+		json_i64(&j, "pid", r->meta.pid);
+		json_str(&j, "comm", r->meta.comm);
+	} else {
+		json_null(&j, "pid");
+	}
+	json_bool(&j, "exited", r->meta.exited);
+	json_f64(&j, "elapsed_s", r->meta.elapsed_s);
+	json_u64(&j, "older_than_ms", r->config.older_than_ms);
+	json_arr_begin(&j, "records");
+	for (size_t i = 0; i < r->nr_records; i++)
+		if (r->records[i].in_top)
+			json_record(&j, r, &r->records[i]);
+	json_arr_end(&j);
+	json_summary(&j, r);
+	json_obj_end(&j);
+	json_line_end(&j);
+}

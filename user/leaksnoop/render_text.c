@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The text report, modelled on valgrind's leak report. */
+#include <inttypes.h>
+#include "fmt.h"
+#include "render.h"
+
+/* 1234567 -> "1,234,567", like valgrind. */
+static char *commas(char *buf, size_t size, uint64_t v)
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v), o = 0;
+
+	for (int i = 0; i < n && o + 2 < (int)size; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static void text_header(FILE *f, const struct leak_report *r)
+{
+	const struct leak_report_meta *m = &r->meta;
+
+	if (m->pid) {
+		char comm[sizeof(m->comm)];
+
+		/* the process names itself: never print its bytes raw */
+		fmt_printable(comm, sizeof(comm), m->comm);
+		fprintf(f, "==%d== leaksnoop report%s: pid %d (%s), traced %.1f s%s\n", m->pid,
+			m->final ? "" : " (interval)", m->pid, comm, m->elapsed_s,
+			m->exited ? ", process exited" : "");
+	} else {
+		fprintf(f, "==kernel== leaksnoop report%s: whole system, traced %.1f s\n",
+			m->final ? "" : " (interval)", m->elapsed_s);
+	}
+}
+
+static void text_record(FILE *f, const struct leak_report *r, const struct leak_record *x)
+{
+	const struct leak_frame *fr = leak_record_frames(r, x);
+	uint32_t s = x->key.src % SRC_MAX;
+	char b1[32], b2[32], b3[32], b4[32], text[384];
+
+	fprintf(f, "\n%s bytes in %s blocks are outstanding in record %d of %d [%s%s%s]\n",
+		commas(b1, sizeof(b1), x->bytes), commas(b2, sizeof(b2), x->blocks), x->rank,
+		r->summary[s].records, leak_src_title(s), x->cache_name[0] ? ": " : "", x->cache_name);
+	for (size_t j = 0; j < x->nr_frames; j++)
+		fprintf(f, "   %s 0x%" PRIx64 ": %s\n", j ? "by" : "at", fr[j].addr,
+			leak_frame_text(&fr[j], text, sizeof(text)));
+	if (!x->nr_frames)
+		fprintf(f, "   (no stack: %s)\n", s == SRC_PAGE && !r->config.kernel_stacks ?
+			"page allocations have no call site; -K captures stacks" : "capture failed");
+	fprintf(f, "   here: allocated %s bytes in %s blocks, freed %s bytes in %s blocks",
+		commas(b1, sizeof(b1), x->totals.alloc_bytes),
+		commas(b2, sizeof(b2), x->totals.alloc_count),
+		commas(b3, sizeof(b3), x->totals.free_bytes),
+		commas(b4, sizeof(b4), x->totals.free_count));
+	if (r->meta.has_previous)
+		fprintf(f, "; %s%" PRId64 " bytes, %+" PRId64 " blocks since the last report%s",
+			x->growth_bytes >= 0 ? "+" : "", x->growth_bytes, x->growth_blocks,
+			x->is_new ? " (new)" : "");
+	fprintf(f, "\n");
+}
+
+static void text_summary(FILE *f, const struct leak_report *r)
+{
+	char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
+
+	fprintf(f, "\nSUMMARY%s\n",
+		r->meta.exited ? " (at exit: every block the process still held)" : "");
+	for (uint32_t s = 0; s < SRC_MAX; s++) {
+		const struct leak_source_summary *m = &r->summary[s];
+		double rate = m->growth_bytes_per_s;
+		char rb[16];
+
+		if (!m->alloc_count && !m->out_blocks)
+			continue;
+		fmt_bytes(rb, sizeof(rb), (uint64_t)(rate < 0 ? -rate : rate));
+		fprintf(f, "  %-13s outstanding %s bytes in %s blocks; allocated %s bytes in %s blocks, "
+			"freed %s bytes in %s blocks; growth %s%s/s\n", leak_src_title(s),
+			commas(b1, sizeof(b1), m->out_bytes), commas(b2, sizeof(b2), m->out_blocks),
+			commas(b3, sizeof(b3), m->alloc_bytes), commas(b4, sizeof(b4), m->alloc_count),
+			commas(b5, sizeof(b5), m->free_bytes), commas(b6, sizeof(b6), m->free_count),
+			rate < 0 ? "-" : "", rb);
+	}
+	if (r->stats[STAT_BRK_GROW] || r->stats[STAT_BRK_SHRINK])
+		fprintf(f, "  %-13s grew %s bytes, shrank %s bytes\n", "brk heap",
+			commas(b1, sizeof(b1), r->stats[STAT_BRK_GROW]),
+			commas(b2, sizeof(b2), r->stats[STAT_BRK_SHRINK]));
+}
+
+static void text_health(FILE *f, const struct leak_report *r)
+{
+	const struct leak_not_shown *ns = &r->not_shown;
+	const uint64_t *st = r->stats;
+	char b1[32], b2[32], b3[32], b4[32];
+
+	if (ns->young_blocks || ns->size_filtered || ns->unmapped)
+		fprintf(f, "  not shown: %s blocks (%s bytes) younger than %" PRIu64 " ms, %s outside the "
+			"size limits, %s regions no longer mapped\n",
+			commas(b1, sizeof(b1), ns->young_blocks), commas(b2, sizeof(b2), ns->young_bytes),
+			r->config.older_than_ms, commas(b3, sizeof(b3), ns->size_filtered),
+			commas(b4, sizeof(b4), ns->unmapped));
+	fprintf(f, "  health: %" PRIu64 " allocations not recorded (table full), %" PRIu64
+		" without a stack, %" PRIu64 " frees of blocks allocated before tracing, %" PRIu64
+		" failed allocations (not leaks), %" PRIu64 " in-flight slots lost\n",
+		st[STAT_ALLOC_MAP_FULL], st[STAT_STACK_FAIL], st[STAT_UNKNOWN_FREE],
+		st[STAT_FAILED_ALLOC], st[STAT_INFLIGHT_FULL] + st[STAT_AGG_MAP_FULL]);
+	if (r->kernel_missed)
+		fprintf(f, "  health: %" PRIu64 " kernel allocation events missed (the kernel skips "
+			"nested tracing programs): a missed free shows its block as outstanding\n",
+			r->kernel_missed);
+}
+
+void leak_render_text(FILE *out, const struct leak_report *r)
+{
+	text_header(out, r);
+	for (size_t i = 0; i < r->nr_records; i++)
+		if (r->records[i].in_top)
+			text_record(out, r, &r->records[i]);
+	text_summary(out, r);
+	text_health(out, r);
+	fflush(out);
+}

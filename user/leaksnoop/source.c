@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/* leaksnoop's source: BPF tables and /proc -> struct leak_snapshot. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "percpu_stats.h"
+#include "procfs.h"
+#include "source.h"
+#include "symbolize.h"
+#include "leaksnoop.skel.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Every key and value of a hash map (batch lookups, falling back to a key
+ * walk). Returns 0 with the count in *nr_out and keys and vals malloc'd, or
+ * -errno with nothing allocated. */
+static int map_dump(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys, void **vals,
+		    long *nr_out)
+{
+	/* zeroed: valgrind can't see what a batch lookup writes */
+	char *k = calloc((size_t)max + 1, ksz), *v = calloc((size_t)max + 1, vsz);
+	__u64 in = 0, out = 0;
+	long n = 0;
+	bool first = true;
+	int err;
+
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	for (;;) {
+		__u32 count = max - n > 4096 ? 4096 : max - n;
+
+		if (!count)
+			break;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, k + n * ksz, v + n * vsz,
+					   &count, NULL);
+		if (err && errno != ENOENT) {
+			int e = errno;
+
+			if (first && (e == EINVAL || e == EOPNOTSUPP))
+				goto walk;
+			free(k);
+			free(v);
+			return e > 0 ? -e : -EIO;
+		}
+		n += count;
+		first = false;
+		if (err)
+			break;	/* ENOENT: done */
+		in = out;
+	}
+	*keys = k;
+	*vals = v;
+	*nr_out = n;
+	return 0;
+walk:
+	{
+		char *prev = NULL;
+
+		n = 0;
+		while (n < max && !bpf_map_get_next_key(fd, prev, k + n * ksz)) {
+			if (!bpf_map_lookup_elem(fd, k + n * ksz, v + n * vsz)) {
+				prev = k + n * ksz;
+				n++;
+			} else if (!prev) {
+				break;
+			}
+		}
+	}
+	*keys = k;
+	*vals = v;
+	*nr_out = n;
+	return 0;
+}
+
+/* One allocation table (address -> struct ls_alloc) into snap->blocks. */
+static int read_allocs(const struct bpf_map *map, struct leak_snapshot *snap)
+{
+	void *keys = NULL, *vals = NULL;
+	long n = 0;
+	int err = map_dump(bpf_map__fd(map), sizeof(__u64), sizeof(struct ls_alloc),
+			   bpf_map__max_entries(map), &keys, &vals, &n);
+
+	for (long i = 0; i < n && !err; i++) {
+		const struct ls_alloc *a = (const struct ls_alloc *)vals + i;
+		struct leak_block b = {
+			.addr = ((const __u64 *)keys)[i], .size = a->size, .ts = a->ts,
+			.key = { .site = a->site, .cache = a->cache, .stack_id = a->stack_id,
+				 .src = a->src },
+		};
+
+		err = leak_snapshot_add_block(snap, &b);
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* The aggs table: user and mmap keys with their frees, and kernel sites
+ * that spilled out of the per-CPU slots. */
+static int read_aggs(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
+{
+	void *keys = NULL, *vals = NULL;
+	long n = 0;
+	int err = map_dump(bpf_map__fd(s->maps.aggs), sizeof(struct ls_agg_key),
+			   sizeof(struct ls_agg), bpf_map__max_entries(s->maps.aggs), &keys, &vals, &n);
+
+	for (long i = 0; i < n && !err; i++) {
+		struct leak_total t = { .key = ((const struct ls_agg_key *)keys)[i],
+					.agg = ((const struct ls_agg *)vals)[i] };
+
+		err = leak_snapshot_add_total(snap, &t);
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* ksites: kernel allocations, one slot per call site and CPU. */
+static int read_ksites(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(s->maps.ksites);
+	struct ls_site *vals;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < LS_SITE_SLOTS && !err; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu && !err; c++) {
+			struct leak_total t = { .key = vals[c].key,
+						.agg = { .alloc_bytes = vals[c].alloc_bytes,
+							 .alloc_count = vals[c].alloc_count } };
+
+			if (t.agg.alloc_count)
+				err = leak_snapshot_add_total(snap, &t);
+		}
+	}
+	free(vals);
+	return err;
+}
+
+/* The kernel skips a tracing program that fires while it already runs on
+ * that CPU (a kfree in an interrupt that came during our kfree program) and
+ * counts it in the program's recursion_misses. A missed free leaves a block
+ * that looks outstanding, so the report says how many there were. */
+static uint64_t kernel_missed(const struct leaksnoop_bpf *s)
+{
+	const struct bpf_program *p[] = {
+		s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc, s->progs.on_kfree,
+		s->progs.on_kmem_cache_free, s->progs.on_page_alloc, s->progs.on_page_free,
+		s->progs.on_page_free_batched,
+	};
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p[i]);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
+struct stack_ref {
+	int32_t id;
+	bool kernel;
+};
+
+static int stack_ref_cmp(const void *a, const void *b)
+{
+	const struct stack_ref *x = a, *y = b;
+
+	if (x->kernel != y->kernel)
+		return x->kernel ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The stacks and cache names the blocks name, each looked up once (a
+ * table holds up to --max-allocs blocks but a few hundred stacks). */
+static int read_stacks_and_caches(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
+{
+	size_t n = snap->nr_blocks ? snap->nr_blocks : 1, nr_refs = 0, nr_caches = 0;
+	struct stack_ref *refs = malloc(n * sizeof(*refs));
+	uint64_t *caches = malloc(n * sizeof(*caches));
+	int err = 0;
+
+	if (!refs || !caches) {
+		free(refs);
+		free(caches);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < snap->nr_blocks; i++) {
+		const struct ls_agg_key *k = &snap->blocks[i].key;
+
+		if (k->stack_id >= 0)
+			refs[nr_refs++] = (struct stack_ref){ k->stack_id,
+							      k->src != SRC_USER && k->src != SRC_MMAP };
+		if (k->cache)
+			caches[nr_caches++] = k->cache;
+	}
+	if (nr_refs)
+		qsort(refs, nr_refs, sizeof(*refs), stack_ref_cmp);
+	if (nr_caches)
+		qsort(caches, nr_caches, sizeof(*caches), u64_cmp);
+	for (size_t i = 0; i < nr_refs && !err; i++) {
+		struct leak_stack st = { .id = refs[i].id, .kernel = refs[i].kernel };
+		/* kernel stacks live in their own, shallower map (LS_KSTACK_FRAMES) */
+		int fd = bpf_map__fd(st.kernel ? s->maps.kstacks : s->maps.stacks);
+
+		if (i && !stack_ref_cmp(&refs[i - 1], &refs[i]))
+			continue;
+		if (bpf_map_lookup_elem(fd, &st.id, st.ips))
+			continue;
+		while (st.nr_ips < LS_MAX_FRAMES && st.ips[st.nr_ips])
+			st.nr_ips++;
+		err = leak_snapshot_add_stack(snap, &st);
+	}
+	for (size_t i = 0; i < nr_caches && !err; i++) {
+		struct leak_cache_name c = { .cache = caches[i] };
+
+		if (i && caches[i - 1] == caches[i])
+			continue;
+		if (!bpf_map_lookup_elem(bpf_map__fd(s->maps.cache_names), &c.cache, c.name))
+			err = leak_snapshot_add_cache(snap, &c);
+	}
+	free(refs);
+	free(caches);
+	return err;
+}
+
+int leak_source_read(const struct leak_source *src, bool exited, struct leak_snapshot *snap)
+{
+	const struct leaksnoop_bpf *s = src->skel;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	snap->now_ns = now_ns();
+	err = read_aggs(s, snap);
+	if (!err && src->kernel)
+		err = read_ksites(s, snap);
+	if (!err && src->user) {
+		err = read_allocs(s->maps.uallocs, snap);
+		if (!err && src->has_syscalls) {
+			if (!exited && src->pid)
+				snap->have_maps = procfs_read_pid_maps(src->pid, &snap->maps) == 0;
+			err = read_allocs(s->maps.regions, snap);
+		}
+	}
+	if (!err && src->kernel)
+		err = read_allocs(s->maps.kallocs, snap);
+	if (!err)
+		err = read_stacks_and_caches(s, snap);
+	if (!err)
+		err = percpu_array_sum(bpf_map__fd(s->maps.stats), STAT_MAX, snap->stats);
+	if (!err && src->kernel)
+		snap->kernel_missed = kernel_missed(s);
+	if (err)
+		leak_snapshot_free(snap);
+	return err;
+}
+
+void leak_source_comm(pid_t pid, char *buf, size_t size)
+{
+	struct proc_stat ps;
+
+	if (procfs_read_pid_stat(pid, &ps) == 0)
+		snprintf(buf, size, "%s", ps.comm);
+}
+
+static int resolve_user(void *ctx, uint64_t addr, struct usym *out)
+{
+	return usym_resolve(ctx, addr, out);
+}
+
+static const char *resolve_kernel(void *ctx, uint64_t addr, uint64_t *offset)
+{
+	return ksyms_resolve(ctx, addr, offset);
+}
+
+struct leak_symbolizer leak_source_symbolizer(struct usym_snapshot *usyms, struct ksyms *ksyms)
+{
+	return (struct leak_symbolizer){
+		.user = usyms ? resolve_user : NULL, .user_ctx = usyms,
+		.kernel = ksyms ? resolve_kernel : NULL, .kernel_ctx = ksyms,
+	};
+}

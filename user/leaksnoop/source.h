@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* leaksnoop's source: the only code that reads the BPF tables (and the
+ * process's /proc files) for a report. It returns plain data (struct
+ * leak_snapshot, model.h); model.c builds the report from it. */
+#ifndef LEAKSNOOP_SOURCE_H
+#define LEAKSNOOP_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "model.h"
+
+struct leaksnoop_bpf;
+struct usym_snapshot;
+struct ksyms;
+
+struct leak_source {
+	struct leaksnoop_bpf *skel;
+	pid_t pid;			/* 0: whole system */
+	bool user, kernel;		/* what is traced */
+	bool has_syscalls;		/* the regions table is filled */
+};
+
+/* Reads every table into snap (zeroed first): totals before the
+ * allocation tables, so that an allocation made meanwhile is live but not
+ * yet counted rather than counted and taken for freed. exited: the process
+ * is gone (its mappings are not read). 0, or -errno with snap empty. */
+int leak_source_read(const struct leak_source *src, bool exited, struct leak_snapshot *snap);
+
+/* The process's name from /proc/PID/stat into buf (untouched when gone). */
+void leak_source_comm(pid_t pid, char *buf, size_t size);
+
+/* A symbolizer (model.h) over a user snapshot and kallsyms, either NULL. */
+struct leak_symbolizer leak_source_symbolizer(struct usym_snapshot *usyms, struct ksyms *ksyms);
+
+#endif
