@@ -256,8 +256,24 @@ run: deps
 	$(Q)./$(OUTPUT)/faulttop $(ARGS)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)$(MAKE) --no-print-directory tests-build bench-build
 	$(Q)python3 tests/bench/bench.py $(OUTPUT)
+
+# What only the benchmarks use, kept out of the tools: the kernel floor
+# (tests/bench/floor.bpf.c, empty kmem tracepoint programs) and its runner.
+.PHONY: bench-build
+bench-build: $(OUTPUT)/bench/bench_floor
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+$(OUTPUT)/bench/floor.bpf.o: tests/bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+$(OUTPUT)/bench/bench_floor: tests/bench/floor.c $(OUTPUT)/bench/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
 
 # Regenerates the committed vmlinux.h from the running kernel's BTF.
 vmlinux:

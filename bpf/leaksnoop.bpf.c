@@ -36,10 +36,10 @@ extern int CONFIG_HZ __kconfig __weak;
  * allocation (see kernel_now) */
 __u64 jiffies_off;
 
-/* Set by user space (-p) or at the traced command's exec (-- CMD): before
- * exec the child is still a copy of leaksnoop, and what it allocates dies
- * with the exec. */
-bool armed;
+/* Allocations count from here on. Set by user space (-p) or at the traced
+ * command's exec (-- CMD): before exec the child is still a copy of
+ * leaksnoop, and what it allocates dies with the exec. */
+bool counting;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -227,7 +227,7 @@ static __always_inline int alloc_enter(__u32 kind, __u64 size, __u64 arg)
 	__u32 tid = (__u32)pid_tgid;
 	struct ls_inflight *f;
 
-	if (!armed)
+	if (!counting)
 		return 0;
 	f = bpf_map_lookup_elem(&inflight, &tid);
 	if (!f) {
@@ -354,23 +354,10 @@ int BPF_KRETPROBE(alloc_return, void *ret)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, void *ptr)
 {
-	if (!ptr || !armed)
+	if (!ptr || !counting)
 		return 0;
 	if (!record_free(&uallocs, (__u64)ptr, 0))
 		stat_add(STAT_UNKNOWN_FREE, 1);
-	return 0;
-}
-
-/* The benchmark's floor: the same probes with nothing in them. */
-SEC("uprobe")
-int BPF_KPROBE(empty_enter)
-{
-	return 0;
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(empty_return)
-{
 	return 0;
 }
 
@@ -518,7 +505,7 @@ static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr,
 {
 	struct ls_alloc a;
 
-	if (addr <= ZERO_SIZE_PTR || !armed || !is_target(bpf_get_current_pid_tgid()))
+	if (addr <= ZERO_SIZE_PTR || !counting || !is_target(bpf_get_current_pid_tgid()))
 		return;
 	a.size = size;
 	a.ts = kernel_now();
@@ -602,31 +589,6 @@ int BPF_PROG(on_page_free_batched, struct page *page)
 	return 0;
 }
 
-/* The kernel benchmark's floor: the four kmem tracepoints, nothing in them. */
-SEC("tp_btf/kmalloc")
-int BPF_PROG(empty_kmalloc)
-{
-	return 0;
-}
-
-SEC("tp_btf/kmem_cache_alloc")
-int BPF_PROG(empty_kmem_cache_alloc)
-{
-	return 0;
-}
-
-SEC("tp_btf/kfree")
-int BPF_PROG(empty_kfree)
-{
-	return 0;
-}
-
-SEC("tp_btf/kmem_cache_free")
-int BPF_PROG(empty_kmem_cache_free)
-{
-	return 0;
-}
-
 /* ---- address space: mmap/munmap/mremap/brk ---------------------------------- */
 
 static __always_inline void sys_begin(__u64 kind, __u64 addr, __u64 len, __u64 len2)
@@ -635,7 +597,7 @@ static __always_inline void sys_begin(__u64 kind, __u64 addr, __u64 len, __u64 l
 	__u32 tid = (__u32)pid_tgid;
 	struct ls_sys_inflight s = { .kind = kind, .addr = addr, .len = len, .len2 = len2 };
 
-	if (!armed || !is_target(pid_tgid) || !targ_tgid)
+	if (!counting || !is_target(pid_tgid) || !targ_tgid)
 		return;
 	if (bpf_map_update_elem(&sys_inflight, &tid, &s, BPF_ANY))
 		stat_add(STAT_INFLIGHT_FULL, 1);
@@ -729,7 +691,7 @@ int on_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	struct ls_alloc *r;
 	struct ls_alloc rest;
 
-	if (!armed || !targ_tgid || !is_target(pid_tgid))
+	if (!counting || !targ_tgid || !is_target(pid_tgid))
 		return 0;
 	r = bpf_map_lookup_elem(&regions, &addr);
 	if (!r)
@@ -776,7 +738,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (targ_tgid && p->tgid == targ_tgid)
-		armed = true;
+		counting = true;
 	return 0;
 }
 

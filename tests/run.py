@@ -8,6 +8,7 @@ import argparse
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -55,13 +56,71 @@ def load_module(path):
     return mod
 
 
-def run_e2e(build, pattern):
-    passed = failed = 0
+# Seconds one e2e test may take before it counts as hung. A module can ask
+# for more with a TEST_TIMEOUT_S attribute (the soak tests, whose length is
+# set by SOAK_SECONDS); MMSCOPE_TEST_TIMEOUT overrides both.
+TEST_TIMEOUT_S = 300
+
+
+def e2e_setup(build):
     sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
     import e2e  # noqa: E402  (the shared helpers)
     e2e.BUILD = os.path.abspath(build)
+    return e2e
+
+
+def run_one(build, full, edir):
+    """The child side of run_e2e: runs one test, "module.function", in this
+    process. Exit status 0 when it passed; a failure prints its traceback."""
+    e2e_setup(build)
+    name, fn_name = full.split(".", 1)
+    mod = load_module(os.path.join(edir, name + ".py"))
+    try:
+        getattr(mod, fn_name)()
+    except Exception:  # noqa: BLE001 - report every failure the same way
+        print("    " + traceback.format_exc().replace("\n", "\n    "))
+        sys.stdout.flush()
+        return 1
+    return 0
+
+
+def test_timeout(mod):
+    env = os.environ.get("MMSCOPE_TEST_TIMEOUT")
+    if env:
+        return float(env)
+    return max(TEST_TIMEOUT_S, float(getattr(mod, "TEST_TIMEOUT_S", 0)))
+
+
+def run_isolated(build, full, edir, timeout):
+    """Runs one test in its own process (and session, so that everything it
+    started can be killed with it). Returns (passed, output, how it ended)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--run-one", full,
+           "--e2e-dir", edir, build]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, errors="replace", start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # the test's whole process group: the tools and workloads it ran
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, _ = p.communicate()
+        return False, out, f"timed out after {timeout:.0f} s: hung"
+    if p.returncode == 0:
+        return True, out, ""
+    if p.returncode < 0:
+        return False, out, f"killed by signal {-p.returncode}"
+    return False, out, ""
+
+
+def run_e2e(build, pattern, edir):
+    """Every test_* function of every tests/e2e/test_*.py, each in its own
+    process with a timeout: a hung test fails by name and the run goes on."""
+    passed = failed = 0
+    e2e = e2e_setup(build)
     problem = e2e.environment_problem()
-    edir = os.path.join(ROOT, "tests", "e2e")
     for name in sorted(os.listdir(edir)):
         if not (name.startswith("test_") and name.endswith(".py")):
             continue
@@ -75,14 +134,16 @@ def run_e2e(build, pattern):
                 print(f"e2e {full}: FAIL (cannot run: {problem})")
                 continue
             t0 = time.monotonic()
-            try:
-                getattr(mod, fn_name)()
+            ok, out, why = run_isolated(build, full, edir, test_timeout(mod))
+            dt = time.monotonic() - t0
+            if ok:
                 passed += 1
-                print(f"e2e {full}: ok ({time.monotonic() - t0:.1f}s)")
-            except Exception:  # noqa: BLE001 - report every failure the same way
+                sys.stdout.write(out)
+                print(f"e2e {full}: ok ({dt:.1f}s)")
+            else:
                 failed += 1
-                print(f"e2e {full}: FAIL ({time.monotonic() - t0:.1f}s)")
-                print("    " + traceback.format_exc().replace("\n", "\n    "))
+                print(f"e2e {full}: FAIL ({dt:.1f}s{', ' + why if why else ''})")
+                sys.stdout.write(out)
             sys.stdout.flush()
     return passed, failed
 
@@ -163,7 +224,14 @@ def main():
     ap.add_argument("--e2e-only", action="store_true")
     ap.add_argument("-k", dest="pattern", default="",
                     help="run only e2e tests whose name contains this")
+    ap.add_argument("--run-one", metavar="MODULE.TEST",
+                    help="(internal) run one e2e test in this process")
+    ap.add_argument("--e2e-dir", default=os.path.join(ROOT, "tests", "e2e"),
+                    help="where the e2e test modules are (tests of the runner)")
     a = ap.parse_args()
+    a.build = os.path.abspath(a.build)
+    if a.run_one:
+        return run_one(a.build, a.run_one, a.e2e_dir)
     passed = failed = 0
     if not a.e2e_only:
         p, f = run_units(a.build)
@@ -171,7 +239,7 @@ def main():
         p, f = run_fuzz(a.build)
         passed, failed = passed + p, failed + f
     if not a.unit_only:
-        p, f = run_e2e(a.build, a.pattern)
+        p, f = run_e2e(a.build, a.pattern, a.e2e_dir)
         passed, failed = passed + p, failed + f
     if not a.unit_only and not a.e2e_only:
         p, f = run_lint(a.build)

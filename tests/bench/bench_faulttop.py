@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
-"""faulttop's benchmark (not a test): the cost it adds to a fault storm,
-against an untraced run and a bpftrace one-liner measured side by side,
-interleaved, medians; and its own CPU use with ~500 processes."""
+"""faulttop's benchmark (not a test): what it adds to a fault storm's own
+CPU time (the workload's CLOCK_PROCESS_CPUTIME_ID: the kernel's fault
+handling and any probe on it are charged there), against an untraced run
+and a bpftrace one-liner, interleaved rounds, min/median/max (benchlib.py);
+and its own CPU use with ~500 processes."""
 import os
+import re
 import signal
-import statistics
 import subprocess
 import sys
 import time
 
+import benchlib
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 FT = os.path.join(BUILD, "faulttop")
 STORM = [os.path.join(BUILD, "tests", "fault_storm"), "256", "8"]
-REPS = int(os.environ.get("BENCH_REPS", "7"))
+REPS = int(os.environ.get("BENCH_REPS", str(benchlib.ROUNDS)))
 BPFTRACE = "tracepoint:exceptions:page_fault_user { @[pid] = count(); }"
 
 
@@ -48,28 +52,26 @@ MODES = {
 }
 
 
-def storm_seconds():
-    return float(subprocess.run(STORM, capture_output=True, text=True, check=True).stdout)
+def storm_cpu_seconds():
+    p = subprocess.run(STORM, capture_output=True, text=True, check=True)
+    return float(re.search(r"cpu_s=([\d.]+)", p.stderr).group(1))
+
+
+def traced_storm(spec):
+    tracer = start(*spec) if spec else None
+    try:
+        return storm_cpu_seconds()
+    finally:
+        stop(tracer)
 
 
 def fault_storm():
     subprocess.run(["mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing"],
                    stderr=subprocess.DEVNULL)
-    times = {m: [] for m in MODES}
-    for rep in range(REPS):
-        for mode, spec in MODES.items():
-            tracer = start(*spec) if spec else None
-            try:
-                times[mode].append(storm_seconds())
-            finally:
-                stop(tracer)
-        print(f"  round {rep + 1}/{REPS}: " +
-              "  ".join(f"{m} {times[m][-1]:.3f}s" for m in MODES), flush=True)
-    base = statistics.median(times["untraced"])
-    print("\nfault storm (256 MiB x 8 rounds of fresh pages, ~524k faults), medians:")
-    for mode in MODES:
-        med = statistics.median(times[mode])
-        print(f"  {mode:22s} {med:7.3f}s  ratio {med / base:.3f}")
+    times = benchlib.interleaved(list(MODES.items()), traced_storm, REPS, "fault storm")
+    benchlib.table("fault storm (256 MiB x 8 rounds of fresh pages, ~524k faults), "
+                   "the workload's CPU time", "s", times,
+                   ["untraced", "bpftrace one-liner"], fmt="{:.3f}")
 
 
 def own_cpu():

@@ -186,6 +186,7 @@ def test_nonexistent_pid_is_a_clear_error():
 def test_help_and_sigint_exit_cleanly():
     p = _run("--help")
     assert p.returncode == 0 and "--precise" in p.stdout and "--json" in p.stdout
+    assert "Report bugs" not in p.stdout and "http" not in p.stdout, p.stdout[-400:]
     t = e2e.Tool([e2e.tool("faulttop"), "-b", "-d", "0.2"])
     t.next_line(timeout=30)
     assert t.stop() == 0

@@ -229,6 +229,17 @@ def test_leaksnoop_bad_input():
     assert rc == 2, (rc, err)
 
 
+def test_leaksnoop_help_names_no_bug_address():
+    """--help ends with the options, not with an address nobody reads; the
+    benchmark-only --bench-empty-probes is gone from the tool."""
+    p = subprocess.run([e2e.tool("leaksnoop"), "--help"], capture_output=True, text=True,
+                       timeout=20)
+    assert p.returncode == 0 and "--error-exitcode" in p.stdout, (p.returncode, p.stdout)
+    assert "Report bugs" not in p.stdout and "http" not in p.stdout, p.stdout[-400:]
+    rc, _, err = leaksnoop("--bench-empty-probes", "--", e2e.workload("leak_loop"))
+    assert rc == 2 and "bench-empty-probes" in err, (rc, err)
+
+
 def _first_frame_in(record, fname):
     for f in record["frames"]:
         if os.path.basename(f.get("file") or "") == fname:

@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
-#include "env.h"
+#include "config.h"
 #include "feature_probe.h"
 #include "fmt.h"
 #include "procfs.h"
@@ -149,33 +149,33 @@ static int find_mapped(pid_t pid, const char *want, char *out, size_t size)
 	return err;
 }
 
-static int find_allocator(pid_t tgid, char *out, size_t size)
+static int find_allocator(const struct leaksnoop_config *cfg, pid_t tgid, char *out, size_t size)
 {
 	int err;
 
 	/* -- CMD: the child has not exec'd yet; the system's C library is the
 	 * one it will load (a different one needs --lib) */
-	pid_t where = env.cmd ? 0 : tgid;
+	pid_t where = cfg->cmd ? 0 : tgid;
 
-	if (env.lib && (strchr(env.lib, '/') || env.cmd)) {
-		snprintf(out, size, "%s", env.lib);
+	if (cfg->lib && (strchr(cfg->lib, '/') || cfg->cmd)) {
+		snprintf(out, size, "%s", cfg->lib);
 		if (access(out, R_OK)) {
-			fprintf(stderr, "leaksnoop: --lib %s: %s\n", env.lib, strerror(errno));
+			fprintf(stderr, "leaksnoop: --lib %s: %s\n", cfg->lib, strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
-	err = find_mapped(where, env.lib, out, size);
+	err = find_mapped(where, cfg->lib, out, size);
 	if (err == 0)
 		return 0;
-	if (!env.lib && where) {
+	if (!cfg->lib && where) {
 		/* a static executable carries its own malloc */
 		snprintf(out, size, "/proc/%d/exe", where);
 		return 0;
 	}
 	fprintf(stderr, "leaksnoop: %s is not mapped by process %d%s\n",
-		env.lib ? env.lib : "no C library", (int)tgid,
-		env.lib ? "" : " (give the allocator with --lib PATH)");
+		cfg->lib ? cfg->lib : "no C library", (int)tgid,
+		cfg->lib ? "" : " (give the allocator with --lib PATH)");
 	return -1;
 }
 
@@ -187,17 +187,6 @@ static struct bpf_program *kernel_progs(struct leaksnoop_bpf *s, int i)
 		s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc, s->progs.on_kfree,
 		s->progs.on_kmem_cache_free, s->progs.on_page_alloc, s->progs.on_page_free,
 		s->progs.on_page_free_batched,
-	};
-
-	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
-}
-
-/* --kernel --bench-empty-probes: the same kmem tracepoints, empty */
-static struct bpf_program *kernel_floor_progs(struct leaksnoop_bpf *s, int i)
-{
-	struct bpf_program *p[] = {
-		s->progs.empty_kfree, s->progs.empty_kmem_cache_free, s->progs.empty_kmalloc,
-		s->progs.empty_kmem_cache_alloc,
 	};
 
 	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
@@ -219,21 +208,22 @@ static struct bpf_program *user_progs(struct leaksnoop_bpf *s, int i)
 	struct bpf_program *p[] = {
 		s->progs.malloc_enter, s->progs.calloc_enter, s->progs.realloc_enter,
 		s->progs.reallocarray_enter, s->progs.memalign_enter, s->progs.posix_memalign_enter,
-		s->progs.alloc_return, s->progs.free_enter, s->progs.empty_enter, s->progs.empty_return,
+		s->progs.alloc_return, s->progs.free_enter,
 	};
 
 	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
 }
 
 
-int loader_open(struct loader *l, pid_t tgid, bool armed)
+int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting)
 {
 	struct leaksnoop_bpf *s;
 	struct bpf_program *p;
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	if (env.kernel) {
+	l->cfg = cfg;
+	if (l->cfg->kernel) {
 		static const char *const need[] = { "kmalloc", "kfree", "kmem_cache_alloc", "kmem_cache_free" };
 
 		/* unreadable BTF (memory short) is not a missing tracepoint */
@@ -249,9 +239,9 @@ int loader_open(struct loader *l, pid_t tgid, bool armed)
 			}
 		}
 	}
-	l->has_syscalls = env.user && env.mmap && tgid && !env.floor &&
+	l->has_syscalls = l->cfg->user && l->cfg->mmap && tgid &&
 			  syscall_tracepoints_usable("leaksnoop", "mmap/brk tracking is off");
-	l->has_pages = env.kernel && env.pages && !env.floor && tp_btf_exists("mm_page_alloc") &&
+	l->has_pages = l->cfg->kernel && l->cfg->pages && tp_btf_exists("mm_page_alloc") &&
 		       tp_btf_exists("mm_page_free");
 
 	s = l->skel = leaksnoop_bpf__open();
@@ -260,26 +250,21 @@ int loader_open(struct loader *l, pid_t tgid, bool armed)
 		return -1;
 	}
 	s->rodata->targ_tgid = (__u32)tgid;
-	s->rodata->kernel_stacks = env.kernel_stacks;
+	s->rodata->kernel_stacks = l->cfg->kernel_stacks;
 	s->rodata->user_stacks = true;
-	s->bss->armed = armed;
-	bpf_map__set_max_entries(s->maps.uallocs, env.user ? env.max_allocs : 1);
-	bpf_map__set_max_entries(s->maps.kallocs, env.kernel ? env.max_allocs : 1);
+	s->bss->counting = counting;
+	bpf_map__set_max_entries(s->maps.uallocs, l->cfg->user ? l->cfg->max_allocs : 1);
+	bpf_map__set_max_entries(s->maps.kallocs, l->cfg->kernel ? l->cfg->max_allocs : 1);
 	if (!l->has_syscalls)
 		bpf_map__set_max_entries(s->maps.regions, 1);
 	for (int i = 0; (p = user_progs(s, i)); i++) {
 		bpf_program__set_autoattach(p, false);
-		if (!env.user)
+		if (!l->cfg->user)
 			bpf_program__set_autoload(p, false);
 	}
 	for (int i = 0; (p = kernel_progs(s, i)); i++)
-		if (!env.kernel || env.floor)
+		if (!l->cfg->kernel)
 			bpf_program__set_autoload(p, false);
-	for (int i = 0; (p = kernel_floor_progs(s, i)); i++) {
-		bpf_program__set_autoattach(p, false);
-		if (!env.kernel || !env.floor)
-			bpf_program__set_autoload(p, false);
-	}
 	if (!l->has_pages) {
 		bpf_program__set_autoload(s->progs.on_page_alloc, false);
 		bpf_program__set_autoload(s->progs.on_page_free, false);
@@ -328,8 +313,6 @@ static int add_link(struct loader *l, struct bpf_link *link, const char *what)
 
 static struct bpf_program *entry_prog(struct leaksnoop_bpf *s, enum probe_kind k)
 {
-	if (env.floor)
-		return s->progs.empty_enter;
 	switch (k) {
 	case P_MALLOC: return s->progs.malloc_enter;
 	case P_CALLOC: return s->progs.calloc_enter;
@@ -348,7 +331,7 @@ static int attach_user(struct loader *l, pid_t tgid)
 	long off[NR_FUNCS];
 	int n;
 
-	if (find_allocator(tgid, l->lib_path, sizeof(l->lib_path)))
+	if (find_allocator(l->cfg, tgid, l->lib_path, sizeof(l->lib_path)))
 		return -1;
 	n = elf_func_offsets(l->lib_path, off);
 	if (n < 0 || !off[0] || !off[1]) {
@@ -377,8 +360,8 @@ static int attach_user(struct loader *l, pid_t tgid)
 				if (funcs[i].kind == P_FREE)
 					continue;
 				snprintf(what, sizeof(what), "uretprobe %s", funcs[i].name);
-				if (add_link(l, bpf_program__attach_uprobe(env.floor ? s->progs.empty_return :
-						s->progs.alloc_return, true, tgid, l->lib_path, off[i]), what))
+				if (add_link(l, bpf_program__attach_uprobe(s->progs.alloc_return, true,
+						tgid, l->lib_path, off[i]), what))
 					return -1;
 			} else {
 				snprintf(what, sizeof(what), "uprobe %s", funcs[i].name);
@@ -403,7 +386,7 @@ int loader_attach(struct loader *l, pid_t tgid)
 			return -1;
 	}
 	/* frees before allocations, here too */
-	if (env.kernel && !env.floor) {
+	if (l->cfg->kernel) {
 		struct bpf_program *order[] = {
 			s->progs.on_kfree, s->progs.on_kmem_cache_free, s->progs.on_page_free,
 			s->progs.on_page_free_batched, s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc,
@@ -417,17 +400,12 @@ int loader_attach(struct loader *l, pid_t tgid)
 				return -1;
 		}
 	}
-	if (env.kernel && env.floor) {
-		for (int i = 0; (p = kernel_floor_progs(s, i)); i++)
-			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
-				return -1;
-	}
 	if (l->has_syscalls) {
 		for (int i = 0; (p = syscall_progs(s, i)); i++)
 			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
 				return -1;
 	}
-	if (env.user && attach_user(l, tgid))
+	if (l->cfg->user && attach_user(l, tgid))
 		return -1;
 	return 0;
 }

@@ -10,10 +10,12 @@
 
 struct leaksnoop_bpf;
 struct bpf_link;
+struct leaksnoop_config;
 
 #define MAX_LINKS 64
 
 struct loader {
+	const struct leaksnoop_config *cfg;
 	struct leaksnoop_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	int nr_links;
@@ -23,10 +25,11 @@ struct loader {
 	bool has_pages;
 };
 
-/* Opens and loads the BPF object for tgid (0: whole system). Returns -1
- * after printing why. */
-int loader_open(struct loader *l, pid_t tgid, bool armed);
-/* Attaches everything env asks for. -1 after printing why. */
+/* Opens and loads the BPF object for tgid (0: whole system) as cfg asks.
+ * counting: allocations count from the start (-p), not from the traced
+ * command's exec. Returns -1 after printing why. */
+int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting);
+/* Attaches everything l->cfg asks for. -1 after printing why. */
 int loader_attach(struct loader *l, pid_t tgid);
 void loader_close(struct loader *l);
 

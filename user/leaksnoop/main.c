@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "attach.h"
-#include "env.h"
+#include "config.h"
 #include "feature_probe.h"
 #include "fmt.h"
 #include "options.h"
@@ -51,6 +51,7 @@ static double monotonic_s(void)
 /* ---- symbols ------------------------------------------------------------------ */
 
 struct state {
+	const struct leaksnoop_config *cfg;	/* parsed once; read only */
 	struct loader loader;
 	struct target target;
 	struct leak_source source;
@@ -67,9 +68,9 @@ struct state {
  * A command's snapshot waits for its exec (before it, it is a copy of us). */
 static void snapshot_update(struct state *st)
 {
-	if (!st->has_target || !env.user || st->target.exited)
+	if (!st->has_target || !st->cfg->user || st->target.exited)
 		return;
-	if (st->target.child && !st->loader.skel->bss->armed)
+	if (st->target.child && !st->loader.skel->bss->counting)
 		return;
 	if (!st->usyms)
 		st->usyms = usym_snapshot_take(st->target.pid);
@@ -85,12 +86,12 @@ static void on_exit_hold(void *ctx)
 	snapshot_update(st);
 }
 
-static void render(const struct leak_report *rep)
+static void render(const struct leak_report *rep, enum leaksnoop_output output)
 {
-	switch (env.mode) {
-	case OUT_TEXT: leak_render_text(stdout, rep); break;
-	case OUT_JSON: leak_render_json(stdout, rep); break;
-	case OUT_FOLDED: leak_render_folded(stdout, rep); break;
+	switch (output) {
+	case LS_OUT_TEXT: leak_render_text(stdout, rep); break;
+	case LS_OUT_JSON: leak_render_json(stdout, rep); break;
+	case LS_OUT_FOLDED: leak_render_folded(stdout, rep); break;
 	}
 }
 
@@ -112,8 +113,8 @@ static int build_and_render(struct state *st, bool final, bool exited)
 	if (err)
 		return err;
 	/* folded output has every record, the others the top of each source */
-	leak_report_symbolize(&rep, &sym, env.mode == OUT_FOLDED);
-	render(&rep);
+	leak_report_symbolize(&rep, &sym, st->cfg->output == LS_OUT_FOLDED);
+	render(&rep, st->cfg->output);
 	err = leak_history_advance(&st->history, &rep);
 	if (!err)
 		err = (int)(rep.nr_records > INT32_MAX ? INT32_MAX : rep.nr_records);
@@ -125,8 +126,6 @@ static int emit(struct state *st, bool final, bool exited)
 {
 	int n;
 
-	if (env.floor)
-		return 0;
 	if (!exited)
 		snapshot_update(st);
 	n = build_and_render(st, final, exited);
@@ -146,7 +145,8 @@ static void read_comm(struct state *st)
 /* Returns the number of records in the final report (or -1 on error). */
 static int trace(struct state *st)
 {
-	double start = monotonic_s(), next_report = start + env.interval_s;
+	const struct leaksnoop_config *cfg = st->cfg;
+	double start = monotonic_s(), next_report = start + cfg->interval_s;
 	bool exited = false;
 	int found;
 
@@ -155,24 +155,24 @@ static int trace(struct state *st)
 
 		if (exiting)
 			break;
-		if (env.duration_s && now >= start + env.duration_s)
+		if (cfg->duration_s && now >= start + cfg->duration_s)
 			break;
-		if (env.interval_s && now >= next_report) {
+		if (cfg->interval_s && now >= next_report) {
 			if (emit(st, false, false) < 0)
 				return -1;
 			if (ferror(stdout))
 				break;	/* the reader went away (| head): done */
-			next_report += env.interval_s;
+			next_report += cfg->interval_s;
 			if (next_report < now)
-				next_report = now + env.interval_s;
+				next_report = now + cfg->interval_s;
 		}
 		if (st->has_target && now - st->last_refresh >= SNAPSHOT_REFRESH_S)
 			snapshot_update(st);
 		if (st->has_target && st->target.child)
 			read_comm(st);	/* the command's name after exec */
-		if (env.duration_s && wake > start + env.duration_s)
-			wake = start + env.duration_s;
-		if (env.interval_s && wake > next_report)
+		if (cfg->duration_s && wake > start + cfg->duration_s)
+			wake = start + cfg->duration_s;
+		if (cfg->interval_s && wake > next_report)
 			wake = next_report;
 		if (st->has_target) {
 			int ms = (int)((wake - now) * 1000) + 1;
@@ -194,22 +194,24 @@ static int trace(struct state *st)
 
 int main(int argc, char **argv)
 {
-	struct state st = {};
+	struct leaksnoop_config config;
+	const struct leaksnoop_config *cfg = &config;
+	struct state st = { .cfg = cfg };
 	struct timespec ts;
 	int found, rc = 0;
 
-	if (env_parse_args(argc, argv))
+	if (leaksnoop_parse_args(argc, argv, &config))
 		return 2;
-	if (env.exit_now)
+	if (cfg->exit_now)
 		return 0;
-	st.has_target = env.pid || env.cmd;
+	st.has_target = cfg->pid || cfg->cmd;
 	if (check_bpf_prerequisites("leaksnoop"))
 		return 1;
-	if (env.pid && !procfs_pid_exists(env.pid)) {
-		fprintf(stderr, "leaksnoop: no process with PID %d\n", env.pid);
+	if (cfg->pid && !procfs_pid_exists(cfg->pid)) {
+		fprintf(stderr, "leaksnoop: no process with PID %d\n", cfg->pid);
 		return 1;
 	}
-	libbpf_log_setup(env.verbose);
+	libbpf_log_setup(cfg->verbose);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -222,63 +224,63 @@ int main(int argc, char **argv)
 	st.target.pidfd = st.target.go_fd = st.target.err_fd = -1;
 	st.target.on_exit_hold = on_exit_hold;
 	st.target.ctx = &st;
-	if (env.cmd) {
-		if (target_spawn(&st.target, env.cmd))
+	if (cfg->cmd) {
+		if (target_spawn(&st.target, cfg->cmd))
 			return 1;
-	} else if (env.pid) {
-		if (target_open_pid(&st.target, env.pid))
+	} else if (cfg->pid) {
+		if (target_open_pid(&st.target, cfg->pid))
 			return 1;
 	}
-	if (loader_open(&st.loader, st.target.pid, !env.cmd) ||
+	if (loader_open(&st.loader, cfg, st.target.pid, !cfg->cmd) ||
 	    loader_attach(&st.loader, st.target.pid)) {
 		rc = 1;
 		goto out;
 	}
-	if (env.kernel) {
+	if (cfg->kernel) {
 		st.ksyms = ksyms_load();
 		if (!st.ksyms)
 			fprintf(stderr, "leaksnoop: warning: /proc/kallsyms: %s; kernel frames print as "
 				"addresses\n", strerror(errno));
 	}
 	st.source = (struct leak_source){ .skel = st.loader.skel, .pid = st.target.pid,
-					  .user = env.user, .kernel = env.kernel,
+					  .user = cfg->user, .kernel = cfg->kernel,
 					  .has_syscalls = st.loader.has_syscalls };
-	st.model = (struct leak_model_config){ .older_than_ms = env.older_than_ms,
-					       .min_size = env.min_size, .max_size = env.max_size,
-					       .top = env.top, .kernel_stacks = env.kernel_stacks };
+	st.model = (struct leak_model_config){ .older_than_ms = cfg->older_than_ms,
+					       .min_size = cfg->min_size, .max_size = cfg->max_size,
+					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks };
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	st.history.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	read_comm(&st);
-	if (env.pid)
+	if (cfg->pid)
 		snapshot_update(&st);
-	if (env.verbose && env.user) {
+	if (cfg->verbose && cfg->user) {
 		char shown[sizeof(st.loader.lib_path)];
 
 		fprintf(stderr, "leaksnoop: probing %d allocator functions in %s\n",
 			st.loader.nr_funcs, fmt_printable(shown, sizeof(shown), st.loader.lib_path));
 	}
-	if (env.cmd && target_release(&st.target)) {
+	if (cfg->cmd && target_release(&st.target)) {
 		rc = 127;
 		goto out;
 	}
-	if (!env.cmd && env.mode == OUT_TEXT && isatty(STDERR_FILENO))
+	if (!cfg->cmd && cfg->output == LS_OUT_TEXT && isatty(STDERR_FILENO))
 		fprintf(stderr, "leaksnoop: tracing %s... Ctrl-C to report\n",
 			st.has_target ? "the process" : "kernel allocations");
 
 	found = trace(&st);
 	if (found < 0)
 		rc = 1;
-	else if (env.error_exitcode && found > 0)
-		rc = env.error_exitcode;
-	if (env.cmd) {
+	else if (cfg->error_exitcode && found > 0)
+		rc = cfg->error_exitcode;
+	if (cfg->cmd) {
 		/* a signal or a duration ended the trace before the command */
 		if (!st.target.exited)
 			target_kill(&st.target, SIGTERM);
-		if (!(env.error_exitcode && found > 0) && found >= 0)
+		if (!(cfg->error_exitcode && found > 0) && found >= 0)
 			rc = target_exit_code(&st.target);
 	}
 out:
-	if (env.cmd && !st.target.exited && st.target.pid > 0 && rc)
+	if (cfg->cmd && !st.target.exited && st.target.pid > 0 && rc)
 		target_kill(&st.target, SIGKILL);
 	loader_close(&st.loader);
 	target_close(&st.target);

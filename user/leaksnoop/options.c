@@ -9,28 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include "argparse_util.h"
-#include "env.h"
+#include "config.h"
 #include "options.h"
 
-static const struct env env_defaults = {
+static const struct leaksnoop_config defaults = {
 	.older_than_ms = DEFAULT_OLDER_THAN_MS,
 	.top = DEFAULT_TOP,
-	.mode = OUT_TEXT,
+	.output = LS_OUT_TEXT,
 	.mmap = true,
 	.pages = true,
 	.max_allocs = 262144,
 };
 
-struct env env;
-
-/* What the options ask for before it is resolved into env.user/env.kernel;
- * argp's state->input, so each parse starts from scratch. */
+/* argp's state->input: the config being filled, and what the options ask
+ * for before it is resolved into cfg->user/cfg->kernel. */
 struct parse_ctx {
+	struct leaksnoop_config *cfg;
 	bool only_user, only_kernel;
 };
 
 #define LEAKSNOOP_VERSION "leaksnoop 0.1"
-const char *argp_program_bug_address = "https://github.com/mmscope/mmscope/issues";
+/* no argp_program_bug_address: --help names no address nobody reads */
 static const char doc[] =
 "leaksnoop: outstanding allocations of a process (or of the kernel), by stack.\n"
 "\n"
@@ -54,7 +53,7 @@ static const char doc[] =
 
 enum {
 	OPT_JSON = 0x100, OPT_FOLDED, OPT_USER, OPT_KERNEL, OPT_LIB, OPT_ERROR_EXITCODE,
-	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_FLOOR, OPT_USAGE,
+	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE,
 };
 
 static const struct argp_option opts[] = {
@@ -75,8 +74,6 @@ static const struct argp_option opts[] = {
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per report (JSON Lines)", 0 },
 	{ "folded", OPT_FOLDED, NULL, 0, "Folded stacks weighted by outstanding bytes (flamegraph.pl input)", 0 },
 	{ "error-exitcode", OPT_ERROR_EXITCODE, "N", 0, "Exit with N when outstanding allocations are reported", 0 },
-	{ "bench-empty-probes", OPT_FLOOR, NULL, OPTION_HIDDEN, "Attach the same uprobes (with --kernel: "
-	  "kmem tracepoints) with empty programs", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
 	/* argp's own -?/--help, --usage and -V/--version, which ARGP_NO_HELP
 	 * turns off, plus -h */
@@ -107,13 +104,14 @@ static error_t parse_ull(const char *arg, struct argp_state *state, const char *
 
 static error_t parse_pid(const char *arg, struct argp_state *state)
 {
+	struct leaksnoop_config *cfg = ((struct parse_ctx *)state->input)->cfg;
 	uint64_t v = 0;
 
 	if (parse_ull(arg, state, "PID", INT_MAX, &v))
 		return EINVAL;
 	if (!v)
 		return BAD_ARG(state, "invalid PID: %s", arg);
-	env.pid = (pid_t)v;
+	cfg->pid = (pid_t)v;
 	return 0;
 }
 
@@ -129,21 +127,23 @@ static error_t parse_int(const char *arg, struct argp_state *state, const char *
 
 static error_t parse_max_allocs(const char *arg, struct argp_state *state)
 {
+	struct leaksnoop_config *cfg = ((struct parse_ctx *)state->input)->cfg;
 	uint64_t v = 0;
 
 	if (parse_ull(arg, state, "table size", 1U << 26, &v))
 		return EINVAL;
 	if (v < 1024)
 		return BAD_ARG(state, "table size too small: %s", arg);
-	env.max_allocs = (uint32_t)v;
+	cfg->max_allocs = (uint32_t)v;
 	return 0;
 }
 
 static error_t parse_error_exitcode(const char *arg, struct argp_state *state)
 {
-	if (parse_int(arg, state, "exit code", 255, &env.error_exitcode))
+	struct leaksnoop_config *cfg = ((struct parse_ctx *)state->input)->cfg;
+	if (parse_int(arg, state, "exit code", 255, &cfg->error_exitcode))
 		return EINVAL;
-	if (!env.error_exitcode)
+	if (!cfg->error_exitcode)
 		return BAD_ARG(state, "--error-exitcode must be 1..255");
 	return 0;
 }
@@ -151,9 +151,10 @@ static error_t parse_error_exitcode(const char *arg, struct argp_state *state)
 /* The one positional argument, DURATION; anything else belongs after --. */
 static error_t parse_duration(const char *arg, struct argp_state *state)
 {
-	if (env.duration_s || state->arg_num > 0)
+	struct leaksnoop_config *cfg = ((struct parse_ctx *)state->input)->cfg;
+	if (cfg->duration_s || state->arg_num > 0)
 		return BAD_ARG(state, "unexpected argument: %s", arg);
-	if (argparse_positive(arg, HUGE_VAL, &env.duration_s))
+	if (argparse_positive(arg, HUGE_VAL, &cfg->duration_s))
 		return BAD_ARG(state, "unexpected argument: %s (a command goes after --)", arg);
 	return 0;
 }
@@ -162,62 +163,63 @@ static error_t parse_duration(const char *arg, struct argp_state *state)
 static error_t check_combinations(struct argp_state *state)
 {
 	const struct parse_ctx *ctx = state->input;
+	const struct leaksnoop_config *cfg = ctx->cfg;
 
 	if (ctx->only_user && ctx->only_kernel)
 		return BAD_ARG(state, "--user and --kernel exclude each other");
-	if (env.pid && env.cmd)
+	if (cfg->pid && cfg->cmd)
 		return BAD_ARG(state, "-p and a command exclude each other");
-	if (env.cmd && env.duration_s)
+	if (cfg->cmd && cfg->duration_s)
 		return BAD_ARG(state, "DURATION goes with -p or whole-system mode, not a command");
-	if (!env.pid && !env.cmd && ctx->only_user)
+	if (!cfg->pid && !cfg->cmd && ctx->only_user)
 		return BAD_ARG(state, "--user needs -p PID or a command");
-	if (env.max_size && env.min_size > env.max_size)
+	if (cfg->max_size && cfg->min_size > cfg->max_size)
 		return BAD_ARG(state, "-z is larger than -Z");
 	return 0;
 }
 
 /* argp's own help and version options exit on the spot, so nothing after
  * them was ever looked at; ending the parse here keeps that (help wins
- * over a bad option further on). env_parse_args turns this into 0. */
-static error_t printed_stop(void)
+ * over a bad option further on). leaksnoop_parse_args turns this into 0. */
+static error_t printed_stop(struct leaksnoop_config *cfg)
 {
-	env.exit_now = true;
+	cfg->exit_now = true;
 	return ECANCELED;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct parse_ctx *ctx = state->input;
+	struct leaksnoop_config *cfg = ctx->cfg;
 
 	switch (key) {
 	case 'p': return parse_pid(arg, state);
-	case 'i': return argparse_positive_opt(arg, state, "interval", MAX_INTERVAL_S, &env.interval_s);
-	case 'o': return parse_ull(arg, state, "age", 1ULL << 40, &env.older_than_ms);
-	case 'z': return parse_ull(arg, state, "size", ~0ULL, &env.min_size);
-	case 'Z': return parse_ull(arg, state, "size", ~0ULL, &env.max_size);
-	case 'T': return parse_int(arg, state, "count", INT_MAX, &env.top);
+	case 'i': return argparse_positive_opt(arg, state, "interval", MAX_INTERVAL_S, &cfg->interval_s);
+	case 'o': return parse_ull(arg, state, "age", 1ULL << 40, &cfg->older_than_ms);
+	case 'z': return parse_ull(arg, state, "size", ~0ULL, &cfg->min_size);
+	case 'Z': return parse_ull(arg, state, "size", ~0ULL, &cfg->max_size);
+	case 'T': return parse_int(arg, state, "count", INT_MAX, &cfg->top);
 	case OPT_USER: ctx->only_user = true; break;
 	case OPT_KERNEL: ctx->only_kernel = true; break;
-	case 'K': env.kernel_stacks = true; break;
-	case OPT_LIB: env.lib = arg; break;
-	case OPT_NO_MMAP: env.mmap = false; break;
-	case OPT_NO_PAGES: env.pages = false; break;
+	case 'K': cfg->kernel_stacks = true; break;
+	case OPT_LIB: cfg->lib = arg; break;
+	case OPT_NO_MMAP: cfg->mmap = false; break;
+	case OPT_NO_PAGES: cfg->pages = false; break;
 	case OPT_MAX_ALLOCS: return parse_max_allocs(arg, state);
-	case OPT_JSON: env.mode = OUT_JSON; break;
-	case OPT_FOLDED: env.mode = OUT_FOLDED; break;
+	case OPT_JSON: cfg->output = LS_OUT_JSON; break;
+	case OPT_FOLDED: cfg->output = LS_OUT_FOLDED; break;
 	case OPT_ERROR_EXITCODE: return parse_error_exitcode(arg, state);
-	case OPT_FLOOR: env.floor = true; break;
-	case 'v': env.verbose = true; break;
+	case 'v': cfg->verbose = true; break;
 	case '?':
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		return printed_stop();
+		return printed_stop(cfg);
 	case OPT_USAGE:
 		argp_state_help(state, stdout, ARGP_HELP_USAGE);
-		return printed_stop();
+		return printed_stop(cfg);
 	case 'V':
 		printf("%s\n", LEAKSNOOP_VERSION);
-		return printed_stop();
+		return printed_stop(cfg);
 	case ARGP_KEY_ARG: return parse_duration(arg, state);
 	case ARGP_KEY_END: return check_combinations(state);
 	default: return ARGP_ERR_UNKNOWN;
@@ -228,13 +230,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 /* "--" ends the options: what follows is the command, given to it as is
  * (argp never sees it, so its options stay its own). Returns the number of
  * arguments before "--", which becomes the end of argv for argp. */
-static int split_command(int argc, char **argv, bool *dash_dash)
+static int split_command(int argc, char **argv, struct leaksnoop_config *cfg, bool *dash_dash)
 {
 	*dash_dash = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			if (i + 1 < argc)
-				env.cmd = &argv[i + 1];
+				cfg->cmd = &argv[i + 1];
 			argv[i] = NULL;
 			*dash_dash = true;
 			return i;
@@ -244,43 +246,35 @@ static int split_command(int argc, char **argv, bool *dash_dash)
 }
 
 /* What is traced: the user side needs a process, the kernel side is on
- * unless --user. Returns 2 for what only shows once that is known. */
-static int resolve_tracing(const struct parse_ctx *ctx)
+ * unless --user. */
+static void resolve_tracing(const struct parse_ctx *ctx)
 {
-	bool has_target = env.pid || env.cmd;
+	struct leaksnoop_config *cfg = ctx->cfg;
+	bool has_target = cfg->pid || cfg->cmd;
 
-	env.user = has_target && !ctx->only_kernel;
-	env.kernel = !ctx->only_user;
-	if (env.floor) {
-		/* the user floor (uprobes), or with --kernel the kernel one */
-		env.user = !ctx->only_kernel;
-		env.kernel = ctx->only_kernel;
-		if (!has_target) {
-			fprintf(stderr, "leaksnoop: --bench-empty-probes needs a process\n");
-			return 2;
-		}
-	}
-	return 0;
+	cfg->user = has_target && !ctx->only_kernel;
+	cfg->kernel = !ctx->only_user;
 }
 
-int env_parse_args(int argc, char **argv)
+int leaksnoop_parse_args(int argc, char **argv, struct leaksnoop_config *cfg)
 {
 	static const struct argp argp = { opts, parse_arg, "[DURATION]", doc, NULL, NULL, NULL };
-	struct parse_ctx ctx = {};
+	struct parse_ctx ctx = { .cfg = cfg };
 	bool dash_dash;
 	int nargs;
 	error_t err;
 
-	env = env_defaults;
-	nargs = split_command(argc, argv, &dash_dash);
+	*cfg = defaults;
+	nargs = split_command(argc, argv, cfg, &dash_dash);
 	err = argparse_run(&argp, "leaksnoop", nargs, argv, &ctx);
-	if (env.exit_now)
+	if (cfg->exit_now)
 		return 0;
 	if (err)
 		return 2;
-	if (dash_dash && !env.cmd) {
+	if (dash_dash && !cfg->cmd) {
 		fprintf(stderr, "leaksnoop: no command after --\n");
 		return 2;
 	}
-	return resolve_tracing(&ctx);
+	resolve_tracing(&ctx);
+	return 0;
 }

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* leaksnoop's configuration, filled from the command line. */
-#ifndef LEAKSNOOP_ENV_H
-#define LEAKSNOOP_ENV_H
+/* leaksnoop's configuration: parsed once from the command line
+ * (options.c), then read only. */
+#ifndef LEAKSNOOP_CONFIG_H
+#define LEAKSNOOP_CONFIG_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-enum output_mode { OUT_TEXT, OUT_JSON, OUT_FOLDED };
+enum leaksnoop_output { LS_OUT_TEXT, LS_OUT_JSON, LS_OUT_FOLDED };
 
 #define DEFAULT_OLDER_THAN_MS	500
 #define DEFAULT_TOP		20
 
-struct env {
+struct leaksnoop_config {
 	bool verbose;
 	pid_t pid;			/* -p */
 	char **cmd;			/* after "--" */
@@ -26,13 +27,10 @@ struct env {
 	bool kernel_stacks;		/* -K */
 	bool pages;			/* page allocator too (kernel mode) */
 	const char *lib;		/* --lib */
-	enum output_mode mode;
+	enum leaksnoop_output output;
 	int error_exitcode;		/* 0: off */
-	bool floor;			/* --bench-empty-probes: empty programs, no report */
 	uint32_t max_allocs;		/* per table */
 	bool exit_now;			/* --help, --usage or --version was printed */
 };
-
-extern struct env env;
 
 #endif
