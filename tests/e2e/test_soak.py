@@ -11,6 +11,8 @@ import time
 import e2e
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "20"))
+# the runner's per-test timeout (tests/run.py): the soak plus start-up and checks
+TEST_TIMEOUT_S = SECONDS + 300
 SAMPLE_S = 1.0
 
 
