@@ -2,7 +2,7 @@
 /* faulttop's aggregator on synthetic task records: what counts from zero,
  * what from the first sighting, what survives a thread's death. */
 #include <stdlib.h>
-#include "env.h"
+#include "config.h"
 #include "procs.h"
 #include "unit.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* faulttop's row selection and text/JSON frames. */
 #include <stdlib.h>
-#include "env.h"
+#include "config.h"
 #include "view.h"
 #include "unit.h"
 
@@ -18,10 +18,13 @@ static struct row mk(pid_t pid, const char *comm, uint64_t minflt_delta, uint64_
 	return r;
 }
 
-static void reset_env(void)
+/* The view state main starts from without options. */
+static struct view_state vs;
+
+static void reset_view(void)
 {
-	memset(&env, 0, sizeof(env));
-	env.sort = SORT_MINFLT_RATE;
+	memset(&vs, 0, sizeof(vs));
+	vs.sort = SORT_MINFLT_RATE;
 }
 
 static void test_sort_by_rate_then_reverse(void)
@@ -29,11 +32,11 @@ static void test_sort_by_rate_then_reverse(void)
 	struct row a = mk(1, "a", 5, 0), b = mk(2, "b", 50, 0), c = mk(3, "c", 20, 0);
 	struct row *rows[] = { &a, &b, &c };
 
-	reset_env();
-	CHECK(select_rows(rows, 3, true) == 3);
+	reset_view();
+	CHECK(select_rows(rows, 3, true, &vs) == 3);
 	CHECK(rows[0] == &b && rows[1] == &c && rows[2] == &a);
-	env.sort_ascending = true;
-	select_rows(rows, 3, true);
+	vs.sort_ascending = true;
+	select_rows(rows, 3, true, &vs);
 	CHECK(rows[0] == &a && rows[2] == &b);
 }
 
@@ -42,12 +45,12 @@ static void test_sort_by_pid_and_comm(void)
 	struct row a = mk(30, "zed", 1, 0), b = mk(10, "alpha", 1, 0), c = mk(20, "mid", 1, 0);
 	struct row *rows[] = { &a, &b, &c };
 
-	reset_env();
-	env.sort = SORT_PID;
-	select_rows(rows, 3, true);
+	reset_view();
+	vs.sort = SORT_PID;
+	select_rows(rows, 3, true, &vs);
 	CHECK(rows[0]->id == 10 && rows[1]->id == 20 && rows[2]->id == 30);
-	env.sort = SORT_COMM;
-	select_rows(rows, 3, true);
+	vs.sort = SORT_COMM;
+	select_rows(rows, 3, true, &vs);
 	CHECK_STR(rows[0]->comm, "alpha");
 	CHECK_STR(rows[2]->comm, "zed");
 }
@@ -57,17 +60,17 @@ static void test_filters(void)
 	struct row a = mk(1, "nginx", 1, 0), b = mk(2, "postgres", 1, 0), idle = mk(3, "idle", 0, 0);
 	struct row *rows[] = { &a, &b, &idle };
 
-	reset_env();
-	CHECK(select_rows(rows, 3, false) == 2);	/* idle hidden */
+	reset_view();
+	CHECK(select_rows(rows, 3, false, &vs) == 2);	/* idle hidden */
 	rows[0] = &a; rows[1] = &b; rows[2] = &idle;
-	env.comm = "gres";
-	CHECK(select_rows(rows, 3, true) == 1 && rows[0] == &b);
+	snprintf(vs.comm, sizeof(vs.comm), "gres");
+	CHECK(select_rows(rows, 3, true, &vs) == 1 && rows[0] == &b);
 	rows[0] = &a; rows[1] = &b; rows[2] = &idle;
-	env.comm = NULL;
-	env.pids[0] = 3;
-	env.nr_pids = 1;
+	vs.comm[0] = '\0';
+	vs.pids[0] = 3;
+	vs.nr_pids = 1;
 	/* a row asked for by pid shows even when idle */
-	CHECK(select_rows(rows, 3, false) == 1 && rows[0] == &idle);
+	CHECK(select_rows(rows, 3, false, &vs) == 1 && rows[0] == &idle);
 }
 
 static void test_region_and_access_shares(void)
@@ -84,7 +87,7 @@ static void test_region_and_access_shares(void)
 	CHECK(region_pct(&r, REGION_HEAP) < 0);	/* no sample: shown as "-" */
 }
 
-static char *render(void (*fn)(FILE *, const struct frame *), const struct frame *f)
+static char *render(void (*fn)(FILE *, const struct view_frame *), const struct view_frame *f)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -99,10 +102,10 @@ static void test_text_and_json_frames(void)
 {
 	struct row a = mk(4242, "evil\033[2Jname", 10, 8192);
 	struct row *rows[] = { &a };
-	struct frame f = { .rows = rows, .nr_rows = 1, .sample_pct = 10, .has_syscalls = true };
+	struct view_frame f = { .rows = rows, .nr_rows = 1, .sample_pct = 10, .has_syscalls = true };
 	char *text, *json;
 
-	reset_env();
+	reset_view();
 	f.sys.interval_s = 2.0;
 	f.sys.faults = 10;
 	/* a is read through rows[] */
@@ -128,7 +131,7 @@ static void test_text_and_json_frames(void)
 
 static void test_lost_events_are_loud(void)
 {
-	struct frame f = { .sample_pct = 100 };
+	struct view_frame f = { .sample_pct = 100 };
 	char *text;
 
 	f.sys.drops = 3;

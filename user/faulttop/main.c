@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* faulttop: a live, top-like view of page faults per process.
  *
- * main.c owns the command line and the refresh loop; collector.c talks to
- * BPF, procs.c aggregates, view_*.c print. */
+ * main.c owns the refresh loop: the config (options.c, parsed once, read
+ * only) and the view state (what is shown; the TUI's intents change it,
+ * nothing else). collector.c talks to BPF, procs.c aggregates, view_*.c
+ * print, tui_*.c hold the TUI's logic without the terminal. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -13,7 +15,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "collector.h"
-#include "env.h"
+#include "config.h"
 #include "feature_probe.h"
 #include "options.h"
 #include "procfs.h"
@@ -45,30 +47,31 @@ static double wall_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int check_pids_exist(void)
+static int check_pids_exist(const struct faulttop_config *cfg)
 {
-	for (int i = 0; i < env.nr_pids; i++) {
-		if (!procfs_pid_exists(env.pids[i])) {
-			fprintf(stderr, "faulttop: no process with PID %d\n", env.pids[i]);
+	for (int i = 0; i < cfg->nr_pids; i++) {
+		if (!procfs_pid_exists(cfg->pids[i])) {
+			fprintf(stderr, "faulttop: no process with PID %d\n", cfg->pids[i]);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static int resolve_cgroup(void)
+static int resolve_cgroup(const char *path, uint64_t *id)
 {
-	if (!env.cgroup_path)
+	if (!path || cgroup2_id(path, id) == 0)
 		return 0;
-	if (cgroup2_id(env.cgroup_path, &env.cgroup_id) == 0)
-		return 0;
-	fprintf(stderr, "faulttop: no cgroup v2 directory %s\n", env.cgroup_path);
+	fprintf(stderr, "faulttop: no cgroup v2 directory %s\n", path);
 	return -1;
 }
 
 /* ---- one frame ----------------------------------------------------------- */
 
 struct loop_state {
+	const struct faulttop_config *cfg;	/* parsed once; read only */
+	enum faulttop_output output;	/* the config's, or batch without a terminal */
+	struct view_state view;		/* what is shown; the TUI's intents change it */
 	struct procs *procs;
 	struct collector *coll;
 	uint64_t generation;
@@ -101,36 +104,43 @@ static void sum_system(struct loop_state *st, struct row **rows, int n, double i
 	procfs_read_meminfo(&s->mem);
 }
 
-static bool sorts_by_memory(void)
+static bool sorts_by_memory(enum sort_key k)
 {
-	return env.sort == SORT_RSS || env.sort == SORT_PSS || env.sort == SORT_USS ||
-	       env.sort == SORT_USS_TREND;
+	return k == SORT_RSS || k == SORT_PSS || k == SORT_USS || k == SORT_USS_TREND;
 }
 
-/* Selects the rows to show; reads smaps_rollup only for the shown ones
- * (all of them when sorting by memory). */
-static void build_frame(struct loop_state *st, struct frame *f, double now)
+/* Selects the rows to show, sorted once; reads smaps_rollup only for the
+ * shown ones: the first rows of the sort, or, when the sort is by memory,
+ * every row before sorting. */
+static void build_frame(struct loop_state *st, struct view_frame *f, double now)
 {
+	const struct faulttop_config *cfg = st->cfg;
 	int n, limit;
-	struct row **rows = procs_rows(st->procs, env.threads, &n);
-	bool keep_idle = env.mode == OUT_TUI || env.all;
+	struct row **rows = procs_rows(st->procs, st->view.threads, &n);
+	bool keep_idle = st->output == FT_OUT_TUI || cfg->all;
+	bool by_memory = sorts_by_memory(st->view.sort);
 
-	n = select_rows(rows, n, keep_idle);
-	limit = sorts_by_memory() ? n : (n < MEM_ROWS_PER_FRAME ? n : MEM_ROWS_PER_FRAME);
-	if (env.max_rows && limit > env.max_rows && !sorts_by_memory())
-		limit = env.max_rows;
-	for (int i = 0; i < limit; i++)
-		procs_refresh_memory(st->procs, rows[i], now, env.mem_interval_s);
-	if (sorts_by_memory())
-		n = select_rows(rows, n, true);	/* sort again, now with memory */
-	if (env.max_rows && n > env.max_rows)
-		n = env.max_rows;
+	n = filter_rows(rows, n, keep_idle, &st->view);
+	if (by_memory) {
+		for (int i = 0; i < n; i++)
+			procs_refresh_memory(st->procs, rows[i], now, cfg->mem_interval_s);
+		sort_rows(rows, n, &st->view);
+	} else {
+		sort_rows(rows, n, &st->view);
+		limit = n < MEM_ROWS_PER_FRAME ? n : MEM_ROWS_PER_FRAME;
+		if (cfg->max_rows && limit > cfg->max_rows)
+			limit = cfg->max_rows;
+		for (int i = 0; i < limit; i++)
+			procs_refresh_memory(st->procs, rows[i], now, cfg->mem_interval_s);
+	}
+	if (cfg->max_rows && n > cfg->max_rows)
+		n = cfg->max_rows;
 	f->now_s = now;
 	f->wall_time = wall_s();
 	f->sys = st->sys;
 	f->rows = rows;
 	f->nr_rows = n;
-	f->threads = env.threads;
+	f->threads = st->view.threads;
 	f->sample_pct = collector_sample_pct(st->coll);
 	f->has_syscalls = collector_has_syscalls(st->coll);
 }
@@ -156,20 +166,19 @@ static int end_interval(struct loop_state *st)
 	return 0;
 }
 
-static void render(struct loop_state *st, const struct frame *f)
+static void render(struct loop_state *st, const struct view_frame *f)
 {
-	(void)st;
-	switch (env.mode) {
-	case OUT_TUI: tui_draw(f); break;
-	case OUT_BATCH: view_text_frame(stdout, f); break;
-	case OUT_JSON: view_json_frame(stdout, f); break;
+	switch (st->output) {
+	case FT_OUT_TUI: tui_draw(f); break;
+	case FT_OUT_BATCH: view_text_frame(stdout, f); break;
+	case FT_OUT_JSON: view_json_frame(stdout, f); break;
 	}
 }
 
 /* Waits until the next refresh, draining events and serving keys. */
-static int wait_interval(struct loop_state *st, struct frame *f)
+static int wait_interval(struct loop_state *st, struct view_frame *f)
 {
-	double deadline = st->last_s + env.interval_s;
+	double deadline = st->last_s + st->cfg->interval_s;
 
 	while (!exiting) {
 		double remain = deadline - monotonic_s();
@@ -177,12 +186,12 @@ static int wait_interval(struct loop_state *st, struct frame *f)
 
 		if (remain <= 0)
 			return 0;
-		if (env.mode == OUT_TUI) {
-			enum tui_action a = tui_wait(remain < 0.05 ? (int)(remain * 1000) + 1 : 50);
+		if (st->output == FT_OUT_TUI) {
+			struct tui_intent in = tui_wait(remain < 0.05 ? (int)(remain * 1000) + 1 : 50);
 
-			if (a == TUI_QUIT)
+			if (in.kind == TUI_QUIT)
 				return 1;
-			if (a == TUI_REDRAW) {
+			if (view_state_apply(&st->view, &in)) {
 				build_frame(st, f, monotonic_s());
 				tui_draw(f);
 			}
@@ -200,7 +209,7 @@ static int wait_interval(struct loop_state *st, struct frame *f)
 
 static int run(struct loop_state *st)
 {
-	struct frame f = {};
+	struct view_frame f = {};
 	long frames = 0;
 	int err;
 
@@ -216,13 +225,13 @@ static int run(struct loop_state *st)
 			return err > 0 ? 0 : err;
 		if ((err = end_interval(st)))
 			return err;
-		if (env.mode == OUT_TUI && tui_paused())
+		if (st->output == FT_OUT_TUI && tui_paused())
 			continue;
 		build_frame(st, &f, st->last_s);
 		render(st, &f);
 		if (ferror(stdout))
 			return 0;	/* reader went away (e.g. | head): done */
-		if (env.count && ++frames >= env.count)
+		if (st->cfg->count && ++frames >= st->cfg->count)
 			break;
 	}
 	return 0;
@@ -230,20 +239,25 @@ static int run(struct loop_state *st)
 
 int main(int argc, char **argv)
 {
+	struct faulttop_config config;
+	const struct faulttop_config *cfg = &config;
 	struct collector_opts copts = {};
-	struct loop_state st = {};
+	struct loop_state st = { .cfg = cfg };
 	struct timespec ts;
 	int err;
 
-	if (env_parse_args(argc, argv))
+	if (faulttop_parse_args(argc, argv, &config))
 		return 2;
-	if (env.exit_now)
+	if (cfg->exit_now)
 		return 0;
-	if (env.mode == OUT_TUI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
-		env.mode = OUT_BATCH;
-	if (check_bpf_prerequisites("faulttop") || check_pids_exist() || resolve_cgroup())
+	st.output = cfg->output;
+	if (st.output == FT_OUT_TUI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		st.output = FT_OUT_BATCH;
+	view_state_init(&st.view, cfg);
+	if (check_bpf_prerequisites("faulttop") || check_pids_exist(cfg) ||
+	    resolve_cgroup(cfg->cgroup_path, &st.view.cgroup_id))
 		return 1;
-	libbpf_log_setup(env.verbose);
+	libbpf_log_setup(cfg->verbose);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -255,19 +269,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "faulttop: out of memory\n");
 		return 1;
 	}
-	copts.sample_pct = env.sample_pct;
-	copts.ringbuf_bytes = env.ringbuf_bytes;
-	copts.max_threads = env.max_threads;
+	copts.sample_pct = cfg->sample_pct;
+	copts.ringbuf_bytes = cfg->ringbuf_bytes;
+	copts.max_threads = cfg->max_threads;
 	st.coll = collector_open(&copts, st.procs);
 	if (!st.coll) {
 		procs_free(st.procs);
 		return 1;
 	}
-	if (env.mode == OUT_TUI && tui_init()) {
-		env.mode = OUT_BATCH;
-	}
+	if (st.output == FT_OUT_TUI && tui_init(&st.view))
+		st.output = FT_OUT_BATCH;
 	err = run(&st);
-	if (env.mode == OUT_TUI)
+	if (st.output == FT_OUT_TUI)
 		tui_fini();
 	collector_close(st.coll);
 	procs_free(st.procs);

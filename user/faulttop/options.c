@@ -8,21 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "argparse_util.h"
-#include "env.h"
+#include "config.h"
 #include "options.h"
 #include "view.h"
 
 #define DEFAULT_SAMPLE_PCT 10
 
-static const struct env env_defaults = {
-	.mode = OUT_TUI,
+static const struct faulttop_config defaults = {
+	.output = FT_OUT_TUI,
 	.interval_s = 1.0,
 	.sample_pct = DEFAULT_SAMPLE_PCT,
 	.mem_interval_s = 5.0,
 	.sort = SORT_MINFLT_RATE,
 };
-
-struct env env;
 
 #define FAULTTOP_VERSION "faulttop 0.1"
 static const char doc[] =
@@ -78,25 +76,11 @@ static const struct argp_option opts[] = {
 /* Seconds (delay, memory interval): up to 1e6, about 11 days. */
 #define MAX_SECS 1e6
 
-static error_t parse_long(const char *arg, struct argp_state *state, const char *what,
-			  long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < lo || v > hi)
-		return BAD_ARG(state, "invalid %s: %s", what, arg);
-	*out = v;
-	return 0;
-}
-
 static error_t parse_int(const char *arg, struct argp_state *state, const char *what,
 			 long lo, long hi, int *out)
 {
 	long v = 0;
-	error_t err = parse_long(arg, state, what, lo, hi, &v);
+	error_t err = argparse_long_opt(arg, state, what, lo, hi, &v);
 
 	*out = (int)v;
 	return err;
@@ -106,7 +90,7 @@ static error_t parse_u32(const char *arg, struct argp_state *state, const char *
 			 long lo, long hi, uint32_t *out)
 {
 	long v = 0;
-	error_t err = parse_long(arg, state, what, lo, hi, &v);
+	error_t err = argparse_long_opt(arg, state, what, lo, hi, &v);
 
 	*out = (uint32_t)v;
 	return err;
@@ -115,78 +99,79 @@ static error_t parse_u32(const char *arg, struct argp_state *state, const char *
 /* The kernel wants a power of two, a multiple of the page size. */
 static error_t parse_ringbuf_size(const char *arg, struct argp_state *state)
 {
-	error_t err = parse_u32(arg, state, "ring buffer size", 4096, 1L << 30, &env.ringbuf_bytes);
+	struct faulttop_config *cfg = state->input;
+	error_t err = parse_u32(arg, state, "ring buffer size", 4096, 1L << 30, &cfg->ringbuf_bytes);
 
-	if (!err && (env.ringbuf_bytes & (env.ringbuf_bytes - 1)))
+	if (!err && (cfg->ringbuf_bytes & (cfg->ringbuf_bytes - 1)))
 		return BAD_ARG(state, "ring buffer size must be a power of 2: %s", arg);
 	return err;
 }
 
+/* -p 12,34 (and -p again adds more). */
 static error_t parse_pids(const char *arg, struct argp_state *state)
 {
-	const char *p = arg;
+	struct faulttop_config *cfg = state->input;
+	const char *bad = NULL;
+	size_t bad_len = 0;
+	int n = argparse_pid_list(arg, cfg->pids + cfg->nr_pids, MAX_PIDS - cfg->nr_pids, &bad,
+				  &bad_len);
 
-	while (*p) {
-		char tok[32];
-		size_t len = strcspn(p, ",");
-		long pid;
-
-		if (env.nr_pids == MAX_PIDS)
-			return BAD_ARG(state, "too many PIDs (at most %d)", MAX_PIDS);
-		if (len == 0 || len >= sizeof(tok))
-			return BAD_ARG(state, "invalid PID list: '%s'", arg);
-		memcpy(tok, p, len);
-		tok[len] = '\0';
-		if (parse_long(tok, state, "PID", 1, INT_MAX, &pid))
-			return EINVAL;
-		env.pids[env.nr_pids++] = (pid_t)pid;
-		p += len + (p[len] == ',');
-	}
-	if (!env.nr_pids)
+	if (n == -E2BIG)
+		return BAD_ARG(state, "too many PIDs (at most %d)", MAX_PIDS);
+	if (n < 0 && !bad_len)
 		return BAD_ARG(state, "invalid PID list: '%s'", arg);
+	if (n < 0)
+		return BAD_ARG(state, "invalid PID: %.*s", (int)bad_len, bad);
+	cfg->nr_pids += n;
 	return 0;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
+	struct faulttop_config *cfg = state->input;
+	long count = 0;
+	error_t err;
 	int sort;
 
 	switch (key) {
-	case 'b': env.mode = OUT_BATCH; break;
-	case OPT_JSON: env.mode = OUT_JSON; break;
-	case 'd': return argparse_positive_opt(arg, state, "delay", MAX_SECS, &env.interval_s);
-	case 'n': return parse_long(arg, state, "count", 1, LONG_MAX, &env.count);
+	case 'b': cfg->output = FT_OUT_BATCH; break;
+	case OPT_JSON: cfg->output = FT_OUT_JSON; break;
+	case 'd': return argparse_positive_opt(arg, state, "delay", MAX_SECS, &cfg->interval_s);
+	case 'n':
+		err = argparse_long_opt(arg, state, "count", 1, LONG_MAX, &count);
+		cfg->count = count;
+		return err;
 	case 'p': return parse_pids(arg, state);
-	case 'C': env.comm = arg; break;
-	case OPT_CGROUP: env.cgroup_path = arg; break;
-	case 't': env.threads = true; break;
-	case 'a': env.all = true; break;
+	case 'C': cfg->comm = arg; break;
+	case OPT_CGROUP: cfg->cgroup_path = arg; break;
+	case 't': cfg->threads = true; break;
+	case 'a': cfg->all = true; break;
 	case 's':
 		sort = sort_key_parse(arg);
 		if (sort < 0)
 			return BAD_ARG(state, "unknown sort key: %s", arg);
-		env.sort = (enum sort_key)sort;
+		cfg->sort = (enum sort_key)sort;
 		break;
-	case 'r': env.sort_ascending = true; break;
-	case 'm': return parse_int(arg, state, "row count", 1, INT_MAX, &env.max_rows);
-	case OPT_PRECISE: env.sample_pct = 100; break;
-	case OPT_SAMPLE: return parse_int(arg, state, "sample percentage", 0, 100, &env.sample_pct);
+	case 'r': cfg->sort_ascending = true; break;
+	case 'm': return parse_int(arg, state, "row count", 1, INT_MAX, &cfg->max_rows);
+	case OPT_PRECISE: cfg->sample_pct = 100; break;
+	case OPT_SAMPLE: return parse_int(arg, state, "sample percentage", 0, 100, &cfg->sample_pct);
 	case OPT_MEM_INTERVAL:
-		return argparse_positive_opt(arg, state, "memory interval", MAX_SECS, &env.mem_interval_s);
+		return argparse_positive_opt(arg, state, "memory interval", MAX_SECS, &cfg->mem_interval_s);
 	case OPT_RINGBUF: return parse_ringbuf_size(arg, state);
-	case OPT_MAX_THREADS: return parse_u32(arg, state, "thread count", 1, 1 << 22, &env.max_threads);
-	case 'v': env.verbose = true; break;
+	case OPT_MAX_THREADS: return parse_u32(arg, state, "thread count", 1, 1 << 22, &cfg->max_threads);
+	case 'v': cfg->verbose = true; break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		env.exit_now = true;
+		cfg->exit_now = true;
 		break;
 	case OPT_USAGE:	/* argp's error hint names --usage: keep the promise */
 		argp_state_help(state, stdout, ARGP_HELP_USAGE);
-		env.exit_now = true;
+		cfg->exit_now = true;
 		break;
 	case 'V':
 		printf("%s\n", FAULTTOP_VERSION);
-		env.exit_now = true;
+		cfg->exit_now = true;
 		break;
 	case ARGP_KEY_ARG: return BAD_ARG(state, "unexpected argument: %s", arg);
 	default: return ARGP_ERR_UNKNOWN;
@@ -194,12 +179,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-int env_parse_args(int argc, char **argv)
+int faulttop_parse_args(int argc, char **argv, struct faulttop_config *cfg)
 {
 	static const struct argp argp = { opts, parse_arg, NULL, doc, NULL, NULL, NULL };
 
-	env = env_defaults;
+	*cfg = defaults;
 	/* -h/--help/--usage/-V are ours (argparse_run passes ARGP_NO_HELP), so
 	 * nothing exits from inside the parser; argp sees "faulttop" as argv[0] */
-	return argparse_run(&argp, "faulttop", argc, argv, NULL) ? 2 : 0;
+	return argparse_run(&argp, "faulttop", argc, argv, cfg) ? 2 : 0;
 }

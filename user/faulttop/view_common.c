@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Row selection and the column table both text views print from. */
+#define _GNU_SOURCE	/* qsort_r */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "fmt.h"
 #include "view.h"
 
-double rate(uint64_t delta, const struct frame *f)
+double rate(uint64_t delta, const struct view_frame *f)
 {
 	return f->sys.interval_s > 0 ? (double)delta / f->sys.interval_s : 0;
 }
@@ -53,13 +55,13 @@ const char *signal_code_name(int sig, int code)
 
 /* ---- cells ---------------------------------------------------------------- */
 
-static void cell_pid(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_pid(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	(void)f;
 	snprintf(b, n, "%d", r->id);
 }
 
-static void cell_comm(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_comm(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	char safe[FT_COMM_LEN + 1];
 
@@ -69,14 +71,14 @@ static void cell_comm(const struct row *r, const struct frame *f, char *b, size_
 }
 
 #define RATE_CELL(fn, expr) \
-static void fn(const struct row *r, const struct frame *f, char *b, size_t n) \
+static void fn(const struct row *r, const struct view_frame *f, char *b, size_t n) \
 { fmt_count(b, n, rate((expr), f)); }
 
 RATE_CELL(cell_minflt_rate, r->delta.min_flt)
 RATE_CELL(cell_majflt_rate, r->delta.maj_flt)
 /* totals print exactly, so they can be checked against /proc/PID/stat */
 #define EXACT_CELL(fn, expr) \
-static void fn(const struct row *r, const struct frame *f, char *b, size_t n) \
+static void fn(const struct row *r, const struct view_frame *f, char *b, size_t n) \
 { (void)f; snprintf(b, n, "%llu", (unsigned long long)(expr)); }
 
 EXACT_CELL(cell_minflt, r->total.min_flt)
@@ -94,10 +96,10 @@ static void pct_cell(double pct, char *b, size_t n)
 }
 
 #define REGION_CELL(fn, region) \
-static void fn(const struct row *r, const struct frame *f, char *b, size_t n) \
+static void fn(const struct row *r, const struct view_frame *f, char *b, size_t n) \
 { (void)f; pct_cell(region_pct(r, region), b, n); }
 #define ACCESS_CELL(fn, access) \
-static void fn(const struct row *r, const struct frame *f, char *b, size_t n) \
+static void fn(const struct row *r, const struct view_frame *f, char *b, size_t n) \
 { (void)f; pct_cell(access_pct(r, access), b, n); }
 
 REGION_CELL(cell_text, REGION_TEXT)
@@ -112,7 +114,7 @@ ACCESS_CELL(cell_write, ACCESS_WRITE)
 ACCESS_CELL(cell_exec, ACCESS_EXEC)
 ACCESS_CELL(cell_prot, ACCESS_PROT)
 
-static void sys_rate_cell(const struct frame *f, uint64_t v, char *b, size_t n, bool bytes)
+static void sys_rate_cell(const struct view_frame *f, uint64_t v, char *b, size_t n, bool bytes)
 {
 	if (!f->has_syscalls)
 		snprintf(b, n, "-");
@@ -122,22 +124,22 @@ static void sys_rate_cell(const struct frame *f, uint64_t v, char *b, size_t n, 
 		fmt_count(b, n, rate(v, f));
 }
 
-static void cell_mmap_rate(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_mmap_rate(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	sys_rate_cell(f, r->delta.mmap + r->delta.munmap + r->delta.mremap, b, n, false);
 }
 
-static void cell_brk_rate(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_brk_rate(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	sys_rate_cell(f, r->delta.brk, b, n, false);
 }
 
-static void cell_mapped_rate(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_mapped_rate(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	sys_rate_cell(f, r->delta.bytes_mapped, b, n, true);
 }
 
-static void cell_unmapped_rate(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_unmapped_rate(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	sys_rate_cell(f, r->delta.bytes_unmapped, b, n, true);
 }
@@ -150,7 +152,7 @@ static void mem_cell(const struct row *r, uint64_t v, char *b, size_t n)
 		fmt_bytes(b, n, v);
 }
 
-static void cell_vss(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_vss(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	(void)f;
 	if (r->is_thread || !r->mem.vss)
@@ -159,25 +161,25 @@ static void cell_vss(const struct row *r, const struct frame *f, char *b, size_t
 		fmt_bytes(b, n, r->mem.vss);
 }
 
-static void cell_rss(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_rss(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	(void)f;
 	mem_cell(r, r->mem.rss, b, n);
 }
 
-static void cell_pss(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_pss(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	(void)f;
 	mem_cell(r, r->mem.pss, b, n);
 }
 
-static void cell_uss(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_uss(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	(void)f;
 	mem_cell(r, r->mem.uss, b, n);
 }
 
-static void cell_uss_trend(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_uss_trend(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	char num[16];
 	double s = r->mem.uss_slope;
@@ -191,7 +193,7 @@ static void cell_uss_trend(const struct row *r, const struct frame *f, char *b, 
 	snprintf(b, n, "%s%s%s", s < 0 ? "-" : "+", num, r->mem.uss_growing ? "!" : "");
 }
 
-static void cell_state(const struct row *r, const struct frame *f, char *b, size_t n)
+static void cell_state(const struct row *r, const struct view_frame *f, char *b, size_t n)
 {
 	(void)f;
 	snprintf(b, n, "%s%s", r->exited ? "exited" : "",
@@ -276,21 +278,22 @@ static double sort_value(const struct row *r, enum sort_key k)
 	}
 }
 
-static int compare_rows(const void *a, const void *b)
+static int compare_rows(const void *a, const void *b, void *arg)
 {
 	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
+	const struct view_state *vs = arg;
 	int c;
 
-	if (env.sort == SORT_COMM) {
+	if (vs->sort == SORT_COMM) {
 		c = strcmp(x->comm, y->comm);
 	} else {
-		double vx = sort_value(x, env.sort), vy = sort_value(y, env.sort);
+		double vx = sort_value(x, vs->sort), vy = sort_value(y, vs->sort);
 
 		c = vx < vy ? -1 : vx > vy ? 1 : 0;
-		if (env.sort != SORT_PID)
+		if (vs->sort != SORT_PID)
 			c = -c;		/* numbers sort biggest first, like top */
 	}
-	if (env.sort_ascending)
+	if (vs->sort_ascending)
 		c = -c;
 	if (c == 0)	/* ties fall back to faults, then pid, so the order is stable */
 		c = x->delta.min_flt != y->delta.min_flt ?
@@ -306,36 +309,95 @@ static bool row_is_active(const struct row *r)
 	       d->sigbus || d->mmap || d->munmap || d->mremap || d->brk;
 }
 
-static bool row_passes_filters(const struct row *r)
+static bool row_passes_filters(const struct row *r, const struct view_state *vs)
 {
-	if (env.nr_pids) {
+	if (vs->nr_pids) {
 		bool hit = false;
 
-		for (int i = 0; i < env.nr_pids && !hit; i++)
-			hit = env.pids[i] == r->tgid || env.pids[i] == r->id;
+		for (int i = 0; i < vs->nr_pids && !hit; i++)
+			hit = vs->pids[i] == r->tgid || vs->pids[i] == r->id;
 		if (!hit)
 			return false;
 	}
-	if (env.comm && env.comm[0] && !strstr(r->comm, env.comm))
+	if (vs->comm[0] && !strstr(r->comm, vs->comm))
 		return false;
-	if (env.cgroup_id && r->cgroup_id != env.cgroup_id)
+	if (vs->cgroup_id && r->cgroup_id != vs->cgroup_id)
 		return false;
 	return true;
 }
 
-int select_rows(struct row **rows, int n, bool keep_idle)
+int filter_rows(struct row **rows, int n, bool keep_idle, const struct view_state *vs)
 {
 	int kept = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!row_passes_filters(rows[i]))
+		if (!row_passes_filters(rows[i], vs))
 			continue;
 		/* rows asked for by pid always show, like top -p */
-		if (!keep_idle && !env.nr_pids && !row_is_active(rows[i]))
+		if (!keep_idle && !vs->nr_pids && !row_is_active(rows[i]))
 			continue;
 		rows[kept++] = rows[i];
 	}
-	if (kept)	/* rows may be NULL when there are none */
-		qsort(rows, (size_t)kept, sizeof(struct row *), compare_rows);
 	return kept;
+}
+
+void sort_rows(struct row **rows, int n, const struct view_state *vs)
+{
+	if (n > 0)	/* rows may be NULL when there are none */
+		qsort_r(rows, (size_t)n, sizeof(struct row *), compare_rows, (void *)vs);
+}
+
+int select_rows(struct row **rows, int n, bool keep_idle, const struct view_state *vs)
+{
+	n = filter_rows(rows, n, keep_idle, vs);
+	sort_rows(rows, n, vs);
+	return n;
+}
+
+/* ---- the view state ---------------------------------------------------------- */
+
+void view_state_init(struct view_state *vs, const struct faulttop_config *cfg)
+{
+	memset(vs, 0, sizeof(*vs));
+	vs->sort = cfg->sort;
+	vs->sort_ascending = cfg->sort_ascending;
+	vs->threads = cfg->threads;
+	memcpy(vs->pids, cfg->pids, sizeof(vs->pids));
+	vs->nr_pids = cfg->nr_pids;
+	if (cfg->comm)
+		snprintf(vs->comm, sizeof(vs->comm), "%s", cfg->comm);
+}
+
+bool view_state_apply(struct view_state *vs, const struct tui_intent *in)
+{
+	switch (in->kind) {
+	case TUI_NONE:
+	case TUI_QUIT:
+		return false;
+	case TUI_REDRAW:
+		return true;
+	case TUI_SET_SORT:
+		if (in->sort == vs->sort || in->sort >= SORT_MAX)
+			return true;
+		vs->sort = in->sort;
+		/* Like htop: names sort A-Z, numbers biggest first. */
+		vs->sort_ascending = in->sort == SORT_PID || in->sort == SORT_COMM;
+		return true;
+	case TUI_REVERSE_SORT:
+		vs->sort_ascending = !vs->sort_ascending;
+		return true;
+	case TUI_TOGGLE_THREADS:
+		vs->threads = !vs->threads;
+		return true;
+	case TUI_SET_COMM:
+		snprintf(vs->comm, sizeof(vs->comm), "%s", in->comm);
+		return true;
+	case TUI_SET_PIDS:
+		if (in->nr_pids < 0 || in->nr_pids > MAX_PIDS)
+			return false;
+		memcpy(vs->pids, in->pids, (size_t)in->nr_pids * sizeof(in->pids[0]));
+		vs->nr_pids = in->nr_pids;
+		return true;
+	}
+	return false;
 }

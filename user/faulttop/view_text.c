@@ -21,7 +21,7 @@ static void clock_string(double wall, char *buf, size_t size)
 		snprintf(buf, size, "--:--:--");
 }
 
-static void text_header(FILE *out, const struct frame *f)
+static void text_header(FILE *out, const struct view_frame *f)
 {
 	const struct sys_totals *s = &f->sys;
 	char when[16], avail[16], slab[16], srec[16], sunr[16];
@@ -49,7 +49,7 @@ static void text_header(FILE *out, const struct frame *f)
 	fputc('\n', out);
 }
 
-static void text_row(FILE *out, const struct row *r, const struct frame *f)
+static void text_row(FILE *out, const struct row *r, const struct view_frame *f)
 {
 	char cell[64];
 
@@ -62,7 +62,7 @@ static void text_row(FILE *out, const struct row *r, const struct frame *f)
 
 /* Where the SEGVs of this interval happened: the address and the faulting
  * instruction, as a debugger would want them. */
-static void text_signals(FILE *out, const struct frame *f)
+static void text_signals(FILE *out, const struct view_frame *f)
 {
 	char comm[FT_COMM_LEN + 1];
 
@@ -80,7 +80,7 @@ static void text_signals(FILE *out, const struct frame *f)
 	}
 }
 
-void view_text_frame(FILE *out, const struct frame *f)
+void view_text_frame(FILE *out, const struct view_frame *f)
 {
 	text_header(out, f);
 	for (int c = 0; c < nr_columns; c++)
@@ -139,7 +139,7 @@ static void json_mem(struct json *j, const struct row *r)
 	json_obj_end(j);
 }
 
-static void json_row(struct json *j, const struct row *r, const struct frame *f)
+static void json_row(struct json *j, const struct row *r, const struct view_frame *f)
 {
 	json_obj_begin(j, NULL);
 	json_i64(j, f->threads ? "tid" : "pid", r->id);
@@ -168,7 +168,7 @@ static void json_row(struct json *j, const struct row *r, const struct frame *f)
 	json_obj_end(j);
 }
 
-void view_json_frame(FILE *out, const struct frame *f)
+void view_json_frame(FILE *out, const struct view_frame *f)
 {
 	const struct sys_totals *s = &f->sys;
 	struct json j;

@@ -87,27 +87,15 @@ static const struct argp_option opts[] = {
 /* Seconds of -i: up to 1e7, about four months. */
 #define MAX_INTERVAL_S 1e7
 
-/* Unsigned, in any base strtoull's base 0 takes (so -p 0x10 is PID 16). */
-static error_t parse_ull(const char *arg, struct argp_state *state, const char *what,
-			 unsigned long long hi, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-' || v > hi)
-		return BAD_ARG(state, "invalid %s: %s", what, arg);
-	*out = v;
-	return 0;
-}
+/* Numbers are unsigned, in any base strtoull's base 0 takes (so -p 0x10 is
+ * PID 16): argparse_ull_opt. */
 
 static error_t parse_pid(const char *arg, struct argp_state *state)
 {
 	struct leaksnoop_config *cfg = ((struct parse_ctx *)state->input)->cfg;
 	uint64_t v = 0;
 
-	if (parse_ull(arg, state, "PID", INT_MAX, &v))
+	if (argparse_ull_opt(arg, state, "PID", INT_MAX, &v))
 		return EINVAL;
 	if (!v)
 		return BAD_ARG(state, "invalid PID: %s", arg);
@@ -119,7 +107,7 @@ static error_t parse_int(const char *arg, struct argp_state *state, const char *
 			 unsigned long long hi, int *out)
 {
 	uint64_t v = 0;
-	error_t err = parse_ull(arg, state, what, hi, &v);
+	error_t err = argparse_ull_opt(arg, state, what, hi, &v);
 
 	*out = (int)v;
 	return err;
@@ -130,7 +118,7 @@ static error_t parse_max_allocs(const char *arg, struct argp_state *state)
 	struct leaksnoop_config *cfg = ((struct parse_ctx *)state->input)->cfg;
 	uint64_t v = 0;
 
-	if (parse_ull(arg, state, "table size", 1U << 26, &v))
+	if (argparse_ull_opt(arg, state, "table size", 1U << 26, &v))
 		return EINVAL;
 	if (v < 1024)
 		return BAD_ARG(state, "table size too small: %s", arg);
@@ -195,9 +183,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'p': return parse_pid(arg, state);
 	case 'i': return argparse_positive_opt(arg, state, "interval", MAX_INTERVAL_S, &cfg->interval_s);
-	case 'o': return parse_ull(arg, state, "age", 1ULL << 40, &cfg->older_than_ms);
-	case 'z': return parse_ull(arg, state, "size", ~0ULL, &cfg->min_size);
-	case 'Z': return parse_ull(arg, state, "size", ~0ULL, &cfg->max_size);
+	case 'o': return argparse_ull_opt(arg, state, "age", 1ULL << 40, &cfg->older_than_ms);
+	case 'z': return argparse_ull_opt(arg, state, "size", ~0ULL, &cfg->min_size);
+	case 'Z': return argparse_ull_opt(arg, state, "size", ~0ULL, &cfg->max_size);
 	case 'T': return parse_int(arg, state, "count", INT_MAX, &cfg->top);
 	case OPT_USER: ctx->only_user = true; break;
 	case OPT_KERNEL: ctx->only_kernel = true; break;

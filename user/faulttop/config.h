@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* faulttop's configuration, filled from the command line. */
-#ifndef FAULTTOP_ENV_H
-#define FAULTTOP_ENV_H
+/* faulttop's configuration: parsed once from the command line (options.c),
+ * then read only. What the TUI changes at run time (sort, filters, threads)
+ * lives in main's struct view_state (view.h), which starts from it. */
+#ifndef FAULTTOP_CONFIG_H
+#define FAULTTOP_CONFIG_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,7 +11,7 @@
 
 #define MAX_PIDS 64
 
-enum output_mode { OUT_TUI, OUT_BATCH, OUT_JSON };
+enum faulttop_output { FT_OUT_TUI, FT_OUT_BATCH, FT_OUT_JSON };
 
 /* Sort keys; the order is the order of the columns. */
 enum sort_key {
@@ -18,16 +20,15 @@ enum sort_key {
 	SORT_PSS, SORT_USS, SORT_USS_TREND, SORT_MAX,
 };
 
-struct env {
+struct faulttop_config {
 	bool verbose;
-	enum output_mode mode;
+	enum faulttop_output output;
 	double interval_s;		/* -d */
 	long count;			/* -n, 0 = forever */
 	pid_t pids[MAX_PIDS];		/* -p */
 	int nr_pids;
 	const char *comm;		/* -C, substring of comm */
 	const char *cgroup_path;	/* --cgroup */
-	uint64_t cgroup_id;		/* resolved from cgroup_path */
 	bool threads;			/* -t */
 	bool all;			/* -a: idle rows too in batch/json */
 	int sample_pct;			/* % of time the per-fault hook is attached */
@@ -39,7 +40,5 @@ struct env {
 	uint32_t ringbuf_bytes;		/* --ringbuf-size, 0 = default */
 	uint32_t max_threads;		/* --max-threads, 0 = default */
 };
-
-extern struct env env;
 
 #endif
