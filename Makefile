@@ -19,14 +19,14 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS        := libbpf libelf zlib libdw ncursesw
+PKGS        := libbpf libelf zlib libdw ncursesw libmicrohttpd
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 CFLAGS      ?= -O2 -g
 CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -Iuser/lib -Ibpf -I$(OUTPUT) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := $(PKG_LIBS) -lm
+LDLIBS      := $(PKG_LIBS) -lm -lpthread
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -Ibpf -Wall -Werror
 
 LIB_SRCS    := $(wildcard user/lib/*.c)

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
-      zlib1g-dev libncurses-dev valgrind python3 bpftrace stress-ng tmux)
+      zlib1g-dev libncurses-dev valgrind python3 bpftrace stress-ng tmux
+      libmicrohttpd-dev prometheus)
 
 missing=()
 for p in "${PKGS[@]}"; do

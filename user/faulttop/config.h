@@ -7,11 +7,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #define MAX_PIDS 64
 
-enum faulttop_output { FT_OUT_TUI, FT_OUT_BATCH, FT_OUT_JSON };
+/* FT_OUT_NONE: --listen without -b/--json, metrics only */
+enum faulttop_output { FT_OUT_TUI, FT_OUT_BATCH, FT_OUT_JSON, FT_OUT_NONE };
 
 /* Sort keys; the order is the order of the columns. */
 enum sort_key {
@@ -39,6 +41,10 @@ struct faulttop_config {
 	bool exit_now;			/* --help or --version was printed */
 	uint32_t ringbuf_bytes;		/* --ringbuf-size, 0 = default */
 	uint32_t max_threads;		/* --max-threads, 0 = default */
+	bool listen;			/* --listen: serve /metrics */
+	struct sockaddr_storage listen_addr;
+	socklen_t listen_len;
+	int top_n;			/* --top: processes with their own series */
 };
 
 #endif

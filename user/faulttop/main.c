@@ -17,6 +17,7 @@
 #include "collector.h"
 #include "config.h"
 #include "feature_probe.h"
+#include "metrics.h"
 #include "options.h"
 #include "procfs.h"
 #include "view.h"
@@ -74,6 +75,7 @@ struct loop_state {
 	struct view_state view;		/* what is shown; the TUI's intents change it */
 	struct procs *procs;
 	struct collector *coll;
+	struct metrics *metrics;	/* --listen, else NULL */
 	uint64_t generation;
 	double last_s;
 	uint64_t segv_total;
@@ -172,6 +174,7 @@ static void render(struct loop_state *st, const struct view_frame *f)
 	case FT_OUT_TUI: tui_draw(f); break;
 	case FT_OUT_BATCH: view_text_frame(stdout, f); break;
 	case FT_OUT_JSON: view_json_frame(stdout, f); break;
+	case FT_OUT_NONE: break;
 	}
 }
 
@@ -225,16 +228,33 @@ static int run(struct loop_state *st)
 			return err > 0 ? 0 : err;
 		if ((err = end_interval(st)))
 			return err;
+		if (st->metrics)
+			metrics_interval(st->metrics, st->procs, &st->sys,
+					 collector_has_syscalls(st->coll), st->last_s);
 		if (st->output == FT_OUT_TUI && tui_paused())
 			continue;
-		build_frame(st, &f, st->last_s);
-		render(st, &f);
+		if (st->output != FT_OUT_NONE) {
+			build_frame(st, &f, st->last_s);
+			render(st, &f);
+		}
 		if (ferror(stdout))
 			return 0;	/* reader went away (e.g. | head): done */
 		if (st->cfg->count && ++frames >= st->cfg->count)
 			break;
 	}
 	return 0;
+}
+
+static int start_metrics(struct loop_state *st)
+{
+	struct metrics_opts o = {
+		.addr = (const struct sockaddr *)&st->cfg->listen_addr, .addr_len = st->cfg->listen_len,
+		.top_n = st->cfg->top_n, .pids = st->cfg->pids, .nr_pids = st->cfg->nr_pids,
+		.mem_interval_s = st->cfg->mem_interval_s, .version = FAULTTOP_VERSION_NUMBER,
+	};
+
+	st->metrics = metrics_start(&o);
+	return st->metrics ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -279,7 +299,13 @@ int main(int argc, char **argv)
 	}
 	if (st.output == FT_OUT_TUI && tui_init(&st.view))
 		st.output = FT_OUT_BATCH;
+	if (cfg->listen && start_metrics(&st)) {
+		collector_close(st.coll);
+		procs_free(st.procs);
+		return 1;
+	}
 	err = run(&st);
+	metrics_stop(st.metrics);
 	if (st.output == FT_OUT_TUI)
 		tui_fini();
 	collector_close(st.coll);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "argparse_util.h"
 #include "config.h"
+#include "netaddr.h"
 #include "options.h"
 #include "view.h"
 
@@ -20,9 +21,10 @@ static const struct faulttop_config defaults = {
 	.sample_pct = DEFAULT_SAMPLE_PCT,
 	.mem_interval_s = 5.0,
 	.sort = SORT_MINFLT_RATE,
+	.top_n = 100,
 };
 
-#define FAULTTOP_VERSION "faulttop 0.1"
+#define FAULTTOP_VERSION "faulttop " FAULTTOP_VERSION_NUMBER
 static const char doc[] =
 "faulttop: page faults per process, live.\n"
 "\n"
@@ -40,11 +42,12 @@ static const char doc[] =
 "    faulttop -b -n 5         # five text frames, like top -b\n"
 "    faulttop --json -d 2     # JSON Lines every 2 seconds\n"
 "    faulttop -p 1234 -t      # threads of process 1234\n"
-"    faulttop --precise -s majflt/s   # classify every fault\n";
+"    faulttop --precise -s majflt/s   # classify every fault\n"
+"    faulttop --listen 127.0.0.1:9464 # Prometheus/OpenMetrics at /metrics\n";
 
 enum {
 	OPT_JSON = 0x100, OPT_CGROUP, OPT_PRECISE, OPT_SAMPLE, OPT_MEM_INTERVAL, OPT_RINGBUF,
-	OPT_MAX_THREADS, OPT_USAGE,
+	OPT_MAX_THREADS, OPT_USAGE, OPT_LISTEN, OPT_TOP,
 };
 
 static const struct argp_option opts[] = {
@@ -66,6 +69,10 @@ static const struct argp_option opts[] = {
 	{ "mem-interval", OPT_MEM_INTERVAL, "SECS", 0, "Re-read a process's RSS/PSS/USS at most this often (default 5)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of 2 >= 4096 (default 8 MiB)", 0 },
 	{ "max-threads", OPT_MAX_THREADS, "N", 0, "Threads with per-thread BPF counters at once (default 32768)", 0 },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Serve Prometheus/OpenMetrics metrics at http://ADDR:PORT/metrics, "
+	  "no TUI (batch/JSON only if asked); no authentication: keep it on localhost or behind a proxy", 0 },
+	{ "top", OPT_TOP, "N", 0, "--listen: per-process series for the N processes with the most faults "
+	  "(default 100), plus the -p PIDs; per-cgroup series cover every process", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1 },
@@ -160,6 +167,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return argparse_positive_opt(arg, state, "memory interval", MAX_SECS, &cfg->mem_interval_s);
 	case OPT_RINGBUF: return parse_ringbuf_size(arg, state);
 	case OPT_MAX_THREADS: return parse_u32(arg, state, "thread count", 1, 1 << 22, &cfg->max_threads);
+	case OPT_LISTEN:
+		if (netaddr_parse(arg, &cfg->listen_addr, &cfg->listen_len))
+			return BAD_ARG(state, "invalid listen address (want ADDR:PORT, [IPV6]:PORT or localhost:PORT): %s", arg);
+		cfg->listen = true;
+		break;
+	case OPT_TOP: return parse_int(arg, state, "process count", 0, 1 << 20, &cfg->top_n);
 	case 'v': cfg->verbose = true; break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
@@ -186,5 +199,9 @@ int faulttop_parse_args(int argc, char **argv, struct faulttop_config *cfg)
 	*cfg = defaults;
 	/* -h/--help/--usage/-V are ours (argparse_run passes ARGP_NO_HELP), so
 	 * nothing exits from inside the parser; argp sees "faulttop" as argv[0] */
-	return argparse_run(&argp, "faulttop", argc, argv, cfg) ? 2 : 0;
+	if (argparse_run(&argp, "faulttop", argc, argv, cfg))
+		return 2;
+	if (cfg->listen && cfg->output == FT_OUT_TUI)
+		cfg->output = FT_OUT_NONE;	/* headless: the metrics are the output */
+	return 0;
 }

@@ -2,6 +2,8 @@
 #ifndef FAULTTOP_OPTIONS_H
 #define FAULTTOP_OPTIONS_H
 
+#define FAULTTOP_VERSION_NUMBER "0.1"
+
 struct faulttop_config;
 
 /* Fills *cfg from the command line, starting from the defaults.

@@ -191,7 +191,7 @@ static void thread_bind(struct procs *p, struct thread *t, const struct ft_task 
 	if (t->start_ns && t->start_ns != rec->start_ns)
 		thread_retire(p, t);
 	if (!t->start_ns) {
-		t->start_ns = rec->start_ns;
+		t->start_ns = t->row.start_ns = rec->start_ns;
 		/* the BPF maps were born with us, so only the kernel's own
 		 * counters can hold counts from before we started */
 		if (rec->start_ns < p->start_ns) {
@@ -216,7 +216,7 @@ static void proc_bind(struct proc *pr, const struct ft_task *rec)
 {
 	if (rec->tid != rec->tgid)
 		return;		/* the leader names the process */
-	pr->start_ns = rec->start_ns;
+	pr->start_ns = pr->row.start_ns = rec->start_ns;
 	pr->row.ppid = rec->ppid;
 	pr->row.cgroup_id = rec->cgroup_id;
 	memcpy(pr->row.comm, rec->comm, FT_COMM_LEN);
@@ -250,6 +250,12 @@ void procs_on_task_free(struct procs *p, const struct ft_task *rec)
 	thread_bind(p, t, rec);
 	if (!pr->row.comm[0] || rec->tid == rec->tgid)
 		memcpy(pr->row.comm, rec->comm, FT_COMM_LEN);
+	if (rec->tid == rec->tgid && !pr->start_ns) {
+		/* lived and died between two passes: only its last word names it */
+		pr->start_ns = pr->row.start_ns = rec->start_ns;
+		pr->row.ppid = rec->ppid;
+		pr->row.cgroup_id = rec->cgroup_id;
+	}
 	t->dead = true;
 	if (rec->tid == rec->tgid)
 		pr->dead = true;

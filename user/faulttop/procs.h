@@ -35,6 +35,7 @@ struct row {
 	char comm[FT_COMM_LEN + 1];
 	bool is_thread;
 	bool exited;			/* gone during this interval */
+	uint64_t start_ns;		/* task->start_time: tells a reused PID apart */
 	uint64_t cgroup_id;
 	struct counters total;		/* since faulttop started (or since birth) */
 	struct counters delta;		/* during the last interval */

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include "cgroup.h"
+#include "procfs.h"
 
 #define CGROUP2_MAGIC 0x63677270
 
@@ -57,4 +58,31 @@ int cgroup2_id(const char *path, uint64_t *id)
 		return -ENOENT;
 	*id = st.st_ino;	/* kernfs inode number == cgroup id on 64-bit */
 	return 0;
+}
+
+int cgroup2_parse_proc_cgroup(const char *text, char *buf, size_t size)
+{
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+
+		if (len > 3 && strncmp(line, "0::", 3) == 0 && len - 3 < size && line[3] == '/') {
+			memcpy(buf, line + 3, len - 3);
+			buf[len - 3] = '\0';
+			return 0;
+		}
+		line += len + (line[len] == '\n');
+	}
+	return -ENOENT;
+}
+
+int cgroup2_path_of_pid(pid_t pid, char *buf, size_t size)
+{
+	char path[64], text[8192];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	n = procfs_read_file(path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
+	return cgroup2_parse_proc_cgroup(text, buf, size);
 }

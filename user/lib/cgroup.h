@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Where cgroup2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on
  * hybrid systems), from /proc/self/mountinfo. 0 or -ENOENT. */
@@ -14,5 +15,13 @@ int cgroup2_mount_point(char *buf, size_t size);
 /* The id of a cgroup v2 directory given absolute, or relative to the
  * cgroup2 mount. 0, -ENOENT (no such cgroup v2 directory) or -errno. */
 int cgroup2_id(const char *path, uint64_t *id);
+
+/* The cgroup v2 path in the text of a /proc/PID/cgroup (its "0::" line),
+ * e.g. "/system.slice/foo.service". 0, or -ENOENT when there is none (or
+ * it does not fit in size). */
+int cgroup2_parse_proc_cgroup(const char *text, char *buf, size_t size);
+
+/* The same read from /proc/<pid>/cgroup: 0 or -errno. */
+int cgroup2_path_of_pid(pid_t pid, char *buf, size_t size);
 
 #endif
