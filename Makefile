@@ -171,6 +171,9 @@ $(FUZZ_OUTPUT)/faulttop.d/%.o: user/faulttop/%.c $(wildcard user/faulttop/*.h) $
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iuser/faulttop -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_OUTPUT)/fuzz_faulttop_args: $(FUZZ_OUTPUT)/faulttop.d/options.o $(FUZZ_OUTPUT)/faulttop.d/view_common.o
 $(FUZZ_OUTPUT)/fuzz_faulttop_args: FUZZ_INC := -Iuser/faulttop
+# the Accept-header negotiation is in the metrics view, which needs nothing else
+$(FUZZ_OUTPUT)/fuzz_faulttop_accept: $(FUZZ_OUTPUT)/faulttop.d/view_prom.o
+$(FUZZ_OUTPUT)/fuzz_faulttop_accept: FUZZ_INC := -Iuser/faulttop
 
 # leaksnoop's option parser stands alone (argparse_util.o comes from the archive).
 $(FUZZ_OUTPUT)/leaksnoop.d/%.o: user/leaksnoop/%.c $(wildcard user/leaksnoop/*.h) $(wildcard user/lib/*.h) | $(FUZZ_OUTPUT)/leaksnoop.d
@@ -280,10 +283,17 @@ vmlinux:
 	$(Q)mkdir -p vmlinux/$(ARCH)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp && mv $(VMLINUX).tmp $(VMLINUX)
 
+# Bash completion goes where bash-completion loads it from on demand (by
+# command name), which is not under PREFIX.
+BASH_COMPLETIONS_DIR ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),\
+			     /usr/share/bash-completion/completions)
+
 install: all
-	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(BASH_COMPLETIONS_DIR)
 	$(Q)install -m 0755 $(addprefix $(OUTPUT)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/sbin/
 	$(Q)install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(Q)install -m 0644 $(addprefix completion/,$(TOOLS)) $(DESTDIR)$(BASH_COMPLETIONS_DIR)/
 
 clean:
 	$(Q)rm -rf $(OUTPUT)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
       zlib1g-dev libncurses-dev valgrind python3 bpftrace stress-ng tmux
-      libmicrohttpd-dev prometheus)
+      libmicrohttpd-dev prometheus bash-completion)
 
 missing=()
 for p in "${PKGS[@]}"; do

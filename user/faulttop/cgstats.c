@@ -121,7 +121,7 @@ static int rebuild_list(struct cgstats *s)
 	s->nr_list = 0;
 	for (size_t i = 0; intmap_next(&s->by_id, &i, &key, &val);) {
 		const struct cgroup_stat **l = vec_reserve(s->list, &s->list_cap, (size_t)s->nr_list,
-							   sizeof(*l));
+							   sizeof(const struct cgroup_stat *));
 
 		if (!l)
 			return -ENOMEM;
@@ -129,7 +129,7 @@ static int rebuild_list(struct cgstats *s)
 		s->list[s->nr_list++] = val;
 	}
 	if (s->nr_list)
-		qsort(s->list, (size_t)s->nr_list, sizeof(*s->list), by_id);
+		qsort(s->list, (size_t)s->nr_list, sizeof(const struct cgroup_stat *), by_id);
 	s->list_stale = false;
 	return 0;
 }

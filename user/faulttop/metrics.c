@@ -178,7 +178,7 @@ void metrics_interval(struct metrics *m, struct procs *procs, const struct sys_t
 	int n, nr_cg;
 	struct row **rows = procs_rows(procs, false, &n);
 	const struct row **picked = vec_reserve(m->picked, &m->picked_cap, (size_t)n,
-						sizeof(*picked));
+						sizeof(const struct row *));
 	struct prom_frame f = { 0 };
 	size_t text_len = 0, om_len = 0;
 	char *text, *om;

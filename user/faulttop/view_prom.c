@@ -113,7 +113,7 @@ int prom_select(struct row *const *rows, int n, int top_n, const pid_t *pids, in
 	for (int i = 0; i < n; i++)
 		out[i] = rows[i];
 	if (n)
-		qsort(out, (size_t)n, sizeof(*out), by_faults);
+		qsort(out, (size_t)n, sizeof(const struct row *), by_faults);
 	picked = n < top_n ? n : top_n;
 	for (int i = picked; i < n; i++)
 		if (wanted(out[i], pids, nr_pids))
