@@ -53,6 +53,24 @@ def wait_stopped(proc, timeout=20):
     raise AssertionError("workload did not stop itself in time")
 
 
+def cgroup2_mount():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            if " - cgroup2 " in line:
+                return line.split()[4]
+    raise AssertionError("no cgroup2 mount")
+
+
+def remove_cgroup(path):
+    """rmdir, once the reaped tasks have left it (shortly after they exit)."""
+    for _ in range(50):
+        try:
+            os.rmdir(path)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def start_workload(name, *args):
     return subprocess.Popen([workload(name), *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -200,16 +200,8 @@ def test_not_root_is_a_clear_error():
     assert p.stderr.strip() == "faulttop: must run as root (or with CAP_BPF and CAP_PERFMON)", p.stderr
 
 
-def _cgroup2_mount():
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            if " - cgroup2 " in line:
-                return line.split()[4]
-    raise AssertionError("no cgroup2 mount")
-
-
 def test_cgroup_filter_shows_only_that_cgroup():
-    cg = os.path.join(_cgroup2_mount(), "mmscope-e2e")
+    cg = os.path.join(e2e.cgroup2_mount(), "mmscope-e2e")
     os.makedirs(cg, exist_ok=True)
     inside = e2e.start_workload("touch_pages", 300)
     outside = e2e.start_workload("touch_pages", 300)
@@ -229,12 +221,7 @@ def test_cgroup_filter_shows_only_that_cgroup():
     finally:
         e2e.finish(inside)
         e2e.finish(outside)
-        for _ in range(50):            # the reaped task leaves the cgroup shortly after
-            try:
-                os.rmdir(cg)
-                break
-            except OSError:
-                time.sleep(0.1)
+        e2e.remove_cgroup(cg)
 
 
 def test_piped_into_head_exits():

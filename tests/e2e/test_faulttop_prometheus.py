@@ -195,14 +195,6 @@ def test_prometheus_scrape_equals_kernel_minflt_and_series_vanish():
         assert f'pid="{w.pid}"' not in text
 
 
-def _cgroup2_mount():
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            if " - cgroup2 " in line:
-                return line.split()[4]
-    raise AssertionError("no cgroup2 mount")
-
-
 def _in_cgroup(path):
     def move():
         with open(os.path.join(path, "cgroup.procs"), "w") as f:
@@ -214,7 +206,7 @@ def test_cgroup_totals_complete_with_no_process_series():
     """--top 0: no per-process series at all, yet the cgroup's totals equal
     the kernel's counts of every process in it, including a child that
     lived and died between two refreshes."""
-    cg = os.path.join(_cgroup2_mount(), "mmscope-e2e-prom")
+    cg = os.path.join(e2e.cgroup2_mount(), "mmscope-e2e-prom")
     os.makedirs(cg, exist_ok=True)
     try:
         with Exporter("--top", "0") as ft, Prometheus(ft.port) as prom:
@@ -246,12 +238,7 @@ def test_cgroup_totals_complete_with_no_process_series():
             assert "mmscope_page_faults_total{" not in text, "--top 0 exported a process"
             assert 'mmscope_processes{set="exported"} 0' in text
     finally:
-        for _ in range(50):            # the reaped tasks leave the cgroup shortly after
-            try:
-                os.rmdir(cg)
-                break
-            except OSError:
-                time.sleep(0.1)
+        e2e.remove_cgroup(cg)
 
 
 def test_reused_pid_is_a_new_series_and_counters_never_go_back():

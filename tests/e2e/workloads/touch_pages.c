@@ -6,20 +6,6 @@
 #include <sys/wait.h>
 #include "workload.h"
 
-static void touch(long n)
-{
-	long ps = page_size();
-	volatile char *p = mmap(NULL, n * ps, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		die("mmap");
-	if (madvise((void *)p, n * ps, MADV_NOHUGEPAGE))
-		die("madvise");
-	for (long i = 0; i < n; i++)
-		p[i * ps] = 1;
-}
-
 int main(int argc, char **argv)
 {
 	long n = arg_long(argc, argv, 1, 1000);
@@ -32,7 +18,7 @@ int main(int argc, char **argv)
 		if (child < 0)
 			die("fork");
 		if (child == 0) {
-			touch(n);
+			touch_fresh_pages(n);
 			_exit(0);
 		}
 		if (wait4(child, &status, 0, &ru) < 0)
@@ -41,7 +27,7 @@ int main(int argc, char **argv)
 		pause_for_test();
 		return 0;
 	}
-	touch(n);
+	touch_fresh_pages(n);
 	pause_for_test();
 	return 0;
 }

@@ -33,6 +33,22 @@ static inline void die(const char *what)
 	exit(99);
 }
 
+/* n fresh anonymous pages (THP off for the range), each touched once: n
+ * minor faults. */
+static inline void touch_fresh_pages(long n)
+{
+	long ps = page_size();
+	volatile char *p = mmap(NULL, n * ps, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	if (madvise((void *)p, n * ps, MADV_NOHUGEPAGE))
+		die("madvise");
+	for (long i = 0; i < n; i++)
+		p[i * ps] = 1;
+}
+
 /* n separate one-page anonymous mappings, each touched. Alternating
  * protections keep the kernel from merging neighbours. */
 static inline void map_many_pages(long n)
