@@ -12,7 +12,6 @@
 #include "cgstats.h"
 #include "exporter.h"
 #include "netaddr.h"
-#include "vec.h"
 #include "view_prom.h"
 #include "metrics.h"
 
@@ -172,22 +171,34 @@ static void nomem(struct metrics *m)
 	m->warned_nomem = true;
 }
 
+/* Room for n picks: prom_select fills up to one per row. */
+static int reserve_picked(struct metrics *m, size_t n)
+{
+	const struct row **v;
+
+	if (n < m->picked_cap)
+		return 0;
+	v = realloc(m->picked, (n + 64) * sizeof(const struct row *));
+	if (!v)
+		return -ENOMEM;
+	m->picked = v;
+	m->picked_cap = n + 64;
+	return 0;
+}
+
 void metrics_interval(struct metrics *m, struct procs *procs, const struct sys_totals *sys,
 		      bool has_syscalls, double now_s)
 {
 	int n, nr_cg;
 	struct row **rows = procs_rows(procs, false, &n);
-	const struct row **picked = vec_reserve(m->picked, &m->picked_cap, (size_t)n,
-						sizeof(const struct row *));
 	struct prom_frame f = { 0 };
 	size_t text_len = 0, om_len = 0;
 	char *text, *om;
 
-	if (!picked) {
+	if (reserve_picked(m, (size_t)n)) {
 		nomem(m);
 		return;
 	}
-	m->picked = picked;
 	/* every process's memory, so that the cgroup sums are complete;
 	 * smaps_rollup is read at most every --mem-interval per process */
 	for (int i = 0; i < n; i++)
@@ -197,8 +208,8 @@ void metrics_interval(struct metrics *m, struct procs *procs, const struct sys_t
 	name_cgroups(m, rows, n);
 	cgstats_prune(m->cgroups, cgroup_gone, m);
 
-	f.nr_procs = prom_select(rows, n, m->o.top_n, m->o.pids, m->o.nr_pids, picked);
-	f.procs = picked;
+	f.nr_procs = prom_select(rows, n, m->o.top_n, m->o.pids, m->o.nr_pids, m->picked);
+	f.procs = m->picked;
 	f.nr_procs_seen = n;
 	f.cgroups = cgstats_list(m->cgroups, &nr_cg);
 	f.nr_cgroups = nr_cg;
