@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +127,9 @@ struct exporter *exporter_start(const struct sockaddr *sa, socklen_t len)
 	struct exporter *e = calloc(1, sizeof(*e));
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
 	const union MHD_DaemonInfo *info;
+	sigset_t block, old;
 	char where[64];
+	int start_errno;
 
 	(void)len;
 	if (!e) {
@@ -136,12 +139,21 @@ struct exporter *exporter_start(const struct sockaddr *sa, socklen_t len)
 	pthread_mutex_init(&e->lock, NULL);
 	if (sa->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* MHD's thread inherits this mask: Ctrl-C and SIGTERM then always land
+	 * on the refresh loop's thread, whose poll they cut short */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	errno = 0;
 	e->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, e,
 				     MHD_OPTION_SOCK_ADDR, sa,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)EXPORTER_MAX_CONNECTIONS,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)EXPORTER_TIMEOUT_S,
 				     MHD_OPTION_END);
+	start_errno = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = start_errno;
 	if (!e->daemon) {
 		fprintf(stderr, "faulttop: cannot listen on %s: %s\n",
 			netaddr_format(sa, where, sizeof(where)),
