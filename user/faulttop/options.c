@@ -69,7 +69,7 @@ static const struct argp_option opts[] = {
 	{ "mem-interval", OPT_MEM_INTERVAL, "SECS", 0, "Re-read a process's RSS/PSS/USS at most this often (default 5)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of 2 >= 4096 (default 8 MiB)", 0 },
 	{ "max-threads", OPT_MAX_THREADS, "N", 0, "Threads with per-thread BPF counters at once (default 32768)", 0 },
-	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Serve Prometheus/OpenMetrics metrics at http://ADDR:PORT/metrics, "
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Serve Prometheus/OpenMetrics metrics on ADDR:PORT at /metrics, "
 	  "no TUI (batch/JSON only if asked); no authentication: keep it on localhost or behind a proxy", 0 },
 	{ "top", OPT_TOP, "N", 0, "--listen: per-process series for the N processes with the most faults "
 	  "(default 100), plus the -p PIDs; per-cgroup series cover every process", 0 },
