@@ -32,7 +32,7 @@ BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -I
 LIB_SRCS    := $(wildcard user/lib/*.c)
 LIB_OBJS    := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 
-.PHONY: all clean install run test unit e2e bench vmlinux deps check-asan tests-build soak
+.PHONY: all clean install run test unit e2e bench vmlinux deps check-asan tests-build soak vmtest
 all: $(addprefix $(OUTPUT)/,$(TOOLS))
 
 $(OUTPUT) $(OUTPUT)/lib $(addprefix $(OUTPUT)/,$(TOOLS:=.d)) $(OUTPUT)/tests:
@@ -110,7 +110,23 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)python3 tests/run.py $(OUTPUT)
+	$(Q)$(MAKE) --no-print-directory vmtest-run
 	$(Q)$(MAKE) --no-print-directory check-asan
+
+# Debian's own kernels (5.10 from Debian 11, 6.1 and 6.12 from Debian 12),
+# fetched once into VMTEST_CACHE (outside the checkout, kept between runs),
+# booted in QEMU with the tools built here; an end-to-end subset in each
+# guest (tests/vm/). VMTEST_JOBS guests at a time.
+VMTEST_KERNELS ?= 5.10,6.1,6.12
+VMTEST_JOBS    ?= 2
+VMTEST_CACHE   ?= /var/cache/mmscope-vmtest
+.PHONY: vmtest-run
+vmtest: deps
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)$(MAKE) --no-print-directory vmtest-run
+vmtest-run:
+	$(Q)MMSCOPE_VMTEST_CACHE=$(VMTEST_CACHE) python3 tests/vm/vmtest.py --kernels $(VMTEST_KERNELS) \
+		--jobs $(VMTEST_JOBS) $(OUTPUT)
 
 unit: tests-build
 	$(Q)python3 tests/run.py --unit-only $(OUTPUT)

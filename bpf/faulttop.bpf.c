@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include "faulttop.h"
 #include "mmscope.bpf.h"
+#include "compat.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -69,11 +70,11 @@ static const struct ft_sys_counts zero_sys;
 /* The main stack: with the usual top-down layout everything above mmap_base
  * is the stack's reserved gap; with the legacy layout (mmap_base far below
  * the stack) fall back to the stack rlimit below start_stack. */
-static __always_inline bool in_main_stack(struct task_struct *task, struct mm_struct *mm,
-					  unsigned long addr)
+static __always_inline bool in_main_stack(bool btf, struct task_struct *task,
+					  struct mm_struct *mm, unsigned long addr)
 {
-	unsigned long start_stack = mm->start_stack;
-	unsigned long mmap_base = mm->mmap_base;
+	unsigned long start_stack = COMPAT_READ(btf, mm, start_stack);
+	unsigned long mmap_base = COMPAT_READ(btf, mm, mmap_base);
 	unsigned long limit;
 
 	if (mmap_base < start_stack && start_stack - mmap_base < (4UL << 30))
@@ -84,11 +85,13 @@ static __always_inline bool in_main_stack(struct task_struct *task, struct mm_st
 	return addr <= start_stack + (1UL << 20) && addr + limit >= start_stack;
 }
 
-static __always_inline int classify_region(struct task_struct *task, struct mm_struct *mm,
-					   unsigned long addr)
+static __always_inline int classify_region(bool btf, struct task_struct *task,
+					   struct mm_struct *mm, unsigned long addr)
 {
-	unsigned long start_code = mm->start_code, end_code = mm->end_code;
-	unsigned long start_brk = mm->start_brk, brk = mm->brk;
+	unsigned long start_code = COMPAT_READ(btf, mm, start_code);
+	unsigned long end_code = COMPAT_READ(btf, mm, end_code);
+	unsigned long start_brk = COMPAT_READ(btf, mm, start_brk);
+	unsigned long brk = COMPAT_READ(btf, mm, brk);
 
 	if (addr >= start_code && addr < end_code)
 		return REGION_TEXT;
@@ -97,7 +100,7 @@ static __always_inline int classify_region(struct task_struct *task, struct mm_s
 		return REGION_DATA;
 	if (addr >= start_brk && addr < brk)
 		return REGION_HEAP;
-	if (in_main_stack(task, mm, addr))
+	if (in_main_stack(btf, task, mm, addr))
 		return REGION_STACK;
 	return REGION_MMAP;
 }
@@ -136,12 +139,12 @@ static __always_inline void emit_mmap_fault(__u64 pid_tgid, unsigned long addr,
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-SEC("tp_btf/page_fault_user")
-int BPF_PROG(on_page_fault_user, unsigned long address, struct pt_regs *regs,
-	     unsigned long error_code)
+/* page_fault_user(address, regs, error_code) */
+static __always_inline int page_fault_user(const __u64 *ctx, bool btf)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct mm_struct *mm = task->mm;
+	unsigned long address = ctx[0], error_code = ctx[2];
+	struct task_struct *task = compat_current_task(btf);
+	struct mm_struct *mm = COMPAT_READ(btf, task, mm);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ft_fault_counts *c;
 	int region;
@@ -151,7 +154,7 @@ int BPF_PROG(on_page_fault_user, unsigned long address, struct pt_regs *regs,
 	c = thread_slot(&fault_counts, (__u32)pid_tgid, &zero_faults);
 	if (!c)
 		return 0;
-	region = classify_region(task, mm, address);
+	region = classify_region(btf, task, mm, address);
 	/* mmap-area faults are counted by user space once it has classified them */
 	if (region == REGION_MMAP)
 		emit_mmap_fault(pid_tgid, address, error_code);
@@ -162,12 +165,17 @@ int BPF_PROG(on_page_fault_user, unsigned long address, struct pt_regs *regs,
 	return 0;
 }
 
+/* raw_tp on 5.10: no bpf_get_current_task_btf() */
+COMPAT_TP_HOOK("page_fault_user", on_page_fault_user, page_fault_user)
+
 /* ---- SEGV / SIGBUS -------------------------------------------------------- */
 
-SEC("tp_btf/signal_generate")
-int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
-	     struct task_struct *task, int group, int result)
+/* signal_generate(sig, info, task, group, result) */
+static __always_inline int signal_generate(const __u64 *ctx, bool btf)
 {
+	int sig = (int)ctx[0];
+	struct kernel_siginfo *info = (struct kernel_siginfo *)ctx[1];
+	struct task_struct *task = (struct task_struct *)ctx[2];
 	struct ft_ev_signal *e;
 	struct pt_regs *regs;
 
@@ -179,8 +187,8 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
 		return 0;
 	}
 	e->type = EV_SIGNAL;
-	e->tid = task->pid;
-	e->tgid = task->tgid;
+	e->tid = COMPAT_READ(btf, task, pid);
+	e->tgid = COMPAT_READ(btf, task, tgid);
 	e->sig = sig;
 	e->pad = 0;
 	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) are not pointers */
@@ -191,12 +199,15 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
 		e->code = 0;
 		e->addr = 0;
 	}
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = compat_task_pt_regs(btf, task);
 	e->ip = regs ? BPF_CORE_READ(regs, ip) : 0;
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
+
+/* raw_tp on 5.10-5.14: no bpf_task_pt_regs() */
+COMPAT_TP_HOOK("signal_generate", on_signal_generate, signal_generate)
 
 /* ---- per-task counters: iterator and last word --------------------------- */
 

@@ -18,19 +18,23 @@
 #include <bpf/bpf_core_read.h>
 #include "leaksnoop.h"
 #include "mmscope.bpf.h"
+#include "compat.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define MAX_THREADS	65536
 #define ZERO_SIZE_PTR	16
-#define PAGE_SIZE_	4096
-#define MAP_ANONYMOUS_	0x20
+#define MMAP_FLAG_ANONYMOUS	0x20	/* uapi MAP_ANONYMOUS: a macro, not in BTF */
 
 const volatile __u32 targ_tgid;		/* 0: every process (whole-system kernel mode) */
 const volatile bool kernel_stacks;	/* full kernel stacks instead of call sites */
 const volatile bool user_stacks = true;
-
-extern int CONFIG_HZ __kconfig __weak;
+/* Set by user space: sysconf(_SC_PAGESIZE), and the kernel's tick length
+ * (from /proc/timer_list; 0 when it can't be told: then bpf_ktime_get_ns,
+ * ~35 ns more per kernel allocation). No kernel config file is read: a
+ * __kconfig extern fails the whole load where there is none. */
+const volatile __u64 page_size = 4096;
+const volatile __u64 jiffy_ns;
 
 /* jiffies-to-CLOCK_MONOTONIC offset in ns, taken at the first kernel
  * allocation (see kernel_now) */
@@ -195,10 +199,13 @@ static __always_inline void account_free(const struct ls_alloc *a, __u64 bytes, 
 {
 	struct ls_agg *g = agg_get(a, false);
 
-	if (g) {
-		__sync_fetch_and_add(&g->free_bytes, bytes);
+	if (!g)
+		return;
+	__sync_fetch_and_add(&g->free_bytes, bytes);
+	/* an add of a constant 0 becomes an atomic OR (5.12+): 5.10 refuses
+	 * the whole program for it, so there is no add at all then */
+	if (blocks)
 		__sync_fetch_and_add(&g->free_count, blocks);
-	}
 }
 
 /* Removes addr from map; true if it was there. not_after: only a record made
@@ -364,7 +371,8 @@ int BPF_KPROBE(free_enter, void *ptr)
 /* ---- kernel allocations ----------------------------------------------------- */
 
 /* First sight of a slab cache (a new site slot): remember its name for the
- * report, which can't read kernel memory itself. */
+ * report, which can't read kernel memory itself. A CO-RE read, so one body
+ * serves trusted (tp_btf) and raw pointers: it runs once per cache. */
 static __always_inline void note_cache(const struct kmem_cache *s)
 {
 	__u64 cache = (__u64)s;
@@ -372,7 +380,7 @@ static __always_inline void note_cache(const struct kmem_cache *s)
 
 	if (!s || bpf_map_lookup_elem(&cache_names, &cache))
 		return;
-	bpf_probe_read_kernel_str(name, sizeof(name), s->name);
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(s, name));
 	bpf_map_update_elem(&cache_names, &cache, name, BPF_NOEXIST);
 }
 
@@ -448,15 +456,14 @@ static __always_inline void kcount(const struct ls_alloc *a, const struct kmem_c
  * and at most two ticks earlier (8 ms at HZ=250): ages read a little old. */
 static __always_inline __u64 kernel_now(void)
 {
-	__u64 tick, j;
+	__u64 j;
 
-	if (!CONFIG_HZ)
-		return bpf_ktime_get_ns();	/* no kernel config to read HZ from */
-	tick = 1000000000ULL / CONFIG_HZ;
+	if (!jiffy_ns)
+		return bpf_ktime_get_ns();	/* the tick rate could not be told */
 	j = bpf_jiffies64();
 	if (!jiffies_off)
-		jiffies_off = bpf_ktime_get_ns() - (j + 1) * tick;
-	return j * tick + jiffies_off;
+		jiffies_off = bpf_ktime_get_ns() - (j + 1) * jiffy_ns;
+	return j * jiffy_ns + jiffies_off;
 }
 
 static __always_inline long kstack_capture(void *ctx)
@@ -529,65 +536,72 @@ static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr,
 
 /* Most frees system-wide are of blocks we never saw: a lookup is lock-free,
  * a delete takes the bucket lock, so look first. */
-static __always_inline void kfree_(__u64 addr)
+static __always_inline void kernel_block_freed(__u64 addr)
 {
 	if (addr > ZERO_SIZE_PTR && bpf_map_lookup_elem(&kallocs, &addr))
 		bpf_map_delete_elem(&kallocs, &addr);	/* freed by anyone */
 }
 
-SEC("tp_btf/kmalloc")
-int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
-	     size_t bytes_alloc, gfp_t gfp, int node)
+/* Each kernel hook twice (bpf/compat.bpf.h): tp_btf where the kernel lets
+ * it read a `const void *` argument (~6.16+), raw_tp elsewhere. */
+
+/* kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp, node); the raw
+ * variant also serves kmalloc_node (before 6.1: a tracepoint of its own,
+ * same arguments) */
+static __always_inline int kmalloc_hook(__u64 *ctx, bool btf)
 {
-	kalloc(ctx, SRC_KMALLOC, call_site, (__u64)ptr, bytes_alloc, NULL);
+	kalloc(ctx, SRC_KMALLOC, ctx[0], ctx[1], ctx[3], NULL);
+	return 0;
+}
+COMPAT_TP_HOOK("kmalloc", on_kmalloc, kmalloc_hook)
+
+/* kmem_cache_alloc(call_site, ptr, struct kmem_cache *s, gfp, node), 6.1+ */
+static __always_inline int kmem_cache_alloc_hook(__u64 *ctx, bool btf)
+{
+	struct kmem_cache *s = (struct kmem_cache *)ctx[2];
+
+	/* tp_btf: s is a trusted BTF pointer, a plain load, no probe_read */
+	kalloc(ctx, SRC_KMEM_CACHE, ctx[0], ctx[1], COMPAT_READ(btf, s, size), s);
+	return 0;
+}
+COMPAT_TP_HOOK("kmem_cache_alloc", on_kmem_cache_alloc, kmem_cache_alloc_hook)
+
+/* Before 6.1: kmem_cache_alloc (and kmem_cache_alloc_node) carry the sizes,
+ * (call_site, ptr, bytes_req, bytes_alloc, gfp[, node]), not the cache: no
+ * cache name for these blocks. */
+SEC("raw_tp/kmem_cache_alloc")
+int on_kmem_cache_alloc_nocache(__u64 *ctx)
+{
+	kalloc(ctx, SRC_KMEM_CACHE, ctx[0], ctx[1], ctx[3], NULL);
 	return 0;
 }
 
-SEC("tp_btf/kmem_cache_alloc")
-int BPF_PROG(on_kmem_cache_alloc, unsigned long call_site, const void *ptr,
-	     struct kmem_cache *s, gfp_t gfp, int node)
+/* kfree(call_site, ptr) and kmem_cache_free(call_site, ptr[, s]) */
+static __always_inline int block_freed_arg1(const __u64 *ctx, bool btf)
 {
-	/* s is a trusted BTF pointer here: a plain load, no probe_read */
-	kalloc(ctx, SRC_KMEM_CACHE, call_site, (__u64)ptr, s->size, s);
+	kernel_block_freed(ctx[1]);
 	return 0;
 }
+COMPAT_TP_HOOK("kfree", on_kfree, block_freed_arg1)
+COMPAT_TP_HOOK("kmem_cache_free", on_kmem_cache_free, block_freed_arg1)
 
-SEC("tp_btf/kfree")
-int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
+/* mm_page_alloc(page, order, gfp, migratetype): the caller is the stack's
+ * business, a page has no call site */
+static __always_inline int page_alloc_hook(__u64 *ctx, bool btf)
 {
-	kfree_((__u64)ptr);
+	kalloc(ctx, SRC_PAGE, 0, ctx[0], page_size << ctx[1], NULL);
 	return 0;
 }
+COMPAT_TP_HOOK("mm_page_alloc", on_page_alloc, page_alloc_hook)
 
-SEC("tp_btf/kmem_cache_free")
-int BPF_PROG(on_kmem_cache_free, unsigned long call_site, const void *ptr,
-	     const struct kmem_cache *s)
+/* mm_page_free(page, order) and mm_page_free_batched(page) */
+static __always_inline int block_freed_arg0(const __u64 *ctx, bool btf)
 {
-	kfree_((__u64)ptr);
+	kernel_block_freed(ctx[0]);
 	return 0;
 }
-
-SEC("tp_btf/mm_page_alloc")
-int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp, int migratetype)
-{
-	/* the caller is the stack's business: a page has no call site */
-	kalloc(ctx, SRC_PAGE, 0, (__u64)page, (__u64)PAGE_SIZE_ << order, NULL);
-	return 0;
-}
-
-SEC("tp_btf/mm_page_free")
-int BPF_PROG(on_page_free, struct page *page, unsigned int order)
-{
-	kfree_((__u64)page);
-	return 0;
-}
-
-SEC("tp_btf/mm_page_free_batched")
-int BPF_PROG(on_page_free_batched, struct page *page)
-{
-	kfree_((__u64)page);
-	return 0;
-}
+COMPAT_TP_HOOK("mm_page_free", on_page_free, block_freed_arg0)
+COMPAT_TP_HOOK("mm_page_free_batched", on_page_free_batched, block_freed_arg0)
 
 /* ---- address space: mmap/munmap/mremap/brk ---------------------------------- */
 
@@ -660,7 +674,7 @@ static __always_inline void sys_end(void *ctx, long ret)
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int on_enter_mmap(struct trace_event_raw_sys_enter *ctx)
 {
-	if (!(ctx->args[3] & MAP_ANONYMOUS_))
+	if (!(ctx->args[3] & MMAP_FLAG_ANONYMOUS))
 		return 0;
 	sys_begin(SYS_MMAP, 0, ctx->args[1], 0);
 	return 0;
@@ -698,7 +712,7 @@ int on_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	rest = *r;
 	bpf_map_delete_elem(&regions, &addr);
-	len = (len + PAGE_SIZE_ - 1) & ~(__u64)(PAGE_SIZE_ - 1);
+	len = (len + page_size - 1) & ~(page_size - 1);
 	if (len >= rest.size) {
 		account_free(&rest, rest.size, 1);
 		return 0;

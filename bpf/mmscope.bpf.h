@@ -31,13 +31,14 @@ static __always_inline bool syscall_failed(long ret)
 	return (unsigned long)ret >= (unsigned long)-MAX_ERRNO;
 }
 
-/* The current process's program break: what brk moved from. */
+/* The current process's program break: what brk moved from. From a
+ * classic tracepoint, so no BTF task helper (5.11+): a CO-RE read, once
+ * per brk call. */
 static __always_inline unsigned long current_brk(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct mm_struct *mm = task->mm;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-	return mm ? mm->brk : 0;
+	return BPF_CORE_READ(task, mm, brk);
 }
 
 #endif

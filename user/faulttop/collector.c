@@ -20,6 +20,7 @@ struct collector {
 	struct ring_buffer *rb;
 	struct bpf_link *iter_link;
 	struct bpf_link *fault_link;	/* NULL while the hook is off */
+	struct bpf_program *fault_prog;	/* the page_fault_user variant loaded */
 	struct procs *procs;
 	int sample_pct;
 	bool has_syscalls;
@@ -97,13 +98,26 @@ static void disable_syscall_programs(struct faulttop_bpf *skel)
 		bpf_program__set_autoload(progs[i], false);
 }
 
+/* The best variant of each hook this kernel accepts (bpf/compat.bpf.h):
+ * tp_btf, else raw_tp with CO-RE reads (5.10: no BTF task helper, no
+ * bpf_task_pt_regs). Same numbers either way. */
+static void pick_variants(struct collector *c)
+{
+	struct faulttop_bpf *s = c->skel;
+
+	c->fault_prog = prog_pick(s->progs.on_page_fault_user, s->progs.on_page_fault_user_raw,
+				  tp_btf_usable("page_fault_user", 3, true));
+	prog_pick(s->progs.on_signal_generate, s->progs.on_signal_generate_raw,
+		  tp_btf_usable("signal_generate", 5, false) && bpf_helper_exists(BPF_FUNC_task_pt_regs));
+}
+
 static int attach_all(struct collector *c)
 {
 	struct faulttop_bpf *skel = c->skel;
 	int err;
 
 	/* the fault hook is attached by the duty cycle, not here */
-	bpf_program__set_autoattach(skel->progs.on_page_fault_user, false);
+	bpf_program__set_autoattach(c->fault_prog, false);
 	bpf_program__set_autoattach(skel->progs.dump_task, false);
 	err = faulttop_bpf__attach(skel);
 	if (err) {
@@ -148,6 +162,7 @@ struct collector *collector_open(const struct collector_opts *o, struct procs *p
 	}
 	if (!c->has_syscalls)
 		disable_syscall_programs(c->skel);
+	pick_variants(c);
 	err = faulttop_bpf__load(c->skel);
 	if (err) {
 		fprintf(stderr, "faulttop: loading BPF programs failed: %s (run with -v for the verifier log)\n",
@@ -183,7 +198,7 @@ void collector_close(struct collector *c)
 static void set_fault_hook(struct collector *c, bool on)
 {
 	if (on && !c->fault_link) {
-		c->fault_link = bpf_program__attach(c->skel->progs.on_page_fault_user);
+		c->fault_link = bpf_program__attach(c->fault_prog);
 		if (!c->fault_link)
 			fprintf(stderr, "faulttop: attaching page_fault_user failed: %s\n", strerror(errno));
 	} else if (!on && c->fault_link) {

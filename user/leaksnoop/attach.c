@@ -181,15 +181,65 @@ static int find_allocator(const struct leaksnoop_config *cfg, pid_t tgid, char *
 
 /* ---- BPF ---------------------------------------------------------------------- */
 
+/* Every variant of every kernel hook (bpf/compat.bpf.h), frees first: an
+ * allocation seen before its free's hook is attached would look leaked.
+ * Which variant loads is decided by pick_kernel_variants(). */
 static struct bpf_program *kernel_progs(struct leaksnoop_bpf *s, int i)
 {
 	struct bpf_program *p[] = {
-		s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc, s->progs.on_kfree,
-		s->progs.on_kmem_cache_free, s->progs.on_page_alloc, s->progs.on_page_free,
-		s->progs.on_page_free_batched,
+		s->progs.on_kfree, s->progs.on_kfree_raw,
+		s->progs.on_kmem_cache_free, s->progs.on_kmem_cache_free_raw,
+		s->progs.on_page_free, s->progs.on_page_free_raw,
+		s->progs.on_page_free_batched, s->progs.on_page_free_batched_raw,
+		s->progs.on_kmalloc, s->progs.on_kmalloc_raw,
+		s->progs.on_kmem_cache_alloc, s->progs.on_kmem_cache_alloc_raw,
+		s->progs.on_kmem_cache_alloc_nocache,
+		s->progs.on_page_alloc, s->progs.on_page_alloc_raw,
 	};
 
 	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+}
+
+/* tp_btf where this kernel lets the program read the hook's pointer
+ * arguments (~6.16+: `const void *ptr`), raw_tp with CO-RE reads before. */
+static void pick_kernel_variants(struct loader *l)
+{
+	struct leaksnoop_bpf *s = l->skel;
+
+	prog_pick(s->progs.on_kfree, s->progs.on_kfree_raw, tp_btf_usable("kfree", 2, false));
+	prog_pick(s->progs.on_kmem_cache_free, s->progs.on_kmem_cache_free_raw,
+		  tp_btf_usable("kmem_cache_free", 2, false));
+	prog_pick(s->progs.on_kmalloc, s->progs.on_kmalloc_raw, tp_btf_usable("kmalloc", 4, false));
+	/* up to 6.0: kmem_cache_alloc(call_site, ptr, bytes_req, bytes_alloc,
+	 * gfp), no cache; 6.1+: (call_site, ptr, struct kmem_cache *s, ...) */
+	l->has_cache_names = tp_btf_arg_is_struct_ptr("kmem_cache_alloc", 2, "kmem_cache");
+	prog_pick(s->progs.on_kmem_cache_alloc, s->progs.on_kmem_cache_alloc_raw,
+		  tp_btf_usable("kmem_cache_alloc", 3, false));
+	if (!l->has_cache_names) {
+		bpf_program__set_autoload(s->progs.on_kmem_cache_alloc, false);
+		bpf_program__set_autoload(s->progs.on_kmem_cache_alloc_raw, false);
+	} else {
+		bpf_program__set_autoload(s->progs.on_kmem_cache_alloc_nocache, false);
+	}
+	prog_pick(s->progs.on_page_alloc, s->progs.on_page_alloc_raw,
+		  tp_btf_usable("mm_page_alloc", 2, false));
+	prog_pick(s->progs.on_page_free, s->progs.on_page_free_raw,
+		  tp_btf_usable("mm_page_free", 1, false));
+	prog_pick(s->progs.on_page_free_batched, s->progs.on_page_free_batched_raw,
+		  tp_btf_usable("mm_page_free_batched", 1, false));
+}
+
+/* The page hooks off: all of them, or only mm_page_free_batched's. */
+static void disable_page_progs(struct leaksnoop_bpf *s, bool all)
+{
+	struct bpf_program *p[] = {
+		s->progs.on_page_free_batched, s->progs.on_page_free_batched_raw,
+		s->progs.on_page_alloc, s->progs.on_page_alloc_raw,
+		s->progs.on_page_free, s->progs.on_page_free_raw,
+	};
+
+	for (size_t i = 0; i < (all ? 6 : 2); i++)
+		bpf_program__set_autoload(p[i], false);
 }
 
 static struct bpf_program *syscall_progs(struct leaksnoop_bpf *s, int i)
@@ -219,7 +269,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 {
 	struct leaksnoop_bpf *s;
 	struct bpf_program *p;
-	int err;
+	int err, hz;
 
 	memset(l, 0, sizeof(*l));
 	l->cfg = cfg;
@@ -252,6 +302,9 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	s->rodata->targ_tgid = (__u32)tgid;
 	s->rodata->kernel_stacks = l->cfg->kernel_stacks;
 	s->rodata->user_stacks = true;
+	s->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
+	hz = kernel_hz();
+	s->rodata->jiffy_ns = hz ? 1000000000ULL / (__u64)hz : 0;
 	s->bss->counting = counting;
 	bpf_map__set_max_entries(s->maps.uallocs, l->cfg->user ? l->cfg->max_allocs : 1);
 	bpf_map__set_max_entries(s->maps.kallocs, l->cfg->kernel ? l->cfg->max_allocs : 1);
@@ -262,16 +315,16 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 		if (!l->cfg->user)
 			bpf_program__set_autoload(p, false);
 	}
+	if (l->cfg->kernel)
+		pick_kernel_variants(l);
 	for (int i = 0; (p = kernel_progs(s, i)); i++)
 		if (!l->cfg->kernel)
 			bpf_program__set_autoload(p, false);
-	if (!l->has_pages) {
-		bpf_program__set_autoload(s->progs.on_page_alloc, false);
-		bpf_program__set_autoload(s->progs.on_page_free, false);
-		bpf_program__set_autoload(s->progs.on_page_free_batched, false);
-	} else if (!tp_btf_exists("mm_page_free_batched")) {
-		bpf_program__set_autoload(s->progs.on_page_free_batched, false);
-	}
+	if (l->cfg->kernel && !l->has_cache_names)
+		fprintf(stderr, "leaksnoop: warning: this kernel's kmem_cache_alloc tracepoint carries "
+			"no cache (before 6.1): kmem_cache blocks are reported without cache names\n");
+	if (!l->has_pages || !tp_btf_exists("mm_page_free_batched"))
+		disable_page_progs(s, !l->has_pages);
 	for (int i = 0; (p = syscall_progs(s, i)); i++)
 		if (!l->has_syscalls)
 			bpf_program__set_autoload(p, false);
@@ -375,6 +428,36 @@ static int attach_user(struct loader *l, pid_t tgid)
 	return 0;
 }
 
+/* Before 6.1, kmalloc_node and kmem_cache_alloc_node are tracepoints of
+ * their own, with the arguments of kmalloc and of the old kmem_cache_alloc
+ * plus a node: the same raw_tp programs serve them. */
+static int attach_node_variants(struct loader *l)
+{
+	struct leaksnoop_bpf *s = l->skel;
+	struct {
+		const char *tp;
+		struct bpf_program *prog;
+	} node[] = {
+		{ "kmalloc_node", s->progs.on_kmalloc_raw },
+		{ "kmem_cache_alloc_node", s->progs.on_kmem_cache_alloc_nocache },
+	};
+
+	for (size_t i = 0; i < sizeof(node) / sizeof(node[0]); i++) {
+		if (!tp_btf_exists(node[i].tp))
+			continue;
+		if (!bpf_program__autoload(node[i].prog)) {
+			/* a kernel with both kmalloc_node and a tp_btf-readable
+			 * kmalloc has yet to be seen: say so rather than miss it */
+			fprintf(stderr, "leaksnoop: warning: kmem:%s not traced on this kernel\n",
+				node[i].tp);
+			continue;
+		}
+		if (add_link(l, bpf_program__attach_raw_tracepoint(node[i].prog, node[i].tp), node[i].tp))
+			return -1;
+	}
+	return 0;
+}
+
 int loader_attach(struct loader *l, pid_t tgid)
 {
 	struct leaksnoop_bpf *s = l->skel;
@@ -385,20 +468,16 @@ int loader_attach(struct loader *l, pid_t tgid)
 		    add_link(l, bpf_program__attach(s->progs.on_exec), "sched_process_exec"))
 			return -1;
 	}
-	/* frees before allocations, here too */
+	/* frees before allocations, here too: kernel_progs() is in that order */
 	if (l->cfg->kernel) {
-		struct bpf_program *order[] = {
-			s->progs.on_kfree, s->progs.on_kmem_cache_free, s->progs.on_page_free,
-			s->progs.on_page_free_batched, s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc,
-			s->progs.on_page_alloc,
-		};
-
-		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-			if (!bpf_program__autoload(order[i]))
+		for (int i = 0; (p = kernel_progs(s, i)); i++) {
+			if (!bpf_program__autoload(p))
 				continue;
-			if (add_link(l, bpf_program__attach(order[i]), bpf_program__name(order[i])))
+			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
 				return -1;
 		}
+		if (attach_node_variants(l))
+			return -1;
 	}
 	if (l->has_syscalls) {
 		for (int i = 0; (p = syscall_progs(s, i)); i++)

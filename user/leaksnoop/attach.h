@@ -23,6 +23,7 @@ struct loader {
 	int nr_funcs;			/* allocator functions found and probed */
 	bool has_syscalls;		/* mmap/brk tracepoints attached */
 	bool has_pages;
+	bool has_cache_names;		/* kmem_cache_alloc carries the cache (6.1+) */
 };
 
 /* Opens and loads the BPF object for tgid (0: whole system) as cfg asks.

@@ -9,9 +9,13 @@
 #include <linux/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <stdlib.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include "feature_probe.h"
+#include "procfs.h"
 
 #define TRACEFS_MAGIC_NUMBER 0x74726163
 #define TRACEFS_PATH "/sys/kernel/tracing"
@@ -68,6 +72,8 @@ int check_bpf_prerequisites(const char *tool)
 	return 0;
 }
 
+static int vmlinux_btf_error;	/* why vmlinux_btf() failed: errno moves on */
+
 static struct btf *vmlinux_btf(void)
 {
 	static struct btf *btf;
@@ -77,14 +83,17 @@ static struct btf *vmlinux_btf(void)
 		tried = true;
 		/* parsed from sysfs ourselves: libbpf's search reports any
 		 * failure (even ENOMEM) as "not found" */
+		errno = 0;
 		btf = btf__parse("/sys/kernel/btf/vmlinux", NULL);	/* kept for life */
+		if (!btf)
+			vmlinux_btf_error = errno ? errno : ENOENT;
 	}
 	return btf;
 }
 
 int kernel_btf_load_error(void)
 {
-	return vmlinux_btf() ? 0 : -(errno ? errno : ENOENT);
+	return vmlinux_btf() ? 0 : -vmlinux_btf_error;
 }
 
 bool tp_btf_exists(const char *name)
@@ -96,6 +105,160 @@ bool tp_btf_exists(const char *name)
 		return false;
 	snprintf(type_name, sizeof(type_name), "btf_trace_%s", name);
 	return btf__find_by_name_kind(btf, type_name, BTF_KIND_TYPEDEF) > 0;
+}
+
+#define PROBE_MAX_ARGS 12
+
+bool tp_btf_usable(const char *name, int nargs, bool needs_task_btf)
+{
+	struct bpf_insn insns[PROBE_MAX_ARGS + 3];
+	struct bpf_prog_load_opts opts = { .sz = sizeof(opts), .expected_attach_type = BPF_TRACE_RAW_TP };
+	int n = 0, fd, id;
+
+	if (nargs > PROBE_MAX_ARGS || kernel_btf_load_error() || !tp_btf_exists(name))
+		return false;
+	id = libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP);
+	if (id <= 0)
+		return false;
+	opts.attach_btf_id = (__u32)id;
+	/* r0 = *(u64 *)(r1 + 8 * i): what BPF_PROG() does for each argument */
+	for (int i = 0; i < nargs; i++)
+		insns[n++] = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_0,
+						.src_reg = BPF_REG_1, .off = (__s16)(8 * i) };
+	if (needs_task_btf)
+		insns[n++] = (struct bpf_insn){ .code = BPF_JMP | BPF_CALL,
+						.imm = BPF_FUNC_get_current_task_btf };
+	insns[n++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 };
+	insns[n++] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "mmscope_probe", "GPL", insns, (size_t)n, &opts);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* The prototype of tracepoint name: btf_trace_<name> is a typedef of a
+ * pointer to a FUNC_PROTO whose first parameter is the probe's data. */
+static const struct btf_type *tp_proto(const struct btf *btf, const char *name)
+{
+	char type_name[128];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(type_name, sizeof(type_name), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(btf, type_name, BTF_KIND_TYPEDEF);
+	id = id > 0 ? btf__resolve_type(btf, (__u32)id) : -1;	/* the pointer */
+	t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = btf__type_by_id(btf, t->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+bool tp_btf_arg_is_struct_ptr(const char *name, int argno, const char *struct_name)
+{
+	struct btf *btf = vmlinux_btf();
+	const struct btf_type *proto = btf ? tp_proto(btf, name) : NULL;
+	const struct btf_param *params;
+	const struct btf_type *t;
+	int id;
+
+	if (!proto || argno + 1 >= btf_vlen(proto))
+		return false;
+	params = btf_params(proto);
+	id = btf__resolve_type(btf, params[argno + 1].type);	/* [0] is the data */
+	t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	if (!t || !btf_is_ptr(t))
+		return false;
+	id = btf__resolve_type(btf, t->type);		/* through const */
+	t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(btf, t->name_off), struct_name);
+}
+
+bool bpf_helper_exists(int id)
+{
+	/* call id; r0 = 0; exit — as a tracepoint program: the tracing helpers
+	 * are one set for kprobes, tracepoints and tp_btf. Not libbpf's
+	 * libbpf_probe_bpf_helper(): it reads a log the kernel wrote without
+	 * valgrind knowing (our buffer starts zeroed). */
+	struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL, .imm = id },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	static char log[4096];
+	struct bpf_prog_load_opts opts = { .sz = sizeof(opts), .log_buf = log,
+					   .log_size = sizeof(log), .log_level = 1 };
+	int fd, err;
+
+	memset(log, 0, sizeof(log));
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "mmscope_probe", "GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), &opts);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	err = errno;
+	/* "invalid func unknown#158": no such helper; "unknown func": not for
+	 * this program type. Any other refusal is about the arguments this
+	 * probe didn't set up — the helper is there. Not being allowed to load
+	 * at all (EPERM) says nothing: assume the older kernel's way. */
+	if (strstr(log, "invalid func ") || strstr(log, "unknown func "))
+		return false;
+	return err == EINVAL || err == EACCES;
+}
+
+struct bpf_program *prog_pick(struct bpf_program *best, struct bpf_program *fallback,
+			      bool use_best)
+{
+	bpf_program__set_autoload(best, use_best);
+	bpf_program__set_autoload(fallback, !use_best);
+	return use_best ? best : fallback;
+}
+
+static const char *line_value(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? p + strlen(key) : NULL;
+}
+
+int kernel_hz_from_timer_list(const char *text)
+{
+	static const int candidates[] = { 100, 250, 300, 1000, 24, 32, 48, 64, 128, 200, 256, 512, 1024 };
+	const char *now = text ? line_value(text, "now at ") : NULL;
+	const char *jif = text ? line_value(text, "jiffies: ") : NULL;
+	double t, best_err = -1;
+	unsigned long long j;
+	int best = 0;
+
+	if (!now || !jif)
+		return 0;
+	t = strtod(now, NULL) / 1e9 - 300.0;	/* seconds since jiffies was 2^32 */
+	j = strtoull(jif, NULL, 10);
+	/* 20 s around the 300th second every rate fits: can't tell */
+	if (t > -10 && t < 10)
+		return 0;
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		double err = (double)j - 4294967296.0 - candidates[i] * t;
+
+		err = err < 0 ? -err : err;
+		if (best_err < 0 || err < best_err) {
+			best_err = err;
+			best = candidates[i];
+		}
+	}
+	/* a tick or two late (NOHZ), never a rate off */
+	return best_err <= 0.02 * (best * (t < 0 ? -t : t)) + 10 ? best : 0;
+}
+
+int kernel_hz(void)
+{
+	char *text = procfs_slurp("/proc/timer_list", NULL);
+	int hz = kernel_hz_from_timer_list(text);
+
+	free(text);
+	return hz;
 }
 
 static bool is_tracefs(const char *path)

@@ -22,6 +22,37 @@ int kernel_btf_load_error(void);
  * attach. */
 bool tp_btf_exists(const char *name);
 
+/* True if a tp_btf program on tracepoint name may read its first nargs
+ * arguments — before ~6.16 the verifier refuses to let one read a
+ * `const void *` argument (kmem:kmalloc's ptr) — and, with
+ * needs_task_btf, call bpf_get_current_task_btf() (5.11+). Loads a
+ * two-instruction probe program; false if the tracepoint is missing. */
+bool tp_btf_usable(const char *name, int nargs, bool needs_task_btf);
+
+/* True if argument argno (from 0) of tracepoint name is a pointer to
+ * struct struct_name, per the kernel's BTF: tracepoint prototypes change
+ * between kernels (kmem_cache_alloc gained its cache in 6.1). */
+bool tp_btf_arg_is_struct_ptr(const char *name, int argno, const char *struct_name);
+
+/* True if the kernel knows BPF helper id (enum bpf_func_id) for tracing
+ * programs. */
+bool bpf_helper_exists(int id);
+
+struct bpf_program;
+
+/* Of two variants of one hook, loads best if use_best and fallback
+ * otherwise (the other's autoload off); returns the one loaded. */
+struct bpf_program *prog_pick(struct bpf_program *best, struct bpf_program *fallback,
+			      bool use_best);
+
+/* The kernel's tick rate, derived from the "now at N nsecs" and "jiffies:"
+ * lines of /proc/timer_list (jiffies starts 300 s before boot, wrapped to
+ * 32 bits), so no kernel config file is needed. 0 if text doesn't tell. */
+int kernel_hz_from_timer_list(const char *text);
+
+/* kernel_hz_from_timer_list() of this kernel; 0 if it can't be told. */
+int kernel_hz(void);
+
 /* Makes sure tracefs is mounted (classic tracepoints need it to find an
  * event's id): 0 if it is or we mounted it, -errno otherwise. */
 int tracefs_ensure_mounted(void);

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""`make vmtest`: boots Debian's own kernels (tests/vm/kernels.py) in QEMU
+and runs the guest checks (tests/vm/guest.py) against the tools built in
+BUILD. The guest sees the host's root read-only over virtio-9p, so the
+tools, their libraries, python and the workloads are the host's own files;
+the initramfs holds only busybox, /init and a few modules.
+
+TCG only (no KVM here), one vCPU thread (`thread=single`): multi-threaded
+TCG crashed 6.12 guests (see README, "Kernels").
+
+Prints one line per check, "vmtest KERNEL CHECK: ok|FAIL ...", and last
+"N passed, N failed". A guest that does not finish in time fails with the
+last lines of its console.
+
+usage: vmtest.py [--kernels 5.10,6.1,6.12] [--jobs N] [BUILD]"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import kernels  # noqa: E402
+
+BUSYBOX = "/bin/busybox"
+GUEST_TIMEOUT_S = 600
+
+
+def make_initramfs(kdir, out):
+    with tempfile.TemporaryDirectory() as tmp:
+        for d in ("bin", "proc", "sys", "dev", "tmp", "modules"):
+            os.makedirs(os.path.join(tmp, d))
+        shutil.copy(BUSYBOX, os.path.join(tmp, "bin", "busybox"))
+        shutil.copy(os.path.join(HERE, "init"), os.path.join(tmp, "init"))
+        os.chmod(os.path.join(tmp, "init"), 0o755)
+        mods = os.path.join(kdir, "modules")
+        for fn in os.listdir(mods):
+            shutil.copy(os.path.join(mods, fn), os.path.join(tmp, "modules", fn))
+        files = subprocess.run(["find", "."], cwd=tmp, capture_output=True, check=True).stdout
+        with open(out, "wb") as f:
+            subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=tmp, input=files,
+                           stdout=f, check=True)
+
+
+def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=()):
+    """Boots one guest; returns (results, seconds, console tail or None,
+    oops lines). results: [(check, ok, detail)]. guest_env: NAME=VALUE
+    strings for the guest's /init (and so guest.py)."""
+    initrd = log_path + ".cpio"
+    make_initramfs(kdir, initrd)
+    append = (f"console=ttyS0 panic=-1 quiet loglevel=4 mmscope_repo={ROOT} "
+              f"mmscope_build={build} mmscope_kernel={name} {' '.join(guest_env)}")
+    cmd = ["qemu-system-x86_64", "-accel", accel, "-cpu", "max", "-m", "2048", "-smp", "2",
+           "-nographic", "-no-reboot", "-kernel", os.path.join(kdir, "vmlinuz"),
+           "-initrd", initrd, "-append", append,
+           "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on"]
+    t0 = time.monotonic()
+    results, tail, done, oops = [], [], False, []
+    with open(log_path, "w") as log:
+        q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, errors="replace")
+        timer = threading.Timer(GUEST_TIMEOUT_S, q.kill)
+        timer.start()
+        try:
+            for line in q.stdout:
+                log.write(line)
+                line = line.rstrip("\r\n")
+                tail = (tail + [line])[-40:]
+                if "Oops" in line or "BUG:" in line or "Kernel panic" in line or oops and len(oops) < 60:
+                    oops.append(line)
+                if line.startswith("vmtest-check "):
+                    _, check, verdict, *rest = line.split(" ", 3)
+                    results.append((check, verdict == "ok", rest[0] if rest else ""))
+                elif line.startswith("vmtest: guest done"):
+                    done = True
+        finally:
+            timer.cancel()
+            q.wait()
+    os.unlink(initrd)
+    return results, time.monotonic() - t0, None if done else "\n".join(tail), oops
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build", nargs="?", default="build")
+    ap.add_argument("--kernels", default=",".join(kernels.PATTERNS))
+    ap.add_argument("--jobs", type=int, default=1, help="guests booted at once")
+    ap.add_argument("--accel", default="tcg,thread=single",
+                    help="QEMU -accel (tcg,thread=multi: see README, the int3 oops)")
+    ap.add_argument("--guest-env", action="append", default=[],
+                    help="NAME=VALUE for the guest, e.g. mmscope_checks=toggle_stress")
+    ap.add_argument("--tag", default="", help="log file suffix")
+    a = ap.parse_args()
+    build = os.path.abspath(a.build)
+    logdir = os.path.join(build, "vmtest")
+    os.makedirs(logdir, exist_ok=True)
+    passed = failed = 0
+    names = [n for n in a.kernels.split(",") if n]
+    lock = threading.Lock()
+
+    # fetched one after another (apt's caches are not for concurrent use)
+    kdirs = {}
+    for name in names:
+        try:
+            kdirs[name] = kernels.fetch(name)
+        except kernels.FetchError as e:
+            failed += 1
+            print(f"vmtest {name} fetch: FAIL ({e})", flush=True)
+
+    def one(name):
+        nonlocal passed, failed
+        kdir = kdirs[name]
+        pkg = open(os.path.join(kdir, "package")).read().strip()
+        log = os.path.join(logdir, f"{name}{a.tag}.log")
+        results, secs, tail, oops = boot(name, kdir, build, log, a.accel, a.guest_env)
+        with lock:
+            for check, ok, detail in results:
+                print(f"vmtest {name} {check}: {'ok' if ok else 'FAIL'}"
+                      f"{' (' + detail + ')' if detail else ''}")
+                passed, failed = passed + ok, failed + (not ok)
+            if oops:
+                failed += 1
+                print(f"vmtest {name} console: FAIL (kernel oops; console in {log}):\n    "
+                      + "\n    ".join(oops[:40]))
+            if tail is not None or not results:
+                failed += 1
+                print(f"vmtest {name} guest: FAIL (did not finish; console in {log}):\n    "
+                      + (tail or "").replace("\n", "\n    "))
+            print(f"vmtest {name}: {pkg}, boot and checks {secs:.0f}s", flush=True)
+
+    threads = []
+    for name in kdirs:
+        while sum(t.is_alive() for t in threads) >= a.jobs:
+            time.sleep(0.2)
+        t = threading.Thread(target=one, args=(name,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
