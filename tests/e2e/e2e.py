@@ -3,12 +3,14 @@ the real kernel) and the workloads, read what the kernel itself says."""
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import threading
 import time
 
 BUILD = "build"
+WORKLOADS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads")
 
 
 def tool(name):
@@ -171,3 +173,68 @@ class FaultTopJSON(Tool):
                     return r
         raise AssertionError(f"{what}: condition not met for pid {pid}; last row: "
                              f"{json.dumps(last)[:1500] if last else None}")
+
+
+# ---- leaksnoop's reports ---------------------------------------------------
+
+def source_line(fname, marker):
+    """The line of the workload source that carries the comment @marker."""
+    path = os.path.join(WORKLOADS, fname)
+    if not os.path.exists(path):
+        path = os.path.join(WORKLOADS, "lib", fname)
+    with open(path) as f:
+        for no, line in enumerate(f, 1):
+            if re.search(r"@%s\b" % re.escape(marker), line):
+                return no
+    raise AssertionError(f"no @{marker} in {fname}")
+
+
+def records_at(report, fname, line, source="user"):
+    """Records whose first frame is fname:line."""
+    out = []
+    for r in report["records"]:
+        if r["source"] != source or not r["frames"]:
+            continue
+        f = r["frames"][0]
+        if f.get("file") and os.path.basename(f["file"]) == fname and f.get("line") == line:
+            out.append(r)
+    return out
+
+
+def describe(report):
+    return json.dumps([{k: r[k] for k in ("bytes", "blocks")} | {
+        "at": [f["text"] for f in r["frames"][:3]]} for r in report["records"]], indent=1)[:3000]
+
+
+# ---- short of memory ---------------------------------------------------------
+
+def out_of_memory_runs(name, runs, limits, asan_must_fail=False, never_in_error=()):
+    """Runs the tool with each of runs' arguments short of memory: under
+    prlimit --as at each of limits, or, under check-asan (AddressSanitizer
+    needs a huge address space), with its allocator failing anything over
+    1 MiB. Each run ends with status 0 or 1 (1 under ASan when
+    asan_must_fail), never a crash; a failure's last word is one line
+    "<name>: ..." and none of never_in_error."""
+    def check(p, what):
+        if p.returncode == 1:
+            assert p.stderr.splitlines()[-1].startswith(f"{name}: "), (what, p.stderr)
+            for bad in never_in_error:
+                assert bad not in p.stderr, (what, p.stderr)
+
+    if os.environ.get("MMSCOPE_SANITIZER_LOGS"):
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + \
+            ":allocator_may_return_null=1:max_allocation_size_mb=1:log_path=stderr"
+        for args in runs:
+            p = subprocess.run([tool(name), *args], capture_output=True, text=True,
+                               timeout=30, env=env, errors="replace")
+            ok = (1,) if asan_must_fail else (0, 1)
+            assert p.returncode in ok, (args, p.returncode, p.stderr[-500:])
+            check(p, args)
+        return
+    for args in runs:
+        for limit in limits:
+            p = subprocess.run(["prlimit", f"--as={limit}", tool(name), *args],
+                               capture_output=True, text=True, timeout=30, errors="replace")
+            assert p.returncode in (0, 1), (args, limit, p.returncode, p.stderr[-500:])
+            check(p, (args, limit))

@@ -8,20 +8,8 @@ import subprocess
 import time
 
 import e2e
+from e2e import describe, records_at, source_line  # noqa: F401 (the shared helpers)
 
-WORKLOADS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads")
-
-
-def source_line(fname, marker):
-    """The line of the workload source that carries the comment @marker."""
-    path = os.path.join(WORKLOADS, fname)
-    if not os.path.exists(path):
-        path = os.path.join(WORKLOADS, "lib", fname)
-    with open(path) as f:
-        for no, line in enumerate(f, 1):
-            if re.search(r"@%s\b" % re.escape(marker), line):
-                return no
-    raise AssertionError(f"no @{marker} in {fname}")
 
 
 def leaksnoop(*args, timeout=60):
@@ -41,26 +29,9 @@ def trace_command(*cmd, extra=()):
     return rc, final
 
 
-def records_at(report, fname, line, source="user"):
-    """Records whose first frame is fname:line."""
-    out = []
-    for r in report["records"]:
-        if r["source"] != source or not r["frames"]:
-            continue
-        f = r["frames"][0]
-        if f.get("file") and os.path.basename(f["file"]) == fname and f.get("line") == line:
-            out.append(r)
-    return out
-
-
 def records_in(report, fname):
     return [r for r in report["records"] if r["source"] == "user" and any(
         f.get("file") and os.path.basename(f["file"]) == fname for f in r["frames"][:1])]
-
-
-def describe(report):
-    return json.dumps([{k: r[k] for k in ("bytes", "blocks")} | {
-        "at": [f["text"] for f in r["frames"][:3]]} for r in report["records"]], indent=1)[:3000]
 
 
 def valgrind_definitely_lost(*cmd):

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* faulttop's aggregator on synthetic task records: what counts from zero,
  * what from the first sighting, what survives a thread's death. */
+#include <errno.h>
 #include <stdlib.h>
 #include "config.h"
 #include "procs.h"
@@ -8,6 +9,29 @@
 
 
 #define START_NS 1000000ULL	/* faulttop "started" here */
+
+/* No /proc here: every process reads as gone, the clock stands still. */
+static int no_maps(void *ctx, pid_t tgid, struct vma_list *maps, char *exe, size_t size)
+{
+	(void)ctx, (void)tgid, (void)maps, (void)size;
+	exe[0] = '\0';
+	return -ESRCH;
+}
+
+static int no_rollup(void *ctx, pid_t pid, struct mem_rollup *out)
+{
+	(void)ctx, (void)pid, (void)out;
+	return -ESRCH;
+}
+
+static double fixed_clock(void *ctx)
+{
+	(void)ctx;
+	return 1.0;
+}
+
+static const struct procs_reader no_proc = { .maps = no_maps, .rollup = no_rollup,
+					     .now_s = fixed_clock };
 
 static struct ft_task task(pid_t tid, pid_t tgid, uint64_t start_ns, uint64_t minflt, uint64_t majflt)
 {
@@ -29,7 +53,7 @@ static struct row *find(struct procs *p, bool threads, pid_t id)
 
 static void test_born_after_start_counts_from_zero(void)
 {
-	struct procs *p = procs_new(START_NS);
+	struct procs *p = procs_new(START_NS, &no_proc);
 	struct ft_task t = task(100, 100, START_NS + 5, 40, 2);
 	struct row *r;
 
@@ -47,7 +71,7 @@ static void test_born_after_start_counts_from_zero(void)
 
 static void test_preexisting_counts_from_first_sighting(void)
 {
-	struct procs *p = procs_new(START_NS);
+	struct procs *p = procs_new(START_NS, &no_proc);
 	struct ft_task t = task(100, 100, START_NS - 5, 1000, 10);
 	struct row *r;
 
@@ -70,7 +94,7 @@ static void test_preexisting_counts_from_first_sighting(void)
  * folded in, and one that lived and died between two refreshes. */
 static void test_threads_sum_and_survive_death(void)
 {
-	struct procs *p = procs_new(START_NS);
+	struct procs *p = procs_new(START_NS, &no_proc);
 	struct ft_task leader = task(200, 200, START_NS + 1, 10, 0);
 	struct ft_task worker = task(201, 200, START_NS + 2, 20, 1);
 	struct ft_task flash = task(202, 200, START_NS + 3, 7, 0);
@@ -105,7 +129,7 @@ static void test_threads_sum_and_survive_death(void)
 
 static void test_process_exit_is_shown_once(void)
 {
-	struct procs *p = procs_new(START_NS);
+	struct procs *p = procs_new(START_NS, &no_proc);
 	struct ft_task t = task(300, 300, START_NS + 1, 5, 0);
 
 	procs_on_task(p, &t, 1);
@@ -123,7 +147,7 @@ static void test_process_exit_is_shown_once(void)
 /* A reused tid names a new task: the old one's counts stay with its process. */
 static void test_tid_reuse(void)
 {
-	struct procs *p = procs_new(START_NS);
+	struct procs *p = procs_new(START_NS, &no_proc);
 	struct ft_task old = task(401, 400, START_NS + 1, 50, 0);
 	struct ft_task leader = task(400, 400, START_NS + 1, 1, 0);
 	struct ft_task reborn = task(401, 400, START_NS + 99, 3, 0);
@@ -141,7 +165,7 @@ static void test_tid_reuse(void)
 
 static void test_signals_split_by_code(void)
 {
-	struct procs *p = procs_new(START_NS);
+	struct procs *p = procs_new(START_NS, &no_proc);
 	struct ft_task t = task(500, 500, START_NS + 1, 1, 0);
 	struct ft_ev_signal maperr = { .type = EV_SIGNAL, .tid = 500, .tgid = 500, .sig = 11,
 				       .code = 1, .addr = 0x1000, .ip = 0x400000 };
@@ -168,7 +192,7 @@ static void test_signals_split_by_code(void)
  * the placeholder they create must age out, or a long run leaks memory. */
 static void test_event_only_tasks_age_out(void)
 {
-	struct procs *p = procs_new(START_NS);
+	struct procs *p = procs_new(START_NS, &no_proc);
 	struct ft_task live = task(700, 700, START_NS + 1, 1, 0);
 	struct ft_ev_fault late = { .type = EV_FAULT, .tid = 801, .tgid = 800, .addr = 0x1000 };
 	struct ft_ev_signal late_sig = { .type = EV_SIGNAL, .tid = 801, .tgid = 800, .sig = 11,

@@ -74,10 +74,28 @@ static void test_colliding_keys_random_deletes(void)
 	intmap_free(&m);
 }
 
+static void test_get_or_add(void)
+{
+	struct intmap m;
+	bool created = false;
+	uint64_t *a, *b;
+
+	intmap_init(&m);
+	a = intmap_get_or_add(&m, 42, sizeof(*a), &created);
+	CHECK(a && created && *a == 0);		/* new, zeroed */
+	*a = 7;
+	b = intmap_get_or_add(&m, 42, sizeof(*b), &created);
+	CHECK(b == a && !created && *b == 7);	/* the same one, not replaced */
+	CHECK(intmap_get(&m, 42) == a);
+	free(intmap_del(&m, 42));
+	intmap_free(&m);
+}
+
 int main(void)
 {
 	RUN(test_put_get_del_many);
 	RUN(test_overwrite_and_iterate);
 	RUN(test_colliding_keys_random_deletes);
+	RUN(test_get_or_add);
 	UNIT_EXIT();
 }

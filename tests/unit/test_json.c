@@ -6,6 +6,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 /* One captured output stream. */
@@ -240,6 +241,25 @@ static void test_f64_ignores_locale(void)
 	CHECK_CAPTURE(&c, "2.5");
 }
 
+struct pair {
+	uint64_t first, second, skipped;
+};
+
+static void test_u64_fields_in_table_order(void)
+{
+	static const struct json_u64_field fields[] = {
+		{ "b", offsetof(struct pair, second) }, { "a", offsetof(struct pair, first) },
+	};
+	struct pair v = { .first = 1, .second = 18446744073709551615ULL, .skipped = 7 };
+	struct capture c;
+
+	capture_open(&c);
+	json_obj_begin(&c.j, NULL);
+	json_u64_fields(&c.j, &v, fields, 2);
+	json_obj_end(&c.j);
+	CHECK_CAPTURE(&c, "{\"b\":18446744073709551615,\"a\":1}");
+}
+
 int main(void)
 {
 	RUN(test_flat_object);
@@ -252,5 +272,6 @@ int main(void)
 	RUN(test_keys_escaped);
 	RUN(test_numbers);
 	RUN(test_f64_ignores_locale);
+	RUN(test_u64_fields_in_table_order);
 	UNIT_EXIT();
 }

@@ -259,7 +259,7 @@ static const char *fake_kernel(void *ctx, uint64_t addr, uint64_t *off)
 static void build_symbolized(struct leak_report *r, struct leak_snapshot *s)
 {
 	struct leak_history h = { .start_ns = START };
-	struct leak_stack st = { .id = 5, .nr_ips = 2, .ips = { 0x401234, 0x7f0000001000 } };
+	struct leak_stack st = { .ref = { .id = 5 }, .nr_ips = 2, .ips = { 0x401234, 0x7f0000001000 } };
 	struct ls_agg_key k = { .site = 0xffffffff81000020ULL, .cache = 0xc0, .stack_id = -1,
 				.src = SRC_KMEM_CACHE };
 	struct leak_cache_name c = { .cache = 0xc0, .name = "dentry\x1b[31m" };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "collector.h"
 #include "feature_probe.h"
 #include "percpu_stats.h"
@@ -29,13 +30,6 @@ struct collector {
 	size_t iter_cap;
 };
 
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -68,12 +62,8 @@ static const char *const needed_tp_btf[] = {
 
 static int check_tracepoints(void)
 {
-	int err = kernel_btf_load_error();
-
-	if (err) {
-		fprintf(stderr, "faulttop: cannot load kernel BTF: %s\n", strerror(-err));
+	if (check_kernel_btf("faulttop"))
 		return -1;
-	}
 	for (size_t i = 0; i < sizeof(needed_tp_btf) / sizeof(needed_tp_btf[0]); i++) {
 		if (!tp_btf_exists(needed_tp_btf[i])) {
 			fprintf(stderr, "faulttop: kernel has no tracepoint %s%s\n", needed_tp_btf[i],

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cgroup.h"
+#include "clock.h"
 #include "collector.h"
 #include "config.h"
 #include "feature_probe.h"
@@ -30,22 +31,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	exiting = 1;
-}
-
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int check_pids_exist(const struct faulttop_config *cfg)
@@ -263,7 +248,6 @@ int main(int argc, char **argv)
 	const struct faulttop_config *cfg = &config;
 	struct collector_opts copts = {};
 	struct loop_state st = { .cfg = cfg };
-	struct timespec ts;
 	int err;
 
 	if (faulttop_parse_args(argc, argv, &config))
@@ -283,8 +267,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	st.procs = procs_new((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+	st.procs = procs_new(monotonic_ns(), &procs_reader_proc);
 	if (!st.procs) {
 		fprintf(stderr, "faulttop: out of memory\n");
 		return 1;

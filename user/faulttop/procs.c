@@ -11,10 +11,10 @@
  * /proc/PID/stat exactly. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "intmap.h"
 #include "vec.h"
@@ -61,6 +61,7 @@ struct proc {
 };
 
 struct procs {
+	struct procs_reader io;		/* /proc and the clock */
 	uint64_t start_ns;
 	struct intmap threads;		/* tid -> struct thread */
 	struct intmap procs;		/* tgid -> struct proc */
@@ -71,12 +72,13 @@ struct procs {
 	uint64_t generation;		/* the last task-iterator pass */
 };
 
-struct procs *procs_new(uint64_t start_ns)
+struct procs *procs_new(uint64_t start_ns, const struct procs_reader *reader)
 {
 	struct procs *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
+	p->io = *reader;
 	p->start_ns = start_ns;
 	intmap_init(&p->threads);
 	intmap_init(&p->procs);
@@ -111,15 +113,11 @@ void procs_free(struct procs *p)
 
 static struct proc *proc_get(struct procs *p, pid_t tgid)
 {
-	struct proc *pr = intmap_get(&p->procs, (uint64_t)tgid);
+	bool created;
+	struct proc *pr = intmap_get_or_add(&p->procs, (uint64_t)tgid, sizeof(*pr), &created);
 
-	if (pr)
+	if (!pr || !created)
 		return pr;
-	pr = calloc(1, sizeof(*pr));
-	if (!pr || intmap_put(&p->procs, (uint64_t)tgid, pr)) {
-		free(pr);
-		return NULL;
-	}
 	pr->row.id = pr->row.tgid = tgid;
 	pr->seen_gen = p->generation;
 	return pr;
@@ -127,15 +125,11 @@ static struct proc *proc_get(struct procs *p, pid_t tgid)
 
 static struct thread *thread_get(struct procs *p, pid_t tid, pid_t tgid)
 {
-	struct thread *t = intmap_get(&p->threads, (uint64_t)tid);
+	bool created;
+	struct thread *t = intmap_get_or_add(&p->threads, (uint64_t)tid, sizeof(*t), &created);
 
-	if (t)
+	if (!t || !created)
 		return t;
-	t = calloc(1, sizeof(*t));
-	if (!t || intmap_put(&p->threads, (uint64_t)tid, t)) {
-		free(t);
-		return NULL;
-	}
 	t->row.id = tid;
 	t->row.tgid = tgid;
 	t->row.is_thread = true;
@@ -263,20 +257,12 @@ void procs_on_task_free(struct procs *p, const struct ft_task *rec)
 
 /* ---- classification of mmap-area faults ------------------------------------ */
 
-static void proc_read_maps(struct proc *pr, pid_t tgid, double now_s)
+static void proc_read_maps(const struct procs *p, struct proc *pr, pid_t tgid, double now_s)
 {
-	char path[64];
-	ssize_t n;
-
 	vma_list_free(&pr->maps);
 	pr->maps_read_at = now_s;
-	if (procfs_read_pid_maps(tgid, &pr->maps) < 0) {
+	if (p->io.maps(p->io.ctx, tgid, &pr->maps, pr->exe, sizeof(pr->exe)) < 0)
 		pr->maps_gone = true;
-		return;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/exe", tgid);
-	n = readlink(path, pr->exe, sizeof(pr->exe) - 1);
-	pr->exe[n > 0 ? n : 0] = '\0';
 }
 
 static int region_of_vma(const struct proc *pr, const struct vma *v)
@@ -298,14 +284,6 @@ static int region_of_vma(const struct proc *pr, const struct vma *v)
 		return REGION_OTHER;
 	}
 	return REGION_OTHER;
-}
-
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int push_pending(struct proc *pr, pid_t tid, uint64_t addr)
@@ -349,11 +327,11 @@ void procs_on_fault(struct procs *p, const struct ft_ev_fault *e)
 		count_region(p, e->tid, e->tgid, region_in_maps(pr, e->addr));
 		return;
 	}
-	now = monotonic_s();
+	now = p->io.now_s(p->io.ctx);
 	if (pr->maps.n && now - pr->maps_read_at < MAPS_REREAD_S &&
 	    push_pending(pr, e->tid, e->addr) == 0)
 		return;
-	proc_read_maps(pr, e->tgid, now);
+	proc_read_maps(p, pr, e->tgid, now);
 	count_region(p, e->tid, e->tgid, region_in_maps(pr, e->addr));
 }
 
@@ -369,7 +347,7 @@ static void resolve_pending(struct procs *p)
 		if (!pr->nr_pending)
 			continue;
 		if (!pr->maps_gone)
-			proc_read_maps(pr, pr->row.tgid, monotonic_s());
+			proc_read_maps(p, pr, pr->row.tgid, p->io.now_s(p->io.ctx));
 		for (size_t k = 0; k < pr->nr_pending; k++)
 			count_region(p, pr->pending[k].tid, pr->row.tgid,
 				     region_in_maps(pr, pr->pending[k].addr));
@@ -385,11 +363,11 @@ void procs_on_signal(struct procs *p, const struct ft_ev_signal *e)
 
 	if (!t || !pr)
 		return;
-	if (e->sig == 7)
+	if (e->sig == SIGBUS)
 		t->events.sigbus++;
-	else if (e->code == 1)		/* SEGV_MAPERR: no VMA there */
+	else if (e->code == SEGV_MAPERR)	/* no VMA there */
 		t->events.segv_maperr++;
-	else if (e->code == 2)		/* SEGV_ACCERR: the VMA forbids it */
+	else if (e->code == SEGV_ACCERR)	/* the VMA forbids it */
 		t->events.segv_accerr++;
 	else
 		t->events.segv_other++;
@@ -520,12 +498,11 @@ void procs_refresh_memory(struct procs *p, struct row *r, double now_s, double c
 	struct mem_info *m = &r->mem;
 	struct mem_rollup roll;
 
-	(void)p;
 	if (r->is_thread || r->exited)
 		return;
 	if (m->valid && now_s - m->read_at < cadence_s)
 		return;
-	if (procfs_read_pid_rollup(r->id, &roll) < 0)
+	if (p->io.rollup(p->io.ctx, r->id, &roll) < 0)
 		return;
 	m->valid = true;
 	m->read_at = now_s;

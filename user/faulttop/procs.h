@@ -55,7 +55,22 @@ struct sys_totals {
 
 struct procs;
 
-struct procs *procs_new(uint64_t start_ns);
+/* What procs reads besides what the collector feeds it: the source side
+ * (proc_source.c: /proc and the clock). Tests pass their own. */
+struct procs_reader {
+	/* /proc/PID/maps into maps and the /proc/PID/exe link into exe (""
+	 * when unreadable). 0, or -errno when the process is gone. */
+	int (*maps)(void *ctx, pid_t tgid, struct vma_list *maps, char *exe, size_t exe_size);
+	/* /proc/PID/smaps_rollup. 0 or -errno. */
+	int (*rollup)(void *ctx, pid_t pid, struct mem_rollup *out);
+	double (*now_s)(void *ctx);	/* CLOCK_MONOTONIC, seconds */
+	void *ctx;
+};
+
+/* The real one. */
+extern const struct procs_reader procs_reader_proc;
+
+struct procs *procs_new(uint64_t start_ns, const struct procs_reader *reader);
 void procs_free(struct procs *p);
 
 /* Feed from the collector. */
@@ -73,8 +88,8 @@ void procs_end_interval(struct procs *p, uint64_t generation, double now_s, doub
  * owned by procs and valid until the next procs_end_interval. */
 struct row **procs_rows(struct procs *p, bool threads, int *n);
 
-/* Reads smaps_rollup for the row's process if its last reading is older
- * than cadence_s; updates the USS trend. */
+/* Reads smaps_rollup (through the reader) for the row's process if its
+ * last reading is older than cadence_s; updates the USS trend. */
 void procs_refresh_memory(struct procs *p, struct row *r, double now_s, double cadence_s);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Row selection and the column table both text views print from. */
 #define _GNU_SOURCE	/* qsort_r */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +41,16 @@ double access_pct(const struct row *r, int access)
 
 const char *signal_code_name(int sig, int code)
 {
-	if (sig == 7)
-		return code == 1 ? "BUS_ADRALN" : code == 2 ? "BUS_ADRERR" :
-		       code == 3 ? "BUS_OBJERR" : code == 4 ? "BUS_MCEERR_AR" : "SIGBUS";
+	if (sig == SIGBUS)
+		return code == BUS_ADRALN ? "BUS_ADRALN" : code == BUS_ADRERR ? "BUS_ADRERR" :
+		       code == BUS_OBJERR ? "BUS_OBJERR" : code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" :
+		       "SIGBUS";
 	switch (code) {
-	case 1: return "SEGV_MAPERR";
-	case 2: return "SEGV_ACCERR";
-	case 3: return "SEGV_BNDERR";
-	case 4: return "SEGV_PKUERR";
-	case 0: return "SI_USER";
+	case SEGV_MAPERR: return "SEGV_MAPERR";
+	case SEGV_ACCERR: return "SEGV_ACCERR";
+	case SEGV_BNDERR: return "SEGV_BNDERR";
+	case SEGV_PKUERR: return "SEGV_PKUERR";
+	case SI_USER: return "SI_USER";
 	default: return code < 0 ? "SI_QUEUE/TKILL" : "SEGV";
 	}
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Batch text frames (like top -b) and JSON Lines, one record per interval. */
+#include <signal.h>
+#include <stddef.h>
 #include <time.h>
 #include "fmt.h"
 #include "json.h"
@@ -74,7 +76,7 @@ static void text_signals(FILE *out, const struct view_frame *f)
 			continue;
 		fmt_printable(comm, sizeof(comm), r->comm);
 		fprintf(out, "%s %d (%s) tid %d: %s addr 0x%llx ip 0x%llx\n",
-			ls->sig == 7 ? "SIGBUS" : "SIGSEGV", r->id, comm, ls->tid,
+			ls->sig == SIGBUS ? "SIGBUS" : "SIGSEGV", r->id, comm, ls->tid,
 			signal_code_name(ls->sig, ls->code), (unsigned long long)ls->addr,
 			(unsigned long long)ls->ip);
 	}
@@ -104,24 +106,27 @@ static void json_counts(struct json *j, const char *key, const uint64_t *v,
 	json_obj_end(j);
 }
 
+#define COUNTER(member, key) { key, offsetof(struct counters, member) }
+static const struct json_u64_field fault_fields[] = {
+	COUNTER(min_flt, "minflt"), COUNTER(maj_flt, "majflt"),
+	COUNTER(segv_maperr, "segv_maperr"), COUNTER(segv_accerr, "segv_accerr"),
+	COUNTER(segv_other, "segv_other"), COUNTER(sigbus, "sigbus"),
+	COUNTER(sampled, "sampled_faults"),
+};
+static const struct json_u64_field syscall_fields[] = {
+	COUNTER(mmap, "mmap"), COUNTER(munmap, "munmap"), COUNTER(mremap, "mremap"),
+	COUNTER(brk, "brk"), COUNTER(bytes_mapped, "bytes_mapped"),
+	COUNTER(bytes_unmapped, "bytes_unmapped"),
+};
+#undef COUNTER
+
 static void json_counters(struct json *j, const char *key, const struct counters *c)
 {
 	json_obj_begin(j, key);
-	json_u64(j, "minflt", c->min_flt);
-	json_u64(j, "majflt", c->maj_flt);
-	json_u64(j, "segv_maperr", c->segv_maperr);
-	json_u64(j, "segv_accerr", c->segv_accerr);
-	json_u64(j, "segv_other", c->segv_other);
-	json_u64(j, "sigbus", c->sigbus);
-	json_u64(j, "sampled_faults", c->sampled);
+	json_u64_fields(j, c, fault_fields, sizeof(fault_fields) / sizeof(fault_fields[0]));
 	json_counts(j, "regions", c->region, region_names, REGION_MAX);
 	json_counts(j, "access", c->access, access_names, ACCESS_MAX);
-	json_u64(j, "mmap", c->mmap);
-	json_u64(j, "munmap", c->munmap);
-	json_u64(j, "mremap", c->mremap);
-	json_u64(j, "brk", c->brk);
-	json_u64(j, "bytes_mapped", c->bytes_mapped);
-	json_u64(j, "bytes_unmapped", c->bytes_unmapped);
+	json_u64_fields(j, c, syscall_fields, sizeof(syscall_fields) / sizeof(syscall_fields[0]));
 	json_obj_end(j);
 }
 
@@ -156,7 +161,7 @@ static void json_row(struct json *j, const struct row *r, const struct view_fram
 	json_counters(j, "interval", &r->delta);
 	if (r->last_sig.sig) {
 		json_obj_begin(j, "last_signal");
-		json_str(j, "signal", r->last_sig.sig == 7 ? "SIGBUS" : "SIGSEGV");
+		json_str(j, "signal", r->last_sig.sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
 		json_str(j, "code", signal_code_name(r->last_sig.sig, r->last_sig.code));
 		json_u64(j, "addr", r->last_sig.addr);
 		json_u64(j, "ip", r->last_sig.ip);

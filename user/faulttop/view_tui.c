@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <curses.h>
 
+#include "clock.h"
 #include "fmt.h"
 #include "tui_logic.h"
 #include "vec.h"
@@ -84,10 +85,7 @@ static void fill_line(int y)
 
 static long ms_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (long)(monotonic_ns() / 1000000);
 }
 
 /* ---- the last frame -------------------------------------------------------- */

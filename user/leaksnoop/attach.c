@@ -181,12 +181,17 @@ static int find_allocator(const struct leaksnoop_config *cfg, pid_t tgid, char *
 
 /* ---- BPF ---------------------------------------------------------------------- */
 
-/* Every variant of every kernel hook (bpf/compat.bpf.h), frees first: an
+#define NR(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+enum prog_group { PROGS_KERNEL, PROGS_SYSCALLS, PROGS_USER };
+
+/* The i-th program of a group, NULL past its end. PROGS_KERNEL: every
+ * variant of every kernel hook (bpf/compat.bpf.h), frees first: an
  * allocation seen before its free's hook is attached would look leaked.
  * Which variant loads is decided by pick_kernel_variants(). */
-static struct bpf_program *kernel_progs(struct leaksnoop_bpf *s, int i)
+static struct bpf_program *group_prog(struct leaksnoop_bpf *s, enum prog_group g, int i)
 {
-	struct bpf_program *p[] = {
+	struct bpf_program *kernel[] = {
 		s->progs.on_kfree, s->progs.on_kfree_raw,
 		s->progs.on_kmem_cache_free, s->progs.on_kmem_cache_free_raw,
 		s->progs.on_page_free, s->progs.on_page_free_raw,
@@ -196,8 +201,20 @@ static struct bpf_program *kernel_progs(struct leaksnoop_bpf *s, int i)
 		s->progs.on_kmem_cache_alloc_nocache,
 		s->progs.on_page_alloc, s->progs.on_page_alloc_raw,
 	};
+	struct bpf_program *syscalls[] = {
+		s->progs.on_enter_mmap, s->progs.on_exit_mmap, s->progs.on_enter_munmap,
+		s->progs.on_enter_mremap, s->progs.on_exit_mremap, s->progs.on_enter_brk,
+		s->progs.on_exit_brk,
+	};
+	struct bpf_program *user[] = {
+		s->progs.malloc_enter, s->progs.calloc_enter, s->progs.realloc_enter,
+		s->progs.reallocarray_enter, s->progs.memalign_enter, s->progs.posix_memalign_enter,
+		s->progs.alloc_return, s->progs.free_enter,
+	};
+	struct bpf_program **groups[] = { kernel, syscalls, user };
+	const int sizes[] = { NR(kernel), NR(syscalls), NR(user) };
 
-	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
+	return i < sizes[g] ? groups[g][i] : NULL;
 }
 
 /* tp_btf where this kernel lets the program read the hook's pointer
@@ -242,29 +259,6 @@ static void disable_page_progs(struct leaksnoop_bpf *s, bool all)
 		bpf_program__set_autoload(p[i], false);
 }
 
-static struct bpf_program *syscall_progs(struct leaksnoop_bpf *s, int i)
-{
-	struct bpf_program *p[] = {
-		s->progs.on_enter_mmap, s->progs.on_exit_mmap, s->progs.on_enter_munmap,
-		s->progs.on_enter_mremap, s->progs.on_exit_mremap, s->progs.on_enter_brk,
-		s->progs.on_exit_brk,
-	};
-
-	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
-}
-
-static struct bpf_program *user_progs(struct leaksnoop_bpf *s, int i)
-{
-	struct bpf_program *p[] = {
-		s->progs.malloc_enter, s->progs.calloc_enter, s->progs.realloc_enter,
-		s->progs.reallocarray_enter, s->progs.memalign_enter, s->progs.posix_memalign_enter,
-		s->progs.alloc_return, s->progs.free_enter,
-	};
-
-	return i < (int)(sizeof(p) / sizeof(p[0])) ? p[i] : NULL;
-}
-
-
 int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting)
 {
 	struct leaksnoop_bpf *s;
@@ -276,12 +270,8 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	if (l->cfg->kernel) {
 		static const char *const need[] = { "kmalloc", "kfree", "kmem_cache_alloc", "kmem_cache_free" };
 
-		/* unreadable BTF (memory short) is not a missing tracepoint */
-		err = kernel_btf_load_error();
-		if (err) {
-			fprintf(stderr, "leaksnoop: cannot load kernel BTF: %s\n", strerror(-err));
+		if (check_kernel_btf("leaksnoop"))
 			return -1;
-		}
 		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 			if (!tp_btf_exists(need[i])) {
 				fprintf(stderr, "leaksnoop: kernel has no tracepoint kmem:%s\n", need[i]);
@@ -310,14 +300,14 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	bpf_map__set_max_entries(s->maps.kallocs, l->cfg->kernel ? l->cfg->max_allocs : 1);
 	if (!l->has_syscalls)
 		bpf_map__set_max_entries(s->maps.regions, 1);
-	for (int i = 0; (p = user_progs(s, i)); i++) {
+	for (int i = 0; (p = group_prog(s, PROGS_USER, i)); i++) {
 		bpf_program__set_autoattach(p, false);
 		if (!l->cfg->user)
 			bpf_program__set_autoload(p, false);
 	}
 	if (l->cfg->kernel)
 		pick_kernel_variants(l);
-	for (int i = 0; (p = kernel_progs(s, i)); i++)
+	for (int i = 0; (p = group_prog(s, PROGS_KERNEL, i)); i++)
 		if (!l->cfg->kernel)
 			bpf_program__set_autoload(p, false);
 	if (l->cfg->kernel && !l->has_cache_names)
@@ -325,7 +315,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 			"no cache (before 6.1): kmem_cache blocks are reported without cache names\n");
 	if (!l->has_pages || !tp_btf_exists("mm_page_free_batched"))
 		disable_page_progs(s, !l->has_pages);
-	for (int i = 0; (p = syscall_progs(s, i)); i++)
+	for (int i = 0; (p = group_prog(s, PROGS_SYSCALLS, i)); i++)
 		if (!l->has_syscalls)
 			bpf_program__set_autoload(p, false);
 	if (!tgid) {
@@ -468,9 +458,9 @@ int loader_attach(struct loader *l, pid_t tgid)
 		    add_link(l, bpf_program__attach(s->progs.on_exec), "sched_process_exec"))
 			return -1;
 	}
-	/* frees before allocations, here too: kernel_progs() is in that order */
+	/* frees before allocations, here too: PROGS_KERNEL is in that order */
 	if (l->cfg->kernel) {
-		for (int i = 0; (p = kernel_progs(s, i)); i++) {
+		for (int i = 0; (p = group_prog(s, PROGS_KERNEL, i)); i++) {
 			if (!bpf_program__autoload(p))
 				continue;
 			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
@@ -480,7 +470,7 @@ int loader_attach(struct loader *l, pid_t tgid)
 			return -1;
 	}
 	if (l->has_syscalls) {
-		for (int i = 0; (p = syscall_progs(s, i)); i++)
+		for (int i = 0; (p = group_prog(s, PROGS_SYSCALLS, i)); i++)
 			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
 				return -1;
 	}

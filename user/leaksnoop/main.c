@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "attach.h"
+#include "clock.h"
 #include "config.h"
 #include "feature_probe.h"
 #include "fmt.h"
@@ -40,13 +41,6 @@ static void on_sigchld(int sig)
 	(void)sig;	/* only to cut a sleep short */
 }
 
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---- symbols ------------------------------------------------------------------ */
 
@@ -197,7 +191,6 @@ int main(int argc, char **argv)
 	struct leaksnoop_config config;
 	const struct leaksnoop_config *cfg = &config;
 	struct state st = { .cfg = cfg };
-	struct timespec ts;
 	int found, rc = 0;
 
 	if (leaksnoop_parse_args(argc, argv, &config))
@@ -248,8 +241,7 @@ int main(int argc, char **argv)
 	st.model = (struct leak_model_config){ .older_than_ms = cfg->older_than_ms,
 					       .min_size = cfg->min_size, .max_size = cfg->max_size,
 					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks };
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	st.history.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	st.history.start_ns = monotonic_ns();
 	read_comm(&st);
 	if (cfg->pid)
 		snapshot_update(&st);

@@ -124,13 +124,19 @@ static int record_bytes_desc(const void *a, const void *b)
 	return record_key_cmp(a, b);
 }
 
-static int stack_cmp(const void *a, const void *b)
+int leak_stack_ref_cmp(const void *a, const void *b)
 {
-	const struct leak_stack *x = a, *y = b;
+	const struct leak_stack_ref *x = a, *y = b;
 
 	if (x->kernel != y->kernel)
 		return x->kernel ? 1 : -1;
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int stack_cmp(const void *a, const void *b)
+{
+	return leak_stack_ref_cmp(&((const struct leak_stack *)a)->ref,
+				  &((const struct leak_stack *)b)->ref);
 }
 
 static int cache_cmp(const void *a, const void *b)
@@ -344,7 +350,7 @@ static int attach_frames(struct leak_report *rep, const struct leak_snapshot *sn
 	for (size_t i = 0; i < rep->nr_records && !err; i++) {
 		struct leak_record *x = &rep->records[i];
 		bool user = leak_src_is_user(x->key.src);
-		struct leak_stack want = { .id = x->key.stack_id, .kernel = !user };
+		struct leak_stack want = { .ref = { .id = x->key.stack_id, .kernel = !user } };
 		const struct leak_stack *st = x->key.stack_id < 0 ? NULL :
 			find_sorted(&want, snap->stacks, snap->nr_stacks, sizeof(*st), stack_cmp);
 		struct leak_cache_name cw = { .cache = x->key.cache };
@@ -377,27 +383,35 @@ static void rank_records(struct leak_report *rep)
 	}
 }
 
+/* A sorted copy of n items (NULL for none, or when memory is short: *err). */
+static void *sorted_copy(const void *items, size_t n, size_t size,
+			 int (*cmp)(const void *, const void *), int *err)
+{
+	void *v;
+
+	if (!n || *err)
+		return NULL;
+	v = malloc(n * size);
+	if (!v) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	memcpy(v, items, n * size);
+	qsort(v, n, size, cmp);
+	return v;
+}
+
 /* Sorted copies of snap's stacks and caches, so that records find theirs. */
 static int sorted_lookups(const struct leak_snapshot *snap, struct leak_snapshot *sorted)
 {
+	int err = 0;
+
 	*sorted = *snap;
-	sorted->stacks = NULL;
-	sorted->caches = NULL;
-	if (snap->nr_stacks) {
-		sorted->stacks = malloc(snap->nr_stacks * sizeof(*snap->stacks));
-		if (!sorted->stacks)
-			return -ENOMEM;
-		memcpy(sorted->stacks, snap->stacks, snap->nr_stacks * sizeof(*snap->stacks));
-		qsort(sorted->stacks, snap->nr_stacks, sizeof(*snap->stacks), stack_cmp);
-	}
-	if (snap->nr_caches) {
-		sorted->caches = malloc(snap->nr_caches * sizeof(*snap->caches));
-		if (!sorted->caches)
-			return -ENOMEM;
-		memcpy(sorted->caches, snap->caches, snap->nr_caches * sizeof(*snap->caches));
-		qsort(sorted->caches, snap->nr_caches, sizeof(*snap->caches), cache_cmp);
-	}
-	return 0;
+	sorted->stacks = sorted_copy(snap->stacks, snap->nr_stacks, sizeof(*snap->stacks),
+				     stack_cmp, &err);
+	sorted->caches = sorted_copy(snap->caches, snap->nr_caches, sizeof(*snap->caches),
+				     cache_cmp, &err);
+	return err;
 }
 
 int leak_report_build(struct leak_report *rep, const struct leak_snapshot *snap,

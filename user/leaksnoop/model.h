@@ -52,10 +52,18 @@ struct leak_total {
 	struct ls_agg agg;
 };
 
-/* One captured stack (user: the stacks map, kernel: kstacks). */
-struct leak_stack {
+/* Which captured stack: its id in the user (stacks) or kernel (kstacks) map. */
+struct leak_stack_ref {
 	int32_t id;
 	bool kernel;
+};
+
+/* Orders struct leak_stack_ref (qsort/bsearch). */
+int leak_stack_ref_cmp(const void *a, const void *b);
+
+/* One captured stack. */
+struct leak_stack {
+	struct leak_stack_ref ref;
 	uint32_t nr_ips;
 	uint64_t ips[LS_MAX_FRAMES];
 };

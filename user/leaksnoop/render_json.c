@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One JSON object per report (JSON Lines). */
+#include <stddef.h>
 #include "json.h"
 #include "render.h"
 
@@ -29,6 +30,13 @@ static void json_frames(struct json *j, const struct leak_frame *fr, size_t nf)
 	json_arr_end(j);
 }
 
+#define TOTAL(member, key) { key, offsetof(struct ls_agg, member) }
+static const struct json_u64_field totals_fields[] = {
+	TOTAL(alloc_bytes, "allocated_bytes"), TOTAL(alloc_count, "allocated_blocks"),
+	TOTAL(free_bytes, "freed_bytes"), TOTAL(free_count, "freed_blocks"),
+};
+#undef TOTAL
+
 static void json_record(struct json *j, const struct leak_report *r, const struct leak_record *x)
 {
 	const struct leak_frame *fr = leak_record_frames(r, x);
@@ -40,10 +48,7 @@ static void json_record(struct json *j, const struct leak_report *r, const struc
 	json_u64(j, "blocks", x->blocks);
 	json_i64(j, "growth_bytes", x->growth_bytes);
 	json_i64(j, "growth_blocks", x->growth_blocks);
-	json_u64(j, "allocated_bytes", x->totals.alloc_bytes);
-	json_u64(j, "allocated_blocks", x->totals.alloc_count);
-	json_u64(j, "freed_bytes", x->totals.free_bytes);
-	json_u64(j, "freed_blocks", x->totals.free_count);
+	json_u64_fields(j, &x->totals, totals_fields, sizeof(totals_fields) / sizeof(totals_fields[0]));
 	json_f64(j, "oldest_age_s", (double)(r->now_ns - x->oldest_ts) / 1e9);
 	json_str(j, "cache", x->key.cache ? x->cache_name : NULL);
 	json_str(j, "call_site", !leak_src_is_user(x->key.src) && x->nr_frames ?
@@ -51,6 +56,14 @@ static void json_record(struct json *j, const struct leak_report *r, const struc
 	json_frames(j, fr, x->nr_frames);
 	json_obj_end(j);
 }
+
+#define SUMMARY(member, key) { key, offsetof(struct leak_source_summary, member) }
+static const struct json_u64_field summary_fields[] = {
+	SUMMARY(out_bytes, "outstanding_bytes"), SUMMARY(out_blocks, "outstanding_blocks"),
+	SUMMARY(alloc_bytes, "allocated_bytes"), SUMMARY(alloc_count, "allocated_blocks"),
+	SUMMARY(free_bytes, "freed_bytes"), SUMMARY(free_count, "freed_blocks"),
+};
+#undef SUMMARY
 
 static void json_summary(struct json *j, const struct leak_report *r)
 {
@@ -61,12 +74,7 @@ static void json_summary(struct json *j, const struct leak_report *r)
 		if (!m->alloc_count && !m->out_blocks)
 			continue;
 		json_obj_begin(j, leak_src_name((uint32_t)s));
-		json_u64(j, "outstanding_bytes", m->out_bytes);
-		json_u64(j, "outstanding_blocks", m->out_blocks);
-		json_u64(j, "allocated_bytes", m->alloc_bytes);
-		json_u64(j, "allocated_blocks", m->alloc_count);
-		json_u64(j, "freed_bytes", m->free_bytes);
-		json_u64(j, "freed_blocks", m->free_count);
+		json_u64_fields(j, m, summary_fields, sizeof(summary_fields) / sizeof(summary_fields[0]));
 		json_f64(j, "growth_bytes_per_s", m->growth_bytes_per_s);
 		json_u64(j, "records", (uint64_t)m->records);
 		json_obj_end(j);

@@ -7,19 +7,12 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "percpu_stats.h"
 #include "procfs.h"
 #include "source.h"
 #include "symbolize.h"
 #include "leaksnoop.skel.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Every key and value of a hash map (batch lookups, falling back to a key
  * walk). Returns 0 with the count in *nr_out and keys and vals malloc'd, or
@@ -180,20 +173,6 @@ static uint64_t kernel_missed(const struct leaksnoop_bpf *s)
 	return n;
 }
 
-struct stack_ref {
-	int32_t id;
-	bool kernel;
-};
-
-static int stack_ref_cmp(const void *a, const void *b)
-{
-	const struct stack_ref *x = a, *y = b;
-
-	if (x->kernel != y->kernel)
-		return x->kernel ? 1 : -1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -206,7 +185,7 @@ static int u64_cmp(const void *a, const void *b)
 static int read_stacks_and_caches(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
 {
 	size_t n = snap->nr_blocks ? snap->nr_blocks : 1, nr_refs = 0, nr_caches = 0;
-	struct stack_ref *refs = malloc(n * sizeof(*refs));
+	struct leak_stack_ref *refs = malloc(n * sizeof(*refs));
 	uint64_t *caches = malloc(n * sizeof(*caches));
 	int err = 0;
 
@@ -219,23 +198,22 @@ static int read_stacks_and_caches(const struct leaksnoop_bpf *s, struct leak_sna
 		const struct ls_agg_key *k = &snap->blocks[i].key;
 
 		if (k->stack_id >= 0)
-			refs[nr_refs++] = (struct stack_ref){ k->stack_id,
-							      k->src != SRC_USER && k->src != SRC_MMAP };
+			refs[nr_refs++] = (struct leak_stack_ref){ k->stack_id, !leak_src_is_user(k->src) };
 		if (k->cache)
 			caches[nr_caches++] = k->cache;
 	}
 	if (nr_refs)
-		qsort(refs, nr_refs, sizeof(*refs), stack_ref_cmp);
+		qsort(refs, nr_refs, sizeof(*refs), leak_stack_ref_cmp);
 	if (nr_caches)
 		qsort(caches, nr_caches, sizeof(*caches), u64_cmp);
 	for (size_t i = 0; i < nr_refs && !err; i++) {
-		struct leak_stack st = { .id = refs[i].id, .kernel = refs[i].kernel };
+		struct leak_stack st = { .ref = refs[i] };
 		/* kernel stacks live in their own, shallower map (LS_KSTACK_FRAMES) */
-		int fd = bpf_map__fd(st.kernel ? s->maps.kstacks : s->maps.stacks);
+		int fd = bpf_map__fd(st.ref.kernel ? s->maps.kstacks : s->maps.stacks);
 
-		if (i && !stack_ref_cmp(&refs[i - 1], &refs[i]))
+		if (i && !leak_stack_ref_cmp(&refs[i - 1], &refs[i]))
 			continue;
-		if (bpf_map_lookup_elem(fd, &st.id, st.ips))
+		if (bpf_map_lookup_elem(fd, &st.ref.id, st.ips))
 			continue;
 		while (st.nr_ips < LS_MAX_FRAMES && st.ips[st.nr_ips])
 			st.nr_ips++;
@@ -260,7 +238,7 @@ int leak_source_read(const struct leak_source *src, bool exited, struct leak_sna
 	int err;
 
 	memset(snap, 0, sizeof(*snap));
-	snap->now_ns = now_ns();
+	snap->now_ns = monotonic_ns();
 	err = read_aggs(s, snap);
 	if (!err && src->kernel)
 		err = read_ksites(s, snap);

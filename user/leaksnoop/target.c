@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "target.h"
 
 #ifndef __WALL
@@ -143,10 +144,7 @@ static bool child_step(struct target *t, int status)
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return monotonic_s() * 1e3;
 }
 
 bool target_wait(struct target *t, int timeout_ms)

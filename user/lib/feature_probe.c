@@ -96,6 +96,16 @@ int kernel_btf_load_error(void)
 	return vmlinux_btf() ? 0 : -vmlinux_btf_error;
 }
 
+int check_kernel_btf(const char *tool)
+{
+	int err = kernel_btf_load_error();
+
+	if (!err)
+		return 0;
+	fprintf(stderr, "%s: cannot load kernel BTF: %s\n", tool, strerror(-err));
+	return -1;
+}
+
 bool tp_btf_exists(const char *name)
 {
 	char type_name[128];

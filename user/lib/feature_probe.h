@@ -18,6 +18,11 @@ int check_bpf_prerequisites(const char *tool);
  * check it before tp_btf_exists, whose "no" would otherwise mislead. */
 int kernel_btf_load_error(void);
 
+/* 0, or -1 after printing "<tool>: cannot load kernel BTF: <why>": the
+ * check before tp_btf_exists (an unreadable BTF, memory short, is not a
+ * missing tracepoint). */
+int check_kernel_btf(const char *tool);
+
 /* True if the kernel's BTF has the tracepoint, i.e. tp_btf/<name> can
  * attach. */
 bool tp_btf_exists(const char *name);

@@ -121,3 +121,19 @@ int intmap_next(const struct intmap *m, size_t *pos, uint64_t *key, void **val)
 	}
 	return 0;
 }
+
+void *intmap_get_or_add(struct intmap *m, uint64_t key, size_t size, bool *created)
+{
+	void *v = intmap_get(m, key);
+
+	*created = false;
+	if (v)
+		return v;
+	v = calloc(1, size);
+	if (!v || intmap_put(m, key, v)) {
+		free(v);
+		return NULL;
+	}
+	*created = true;
+	return v;
+}

@@ -4,6 +4,7 @@
 #ifndef MMSCOPE_INTMAP_H
 #define MMSCOPE_INTMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@ void intmap_free(struct intmap *m);
 void *intmap_get(const struct intmap *m, uint64_t key);
 /* Sets key to val (val must not be NULL). Returns 0 or -ENOMEM. */
 int intmap_put(struct intmap *m, uint64_t key, void *val);
+/* key's value; when there is none, a new zeroed value of size bytes
+ * (calloc'd: the caller frees it) is added first, and *created says so.
+ * NULL when memory is short. */
+void *intmap_get_or_add(struct intmap *m, uint64_t key, size_t size, bool *created);
 /* Removes key; returns its value or NULL. */
 void *intmap_del(struct intmap *m, uint64_t key);
 

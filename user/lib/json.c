@@ -261,3 +261,14 @@ void json_write_string(FILE *f, const char *str, size_t len)
 	}
 	fputc('"', f);
 }
+
+void json_u64_fields(struct json *j, const void *base, const struct json_u64_field *fields,
+		     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)base + fields[i].offset, sizeof(v));
+		json_u64(j, fields[i].key, v);
+	}
+}

@@ -5,6 +5,7 @@
 #define MMSCOPE_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -29,6 +30,15 @@ void json_i64(struct json *j, const char *key, int64_t v);
 void json_f64(struct json *j, const char *key, double v);	/* NaN/inf -> null */
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
+/* A u64 member of a struct, written by json_u64_fields. */
+struct json_u64_field {
+	const char *key;
+	size_t offset;		/* offsetof the member */
+};
+
+/* json_u64 of each of the n fields of the struct at base, in order. */
+void json_u64_fields(struct json *j, const void *base, const struct json_u64_field *fields,
+		     size_t n);
 /* Ends a JSON Lines record: newline and flush. */
 void json_line_end(struct json *j);
 

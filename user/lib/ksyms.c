@@ -8,10 +8,12 @@
  * such a line is skipped, so truncated or hostile text yields fewer symbols,
  * never an out-of-bounds read. */
 #define _GNU_SOURCE	/* strchrnul */
+#include "sorted.h"
 #include "symbolize.h"
 #include "procfs.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,20 +183,13 @@ void ksyms_free(struct ksyms *k)
 
 const char *ksyms_resolve(const struct ksyms *k, uint64_t addr, uint64_t *offset)
 {
-	size_t lo = 0, hi;
+	size_t lo;
 
 	if (!k)
 		return NULL;
-	/* Find the first symbol above addr; the one before it is ours. */
-	hi = k->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	/* the first symbol above addr: the one before it is ours */
+	lo = sorted_count_at_or_below(k->syms, k->n, sizeof(k->syms[0]), offsetof(struct ksym, addr),
+				      addr);
 	if (lo == 0)
 		return NULL;
 	/* Among aliases at one address, report the first the file lists. */

@@ -7,102 +7,16 @@
  * out-of-bounds read. Numbers are parsed by hand rather than with strtoull,
  * which would silently accept signs, leading blanks and overflow. */
 #include "procfs.h"
+#include "sorted.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* --- reading files ------------------------------------------------------- */
-
-ssize_t procfs_read_file(const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	int fd;
-
-	if (!buf || size == 0)
-		return -EINVAL;
-	buf[0] = '\0';		/* a string even when the open fails */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* /proc files arrive in several short reads; keep going until EOF. */
-	while (len < size - 1) {
-		ssize_t got = read(fd, buf + len, size - 1 - len);
-
-		if (got < 0) {
-			int err = errno;
-
-			if (err == EINTR)
-				continue;
-			close(fd);
-			return -err;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	buf[len] = '\0';
-	close(fd);
-	return (ssize_t)len;
-}
-
-/* Grows *buf so it can take at least one more byte plus the NUL. */
-static int grow_buffer(char **buf, size_t *cap)
-{
-	size_t new_cap = *cap ? *cap * 2 : 4096;
-	char *p;
-
-	if (new_cap < *cap)
-		return -ENOMEM;
-	p = realloc(*buf, new_cap);
-	if (!p)
-		return -ENOMEM;
-	*buf = p;
-	*cap = new_cap;
-	return 0;
-}
-
-char *procfs_slurp(const char *path, size_t *len)
-{
-	char *buf = NULL;
-	size_t cap = 0, used = 0;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	/* /proc files report st_size 0, so the size is only known at EOF. */
-	for (;;) {
-		ssize_t got;
-
-		if (cap - used < 2 && (err = grow_buffer(&buf, &cap)) != 0)
-			break;
-		got = read(fd, buf + used, cap - used - 1);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (got == 0)
-			break;
-		used += (size_t)got;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		errno = -err;
-		return NULL;
-	}
-	buf[used] = '\0';
-	if (len)
-		*len = used;
-	return buf;
-}
 
 /* --- small lexing helpers -------------------------------------------------- */
 
@@ -589,144 +503,13 @@ void vma_list_free(struct vma_list *l)
 
 const struct vma *vma_list_find(const struct vma_list *l, uint64_t addr)
 {
-	size_t lo = 0, hi;
+	size_t lo;
 
 	if (!l || !l->v)
 		return NULL;
-	/* Find the last VMA starting at or below addr. */
-	hi = l->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (l->v[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	/* the last VMA starting at or below addr */
+	lo = sorted_count_at_or_below(l->v, l->n, sizeof(l->v[0]), offsetof(struct vma, start), addr);
 	if (lo == 0)
 		return NULL;
 	return addr < l->v[lo - 1].end ? &l->v[lo - 1] : NULL;
-}
-
-/* --- /proc/<pid>/<file> wrappers ------------------------------------------- */
-
-/* Most files fit the stack buffer; a fuller one (a status with huge CPU
- * masks, a long maps) is read again whole rather than cut short. */
-struct proc_text {
-	char small[8192];
-	char *big;
-	const char *text;
-};
-
-static int proc_text_read(struct proc_text *t, const char *path)
-{
-	ssize_t len = procfs_read_file(path, t->small, sizeof(t->small));
-
-	t->big = NULL;
-	if (len < 0)
-		return (int)len;
-	t->text = t->small;
-	if ((size_t)len < sizeof(t->small) - 1)
-		return 0;
-	t->big = procfs_slurp(path, NULL);
-	if (!t->big)
-		return -errno;
-	t->text = t->big;
-	return 0;
-}
-
-static void proc_text_free(struct proc_text *t)
-{
-	free(t->big);
-	t->big = NULL;
-}
-
-static void pid_path(char *buf, size_t size, pid_t pid, const char *file)
-{
-	snprintf(buf, size, "/proc/%d/%s", (int)pid, file);
-}
-
-#define PID_PATH_MAX 64
-
-int procfs_read_pid_stat(pid_t pid, struct proc_stat *out)
-{
-	char path[PID_PATH_MAX];
-	struct proc_text t;
-	int err;
-
-	pid_path(path, sizeof(path), pid, "stat");
-	err = proc_text_read(&t, path);
-	if (err)
-		return err;
-	err = procfs_parse_stat(t.text, out);
-	proc_text_free(&t);
-	return err;
-}
-
-int procfs_read_pid_rollup(pid_t pid, struct mem_rollup *out)
-{
-	char path[PID_PATH_MAX];
-	struct proc_text t;
-	int err;
-
-	pid_path(path, sizeof(path), pid, "smaps_rollup");
-	err = proc_text_read(&t, path);
-	if (err)
-		return err;
-	err = procfs_parse_smaps_rollup(t.text, out);
-	proc_text_free(&t);
-	return err;
-}
-
-int procfs_read_pid_status(pid_t pid, struct proc_status *out)
-{
-	char path[PID_PATH_MAX];
-	struct proc_text t;
-	int err;
-
-	pid_path(path, sizeof(path), pid, "status");
-	err = proc_text_read(&t, path);
-	if (err)
-		return err;
-	err = procfs_parse_status(t.text, out);
-	proc_text_free(&t);
-	return err;
-}
-
-int procfs_read_pid_maps(pid_t pid, struct vma_list *out)
-{
-	char path[PID_PATH_MAX];
-	char *text;
-	int err;
-
-	pid_path(path, sizeof(path), pid, "maps");
-	text = procfs_slurp(path, NULL);
-	if (!text)
-		return -errno;
-	err = procfs_parse_maps(text, out);
-	free(text);
-	return err;
-}
-
-int procfs_read_meminfo(struct meminfo *out)
-{
-	struct proc_text t;
-	int err;
-
-	err = proc_text_read(&t, "/proc/meminfo");
-	if (err)
-		return err;
-	err = procfs_parse_meminfo(t.text, out);
-	proc_text_free(&t);
-	return err;
-}
-
-bool procfs_pid_exists(pid_t pid)
-{
-	char path[PID_PATH_MAX];
-
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	return access(path, F_OK) == 0;
 }
