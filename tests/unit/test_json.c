@@ -258,6 +258,7 @@ static void test_u64_fields_in_table_order(void)
 	json_u64_fields(&c.j, &v, fields, 2);
 	json_obj_end(&c.j);
 	CHECK_CAPTURE(&c, "{\"b\":18446744073709551615,\"a\":1}");
+	CHECK(v.first == 1 && v.skipped == 7 && v.second == 18446744073709551615ULL);	/* read only */
 }
 
 int main(void)
