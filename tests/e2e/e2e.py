@@ -177,6 +177,20 @@ class FaultTopJSON(Tool):
 
 # ---- leaksnoop's reports ---------------------------------------------------
 
+def leaksnoop(*args, timeout=60):
+    """Runs leaksnoop to completion; returns (rc, JSON reports, stderr)."""
+    p = subprocess.run([tool("leaksnoop"), *map(str, args)], capture_output=True,
+                       text=True, timeout=timeout, errors="replace")
+    reports = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+    return p.returncode, reports, p.stderr
+
+
+def eventfd_blocks(report):
+    """Outstanding kmalloc blocks whose call site is in eventfd code."""
+    return sum(r["blocks"] for r in report["records"]
+               if r["source"] == "kmalloc" and "eventfd" in (r["call_site"] or ""))
+
+
 def source_line(fname, marker):
     """The line of the workload source that carries the comment @marker."""
     path = os.path.join(WORKLOADS, fname)

@@ -8,16 +8,8 @@ import subprocess
 import time
 
 import e2e
-from e2e import describe, records_at, source_line  # noqa: F401 (the shared helpers)
+from e2e import describe, eventfd_blocks, leaksnoop, records_at, source_line  # noqa: F401
 
-
-
-def leaksnoop(*args, timeout=60):
-    """Runs leaksnoop to completion; returns (rc, JSON reports, stderr)."""
-    p = subprocess.run([e2e.tool("leaksnoop"), *map(str, args)], capture_output=True,
-                       text=True, timeout=timeout, errors="replace")
-    reports = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
-    return p.returncode, reports, p.stderr
 
 
 def trace_command(*cmd, extra=()):
@@ -118,11 +110,6 @@ def test_leaksnoop_shared_library():
         frames[1]["line"] == source_line("leak_lib.c", "shlib_call"), frames[1]
 
 
-def _eventfd_blocks(report):
-    return sum(r["blocks"] for r in report["records"]
-               if r["source"] == "kmalloc" and "eventfd" in (r["call_site"] or ""))
-
-
 def test_leaksnoop_kernel_eventfd():
     n = 40
     w = e2e.start_workload("leak_eventfd", n)
@@ -135,12 +122,12 @@ def test_leaksnoop_kernel_eventfd():
             e2e.wait_stopped(w)
             t.next_line()
             held = json.loads(t.next_line())            # a report that began after
-            assert _eventfd_blocks(held) == n, json.dumps(held["records"])[:3000]
+            assert eventfd_blocks(held) == n, json.dumps(held["records"])[:3000]
             os.kill(w.pid, signal.SIGCONT)              # closes them
             e2e.wait_stopped(w)
             t.next_line()
             closed = json.loads(t.next_line())
-            assert _eventfd_blocks(closed) == 0, json.dumps(closed["records"])[:3000]
+            assert eventfd_blocks(closed) == 0, json.dumps(closed["records"])[:3000]
     finally:
         w.kill()
         w.wait()
@@ -243,17 +230,17 @@ def test_leaksnoop_whole_system_kernel_mode():
         with e2e.Tool([e2e.tool("leaksnoop"), "--json", "-o", "0", "-i", "0.3", "-T", "0"]) as t:
             first = json.loads(t.next_line(30))
             assert first["pid"] is None, first
-            before = _eventfd_blocks(first)
+            before = eventfd_blocks(first)
             os.kill(w.pid, signal.SIGCONT)              # opens n eventfds and holds them
             e2e.wait_stopped(w)
             t.next_line()
             held = json.loads(t.next_line())
-            assert _eventfd_blocks(held) >= before + n, json.dumps(held["records"])[:3000]
+            assert eventfd_blocks(held) >= before + n, json.dumps(held["records"])[:3000]
             os.kill(w.pid, signal.SIGCONT)              # closes them
             e2e.wait_stopped(w)
             t.next_line()
             closed = json.loads(t.next_line())
-            assert _eventfd_blocks(closed) <= _eventfd_blocks(held) - n, \
+            assert eventfd_blocks(closed) <= eventfd_blocks(held) - n, \
                 json.dumps(closed["records"])[:3000]
     finally:
         w.kill()

@@ -15,7 +15,6 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import e2e  # noqa: E402
-import test_leaksnoop as ls  # noqa: E402  (source_line, records_at, ...)
 
 RAMDISK = "/dev/ram0"       # brd: a block device whose pages can be dropped
 
@@ -99,14 +98,14 @@ def faulttop_segv_accerr():
 
 def _leak_loop(*mode):
     n = 50
-    leak, freed = ls.source_line("leak_loop.c", "leak"), ls.source_line("leak_loop.c", "freed")
-    rc, reports, err = ls.leaksnoop("--json", "-T", "0", *mode, "--", e2e.workload("leak_loop"), n,
+    leak, freed = e2e.source_line("leak_loop.c", "leak"), e2e.source_line("leak_loop.c", "freed")
+    rc, reports, err = e2e.leaksnoop("--json", "-T", "0", *mode, "--", e2e.workload("leak_loop"), n,
                                     timeout=120)
     assert rc == 0 and reports, f"leaksnoop exit {rc}: {err[-1500:]}"
     rep = reports[-1]
-    at = ls.records_at(rep, "leak_loop.c", leak)
-    assert len(at) == 1 and at[0]["blocks"] == n and at[0]["bytes"] == n * 12288, ls.describe(rep)
-    assert not ls.records_at(rep, "leak_loop.c", freed), ls.describe(rep)
+    at = e2e.records_at(rep, "leak_loop.c", leak)
+    assert len(at) == 1 and at[0]["blocks"] == n and at[0]["bytes"] == n * 12288, e2e.describe(rep)
+    assert not e2e.records_at(rep, "leak_loop.c", freed), e2e.describe(rep)
     # what this kernel lacks is said once, and nothing else is
     expected = []
     if "--user" not in mode and kernel_version() < (6, 1):
@@ -137,7 +136,7 @@ def leaksnoop_kernel_eventfd():
         os.kill(w.pid, signal.SIGCONT)          # opens, then closes n eventfds
         e2e.wait_stopped(w)
         t.next_line(30)
-        got = ls._eventfd_blocks(json.loads(t.next_line(30)))
+        got = e2e.eventfd_blocks(json.loads(t.next_line(30)))
         assert got == want, f"{got} eventfd blocks outstanding, {want} held"
     e2e.finish(w)
     stop_clean(t, "leaksnoop")
