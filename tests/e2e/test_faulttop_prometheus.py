@@ -339,9 +339,28 @@ def test_slow_clients_do_not_stall_batch_output():
             t1 = time.monotonic()
             _, text = ft.get(timeout=5)
             assert time.monotonic() - t1 < 2 and "mmscope_build_info" in text
+            # past the connection limit (32): frames still on time
+            for _ in range(40):
+                held.append(socket.create_connection(("127.0.0.1", ft.port), timeout=5))
+            t0 = time.monotonic()
+            frames = 0
+            while frames < 5:
+                if ft.next_line(timeout=5).startswith("faulttop - "):
+                    frames += 1
+            assert time.monotonic() - t0 < 4, "frames slowed down by a connection flood"
         finally:
             for s in held:
                 s.close()
+        # and once they are gone, scrapes are answered again
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                _, text = ft.get(timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "no scrape answered after the flood"
+                time.sleep(0.2)
+        assert "mmscope_build_info" in text
 
 
 def test_readme_alert_rule_passes_promtool_check_rules():
