@@ -19,13 +19,13 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS        := libbpf libelf zlib libdw ncursesw libmicrohttpd
+PKGS        := libbpf libelf zlib libdw ncursesw libmicrohttpd libprotobuf-c
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 CFLAGS      ?= -O2 -g
-CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -Iuser/lib -Ibpf -I$(OUTPUT) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -Iuser/lib -Ibpf -I$(OUTPUT) -I$(OUTPUT)/proto $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS      := $(PKG_LIBS) -lm -lpthread
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -Ibpf -Wall -Werror
 
@@ -47,6 +47,23 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
+# --- protobuf: C generated from proto/*.proto at build time ---------------------
+# (pprof's profile.proto, for leaksnoop --pprof). A tool that needs one lists
+# it in <tool>_EXTRA_OBJS.
+PROTOC_C    ?= protoc-c
+$(OUTPUT)/proto:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h &: proto/%.proto | $(OUTPUT)/proto
+	$(call msg,PROTOC,$<)
+	$(Q)$(PROTOC_C) --proto_path=proto --c_out=$(OUTPUT)/proto $<
+
+$(OUTPUT)/proto/%.pb-c.o: $(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+leaksnoop_EXTRA_OBJS := $(OUTPUT)/proto/profile.pb-c.o
+
 # --- user space ----------------------------------------------------------------
 $(OUTPUT)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) | $(OUTPUT)/lib
 	$(call msg,CC,$@)
@@ -59,11 +76,11 @@ define tool_rules
 $(1)_SRCS := $$(wildcard user/$(1)/*.c)
 $(1)_OBJS := $$(patsubst user/$(1)/%.c,$(OUTPUT)/$(1).d/%.o,$$($(1)_SRCS))
 $(1)_SKEL_OBJS := $$(patsubst user/$(1)/%.c,$(OUTPUT)/$(1).d/%.o,$$(shell grep -l 'skel\.h' $$($(1)_SRCS)))
-$(OUTPUT)/$(1).d/%.o: user/$(1)/%.c $$(wildcard user/$(1)/*.h) $$(wildcard user/lib/*.h) bpf/$(1).h | $(OUTPUT)/$(1).d
+$(OUTPUT)/$(1).d/%.o: user/$(1)/%.c $$(wildcard user/$(1)/*.h) $$(wildcard user/lib/*.h) bpf/$(1).h $$($(1)_EXTRA_OBJS:.o=.h) | $(OUTPUT)/$(1).d
 	$$(call msg,CC,$$@)
 	$$(Q)$$(CC) $$(CFLAGS) -Iuser/$(1) -c $$< -o $$@
 $$($(1)_SKEL_OBJS): $(OUTPUT)/$(1).skel.h
-$(OUTPUT)/$(1): $$($(1)_OBJS) $(LIB_OBJS)
+$(OUTPUT)/$(1): $$($(1)_OBJS) $$($(1)_EXTRA_OBJS) $(LIB_OBJS)
 	$$(call msg,LINK,$$@)
 	$$(Q)$$(CC) $$(CFLAGS) $$^ $$(LDLIBS) $$(EXTRA_LDFLAGS) -o $$@
 endef
@@ -83,9 +100,9 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(OU
 # except the ones that talk to BPF (the sources and loaders) and main().
 NOT_PURE_OBJS := %/main.o %/collector.o %/source.o %/attach.o %/target.o
 define tool_unit_rules
-$(OUTPUT)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/unit.h $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $(LIB_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/unit.h $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $$($(1)_EXTRA_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit -Iuser/$(1) $$< $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $(LIB_OBJS) $$(LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit -Iuser/$(1) $$< $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $$($(1)_EXTRA_OBJS) $(LIB_OBJS) $$(LDLIBS) -o $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_unit_rules,$(t))))
 
@@ -235,7 +252,8 @@ soak: tests-build
 # A single file: make lint-tidy/user/lib/fmt.c
 CLANG_TIDY  ?= clang-tidy
 CPPCHECK    ?= cppcheck
-LINT_CFLAGS  = $(filter-out -I$(OUTPUT),$(CFLAGS)) -isystem $(OUTPUT) -include tests/lint/analyzer-models.h
+LINT_CFLAGS  = $(filter-out -I$(OUTPUT) -I$(OUTPUT)/proto,$(CFLAGS)) -isystem $(OUTPUT) -isystem $(OUTPUT)/proto \
+	       -include tests/lint/analyzer-models.h
 LINT_WORKLOAD_CFLAGS := -O0 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror -pthread
 TIDY_SRCS   := $(LIB_SRCS) $(foreach t,$(TOOLS),$(wildcard user/$(t)/*.c)) $(UNIT_SRCS) \
 	       $(wildcard tests/fuzz/*.c) $(WORKLOAD_SRCS) $(wildcard tests/e2e/workloads/lib/*.c) \
@@ -254,7 +272,7 @@ CPPCHECK_FLAGS := --enable=warning,style,performance,portability --std=c11 --inl
 	$(addprefix lint-cppcheck/,$(TOOLS) lib workloads)
 lint: lint-tidy lint-cppcheck
 lint-tidy: $(addprefix lint-tidy/,$(TIDY_SRCS))
-$(addprefix lint-tidy/,$(TIDY_SRCS)): lint-tidy/%: $(addprefix $(OUTPUT)/,$(TOOLS:=.skel.h))
+$(addprefix lint-tidy/,$(TIDY_SRCS)): lint-tidy/%: $(addprefix $(OUTPUT)/,$(TOOLS:=.skel.h)) $(OUTPUT)/proto/profile.pb-c.h
 	$(call msg,TIDY,$*)
 	$(Q)out=$$($(CLANG_TIDY) --quiet $* -- $(call lint_flags,$*) 2>&1); rc=$$?; \
 		printf '%s\n' "$$out" | grep -v -e '^[0-9]* warnings\{0,1\} generated\.$$' -e '^$$' || true; exit $$rc

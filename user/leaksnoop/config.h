@@ -28,6 +28,7 @@ struct leaksnoop_config {
 	bool pages;			/* page allocator too (kernel mode) */
 	const char *lib;		/* --lib */
 	enum leaksnoop_output output;
+	const char *pprof_path;		/* --pprof: also write each report there */
 	int error_exitcode;		/* 0: off */
 	uint32_t max_allocs;		/* per table */
 	bool exit_now;			/* --help, --usage or --version was printed */

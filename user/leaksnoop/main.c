@@ -7,6 +7,7 @@
  * goes source.c (reads the tables) -> model.c (builds it, pure) ->
  * render_*.c (print it). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,8 @@ struct state {
 	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
 	bool has_target;
 	double last_refresh;
+	int64_t start_wall_ns;		/* for the pprof profile */
+	bool pprof_failed;
 };
 
 /* Takes or refreshes the snapshot of the process's mappings while it lives.
@@ -89,6 +92,33 @@ static void render(const struct leak_report *rep, enum leaksnoop_output output)
 	}
 }
 
+static void write_profile(struct state *st, const struct leak_report *rep, const char *path)
+{
+	struct leak_pprof_opts o = {
+		.path = path, .start_wall_ns = st->start_wall_ns,
+		.module_of = st->usyms ? leak_source_module_of : NULL, .module_ctx = st->usyms,
+	};
+	int err = leak_render_pprof(rep, &o);
+
+	if (err) {
+		fprintf(stderr, "leaksnoop: cannot write profile %s: %s\n", path, strerror(-err));
+		st->pprof_failed = true;
+	}
+}
+
+/* --pprof FILE: every report replaces FILE; with -i, report N is kept as
+ * FILE.N too, so that two can be compared (pprof -diff_base). */
+static void write_profiles(struct state *st, const struct leak_report *rep)
+{
+	char numbered[4096];
+
+	write_profile(st, rep, st->cfg->pprof_path);
+	if (st->cfg->interval_s &&
+	    (size_t)snprintf(numbered, sizeof(numbered), "%s.%d", st->cfg->pprof_path,
+			     st->history.nr_reports + 1) < sizeof(numbered))
+		write_profile(st, rep, numbered);
+}
+
 /* One report: source -> model -> renderer. Returns the number of
  * outstanding records found (after filters), or -errno. */
 static int build_and_render(struct state *st, bool final, bool exited)
@@ -106,9 +136,12 @@ static int build_and_render(struct state *st, bool final, bool exited)
 	leak_snapshot_free(&snap);
 	if (err)
 		return err;
-	/* folded output has every record, the others the top of each source */
-	leak_report_symbolize(&rep, &sym, st->cfg->output == LS_OUT_FOLDED);
+	/* folded output and profiles have every record, the others the top of
+	 * each source */
+	leak_report_symbolize(&rep, &sym, st->cfg->output == LS_OUT_FOLDED || st->cfg->pprof_path);
 	render(&rep, st->cfg->output);
+	if (st->cfg->pprof_path)
+		write_profiles(st, &rep);
 	err = leak_history_advance(&st->history, &rep);
 	if (!err)
 		err = (int)(rep.nr_records > INT32_MAX ? INT32_MAX : rep.nr_records);
@@ -186,6 +219,26 @@ static int trace(struct state *st)
 	return found;
 }
 
+/* A profile that can't be written should fail now, not after the trace. */
+static int check_writable(const char *path)
+{
+	char tmp[4096];
+	int fd;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		fprintf(stderr, "leaksnoop: profile path too long\n");
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "leaksnoop: cannot write profile %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct leaksnoop_config config;
@@ -204,6 +257,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "leaksnoop: no process with PID %d\n", cfg->pid);
 		return 1;
 	}
+	if (cfg->pprof_path && check_writable(cfg->pprof_path))
+		return 1;
 	libbpf_log_setup(cfg->verbose);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -242,6 +297,7 @@ int main(int argc, char **argv)
 					       .min_size = cfg->min_size, .max_size = cfg->max_size,
 					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks };
 	st.history.start_ns = monotonic_ns();
+	st.start_wall_ns = wall_ns();
 	read_comm(&st);
 	if (cfg->pid)
 		snapshot_update(&st);
@@ -271,6 +327,8 @@ int main(int argc, char **argv)
 		if (!(cfg->error_exitcode && found > 0) && found >= 0)
 			rc = target_exit_code(&st.target);
 	}
+	if (st.pprof_failed && !rc)
+		rc = 1;		/* the profile asked for is not there: said on stderr */
 out:
 	if (cfg->cmd && !st.target.exited && st.target.pid > 0 && rc)
 		target_kill(&st.target, SIGKILL);

@@ -49,11 +49,12 @@ static const char doc[] =
 "    leaksnoop -p 1234 -i 10                # every 10 s: what grew, per stack\n"
 "    leaksnoop --kernel -K 10               # whole system, kernel stacks\n"
 "    leaksnoop --folded -p 1234 60 | flamegraph.pl > leaks.svg\n"
+"    leaksnoop --pprof leaks.pb.gz -p 1234 60; go tool pprof -http=: leaks.pb.gz\n"
 "    leaksnoop --error-exitcode 3 -- ./unit_tests   # for CI\n";
 
 enum {
 	OPT_JSON = 0x100, OPT_FOLDED, OPT_USER, OPT_KERNEL, OPT_LIB, OPT_ERROR_EXITCODE,
-	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE,
+	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE, OPT_PPROF,
 };
 
 static const struct argp_option opts[] = {
@@ -73,6 +74,8 @@ static const struct argp_option opts[] = {
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Size of each allocation table (default 262144)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per report (JSON Lines)", 0 },
 	{ "folded", OPT_FOLDED, NULL, 0, "Folded stacks weighted by outstanding bytes (flamegraph.pl input)", 0 },
+	{ "pprof", OPT_PPROF, "FILE", 0, "Also write each report to FILE as a gzipped pprof heap profile "
+	  "(go tool pprof, Pyroscope, Parca); with -i, report N also to FILE.N", 0 },
 	{ "error-exitcode", OPT_ERROR_EXITCODE, "N", 0, "Exit with N when outstanding allocations are reported", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
 	/* argp's own -?/--help, --usage and -V/--version, which ARGP_NO_HELP
@@ -196,6 +199,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_ALLOCS: return parse_max_allocs(arg, state);
 	case OPT_JSON: cfg->output = LS_OUT_JSON; break;
 	case OPT_FOLDED: cfg->output = LS_OUT_FOLDED; break;
+	case OPT_PPROF:
+		if (!arg[0])
+			return BAD_ARG(state, "--pprof needs a file name");
+		cfg->pprof_path = arg;
+		break;
 	case OPT_ERROR_EXITCODE: return parse_error_exitcode(arg, state);
 	case 'v': cfg->verbose = true; break;
 	case '?':

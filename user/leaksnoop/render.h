@@ -14,4 +14,15 @@ void leak_render_json(FILE *out, const struct leak_report *r);
 /* Folded stacks weighted by outstanding bytes, every record (flamegraph.pl). */
 void leak_render_folded(FILE *out, const struct leak_report *r);
 
+/* A pprof heap profile (gzipped profile.proto) of every record, written to
+ * path atomically. module_of (may be NULL) names the mapped file a user
+ * address is in, for pprof's mappings and their build ids. 0 or -errno. */
+struct leak_pprof_opts {
+	const char *path;
+	int64_t start_wall_ns;		/* when tracing began, ns since the epoch */
+	int (*module_of)(void *ctx, uint64_t addr, struct usym_module *out);
+	void *module_ctx;
+};
+int leak_render_pprof(const struct leak_report *r, const struct leak_pprof_opts *o);
+
 #endif

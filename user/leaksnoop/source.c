@@ -288,3 +288,8 @@ struct leak_symbolizer leak_source_symbolizer(struct usym_snapshot *usyms, struc
 		.kernel = ksyms ? resolve_kernel : NULL, .kernel_ctx = ksyms,
 	};
 }
+
+int leak_source_module_of(void *ctx, uint64_t addr, struct usym_module *out)
+{
+	return usym_module_of(ctx, addr, out);
+}

@@ -33,4 +33,8 @@ void leak_source_comm(pid_t pid, char *buf, size_t size);
 /* A symbolizer (model.h) over a user snapshot and kallsyms, either NULL. */
 struct leak_symbolizer leak_source_symbolizer(struct usym_snapshot *usyms, struct ksyms *ksyms);
 
+/* The mapped file addr is in, for the pprof renderer's module_of
+ * (ctx: a struct usym_snapshot). */
+int leak_source_module_of(void *ctx, uint64_t addr, struct usym_module *out);
+
 #endif

@@ -587,25 +587,29 @@ static void resolve_in_module(struct usym_snapshot *s, Dwfl_Module *mod,
 	resolve_line(mod, addr, out);
 }
 
+/* The newest mapping that covers addr, NULL if none. */
+static const struct vma *vma_at(const struct usym_snapshot *s, uint64_t addr)
+{
+	for (size_t i = s->n_maps; i-- > 0;) {
+		const struct vma *v = vma_list_find(&s->maps[i], addr);
+
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
 /* For mappings Dwfl doesn't hold: the file (or [label]) and the offset. */
 static int resolve_in_maps(const struct usym_snapshot *s, uint64_t addr,
 			   struct usym *out)
 {
-	size_t i;
+	const struct vma *v = vma_at(s, addr);
 
-	for (i = s->n_maps; i-- > 0;) {
-		const struct vma *v = vma_list_find(&s->maps[i], addr);
-
-		if (!v)
-			continue;
-		if (v->kind != VMA_FILE && v->kind != VMA_SPECIAL)
-			return -ENOENT;	/* heap, stack, anonymous: no module */
-		out->module = v->path;
-		out->module_offset = addr - v->start +
-				     (v->kind == VMA_FILE ? v->offset : 0);
-		return 0;
-	}
-	return -ENOENT;
+	if (!v || (v->kind != VMA_FILE && v->kind != VMA_SPECIAL))
+		return -ENOENT;	/* heap, stack, anonymous: no module */
+	out->module = v->path;
+	out->module_offset = addr - v->start + (v->kind == VMA_FILE ? v->offset : 0);
+	return 0;
 }
 
 int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out)
@@ -622,6 +626,48 @@ int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out)
 			return 0;
 	}
 	return resolve_in_maps(s, addr, out);
+}
+
+static void build_id_hex(Dwfl_Module *mod, char *buf, size_t size)
+{
+	const unsigned char *bits = NULL;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr);
+
+	buf[0] = '\0';
+	for (size_t i = 0; n > 0 && i < (size_t)n && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, size - 2 * i, "%02x", bits[i]);
+}
+
+int usym_module_of(struct usym_snapshot *s, uint64_t addr, struct usym_module *out)
+{
+	Dwfl_Module *mod;
+	const struct vma *v;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -EINVAL;
+	mod = dwfl_addrmodule(s->dwfl, addr);
+	if (mod) {
+		Dwarf_Addr low = 0, high = 0;
+
+		out->path = dwfl_module_info(mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
+		out->start = low;
+		out->limit = high;
+		v = vma_at(s, low);
+		out->file_offset = v && v->kind == VMA_FILE ? v->offset : 0;
+		build_id_hex(mod, out->build_id, sizeof(out->build_id));
+		if (out->path)
+			return 0;
+	}
+	v = vma_at(s, addr);	/* a file Dwfl doesn't hold: the one mapping */
+	if (!v || (v->kind != VMA_FILE && v->kind != VMA_SPECIAL))
+		return -ENOENT;
+	out->path = v->path;
+	out->start = v->start;
+	out->limit = v->end;
+	out->file_offset = v->kind == VMA_FILE ? v->offset : 0;
+	return 0;
 }
 
 /* --- one file, for fuzzing ---------------------------------------------------- */

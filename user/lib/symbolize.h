@@ -38,6 +38,18 @@ struct usym {
  * addr - 1 so the line is the call's, not the next statement's. */
 int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out);
 
+/* The mapped file an address is in, as profile formats describe it (pprof's
+ * Mapping): its address range in the process, the file offset mapped at
+ * start, its path and its GNU build id in hex ("" when it has none). */
+struct usym_module {
+	uint64_t start, limit, file_offset;
+	const char *path;	/* valid until the snapshot is freed */
+	char build_id[2 * 64 + 1];
+};
+
+/* 0, or -ENOENT when addr is in no file mapping (heap, stack, anonymous). */
+int usym_module_of(struct usym_snapshot *s, uint64_t addr, struct usym_module *out);
+
 /* Resolves addr in the one ELF file open at fd (the caller keeps fd), as
  * if the file's first page were mapped at 0x400000, and formats the result
  * into buf as usym_format does. 0, -ENOENT (addr not in the file: buf
