@@ -206,11 +206,11 @@ def test_cgroup_totals_complete_with_no_process_series():
     """--top 0: no per-process series at all, yet the cgroup's totals equal
     the kernel's counts of every process in it, including a child that
     lived and died between two refreshes."""
-    cg = os.path.join(e2e.cgroup2_mount(), "mmscope-e2e-prom")
+    cg = os.path.join(e2e.cgroup2_mount(), f"mmscope-e2e-prom-{os.getpid()}")
     os.makedirs(cg, exist_ok=True)
     try:
         with Exporter("--top", "0") as ft, Prometheus(ft.port) as prom:
-            expr = 'mmscope_cgroup_page_faults_total{kind="minor",cgroup="/mmscope-e2e-prom"}'
+            expr = f'mmscope_cgroup_page_faults_total{{kind="minor",cgroup="/{os.path.basename(cg)}"}}'
             # a stopped shell already in the cgroup: its faults until now are the baseline
             sh = subprocess.Popen(["/bin/sh", "-c", 'kill -STOP $$; exec "$0" "$@"',
                                    e2e.workload("touch_pages"), "4000", "fork"],
