@@ -49,7 +49,7 @@ static const char doc[] =
 "    leaksnoop -p 1234 -i 10                # every 10 s: what grew, per stack\n"
 "    leaksnoop --kernel -K 10               # whole system, kernel stacks\n"
 "    leaksnoop --folded -p 1234 60 | flamegraph.pl > leaks.svg\n"
-"    leaksnoop --pprof leaks.pb.gz -p 1234 60; go tool pprof -http=: leaks.pb.gz\n"
+"    leaksnoop --pprof leaks.pb.gz -p 1234 60   # then: go tool pprof leaks.pb.gz\n"
 "    leaksnoop --error-exitcode 3 -- ./unit_tests   # for CI\n";
 
 enum {
