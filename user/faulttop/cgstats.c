@@ -24,22 +24,19 @@ struct cgstats *cgstats_new(void)
 	return s;
 }
 
-static void stat_free(struct cgroup_stat *c)
+static void stat_free(void *val)
 {
+	struct cgroup_stat *c = val;
+
 	free(c->name);
 	free(c);
 }
 
 void cgstats_free(struct cgstats *s)
 {
-	uint64_t key;
-	void *val;
-
 	if (!s)
 		return;
-	for (size_t i = 0; intmap_next(&s->by_id, &i, &key, &val);)
-		stat_free(val);
-	intmap_free(&s->by_id);
+	intmap_free_all(&s->by_id, stat_free);
 	free(s->list);
 	free(s);
 }

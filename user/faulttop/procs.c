@@ -85,8 +85,10 @@ struct procs *procs_new(uint64_t start_ns, const struct procs_reader *reader)
 	return p;
 }
 
-static void proc_destroy(struct proc *pr)
+static void proc_destroy(void *val)
 {
+	struct proc *pr = val;
+
 	vma_list_free(&pr->maps);
 	free(pr->pending);
 	free(pr);
@@ -94,17 +96,10 @@ static void proc_destroy(struct proc *pr)
 
 void procs_free(struct procs *p)
 {
-	uint64_t key;
-	void *val;
-
 	if (!p)
 		return;
-	for (size_t i = 0; intmap_next(&p->threads, &i, &key, &val);)
-		free(val);
-	for (size_t i = 0; intmap_next(&p->procs, &i, &key, &val);)
-		proc_destroy(val);
-	intmap_free(&p->threads);
-	intmap_free(&p->procs);
+	intmap_free_all(&p->threads, free);
+	intmap_free_all(&p->procs, proc_destroy);
 	free(p->rows);
 	free(p);
 }

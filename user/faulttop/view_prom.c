@@ -5,6 +5,7 @@
  * family without its _total suffix, wants a different content type, and
  * ends with "# EOF". Every family's samples are written together, after its
  * HELP and TYPE, as both formats require. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -229,6 +230,37 @@ static void write_proc_faults(FILE *o, const struct prom_frame *f, enum prom_for
 			    f->procs[i]->total.sigbus);
 }
 
+/* One labelled sample per entry: a u64 member of struct row. */
+struct row_series {
+	const char *value;	/* the label's value */
+	size_t offset;		/* offsetof(struct row, the member) */
+};
+
+static void proc_samples(FILE *o, const struct prom_frame *f, const struct row *r,
+			 const char *name, const char *label, const struct row_series *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)r + s[i].offset, sizeof(v));
+		proc_sample(o, f, r, name, label, s[i].value, v);
+	}
+}
+
+#define SERIES(value, member) { value, offsetof(struct row, member) }
+static const struct row_series smaps_series[] = {
+	SERIES("rss", mem.rss), SERIES("pss", mem.pss), SERIES("uss", mem.uss),
+};
+static const struct row_series mmap_series[] = {
+	SERIES("mmap", total.mmap), SERIES("munmap", total.munmap),
+	SERIES("mremap", total.mremap), SERIES("brk", total.brk),
+};
+static const struct row_series mapped_series[] = {
+	SERIES("mapped", total.bytes_mapped), SERIES("unmapped", total.bytes_unmapped),
+};
+#undef SERIES
+#define NR_SERIES(s) (sizeof(s) / sizeof((s)[0]))
+
 static void write_proc_memory(FILE *o, const struct prom_frame *f, enum prom_format fmt)
 {
 	family(o, fmt, "mmscope_memory_bytes", "gauge",
@@ -239,9 +271,8 @@ static void write_proc_memory(FILE *o, const struct prom_frame *f, enum prom_for
 		proc_sample(o, f, r, "mmscope_memory_bytes", "kind", "vss", r->mem.vss);
 		if (!r->mem.valid)
 			continue;
-		proc_sample(o, f, r, "mmscope_memory_bytes", "kind", "rss", r->mem.rss);
-		proc_sample(o, f, r, "mmscope_memory_bytes", "kind", "pss", r->mem.pss);
-		proc_sample(o, f, r, "mmscope_memory_bytes", "kind", "uss", r->mem.uss);
+		proc_samples(o, f, r, "mmscope_memory_bytes", "kind", smaps_series,
+			     NR_SERIES(smaps_series));
 	}
 	family(o, fmt, "mmscope_uss_growth_bytes_per_second", "gauge",
 	       "Least-squares slope of a process's last USS readings.");
@@ -262,24 +293,14 @@ static void write_proc_mmap(FILE *o, const struct prom_frame *f, enum prom_forma
 		return;		/* the syscall tracepoints could not attach */
 	family(o, fmt, "mmscope_mmap_calls_total", "counter",
 	       "Address-space system calls of a process.");
-	for (int i = 0; i < f->nr_procs; i++) {
-		const struct row *r = f->procs[i];
-
-		proc_sample(o, f, r, "mmscope_mmap_calls_total", "call", "mmap", r->total.mmap);
-		proc_sample(o, f, r, "mmscope_mmap_calls_total", "call", "munmap", r->total.munmap);
-		proc_sample(o, f, r, "mmscope_mmap_calls_total", "call", "mremap", r->total.mremap);
-		proc_sample(o, f, r, "mmscope_mmap_calls_total", "call", "brk", r->total.brk);
-	}
+	for (int i = 0; i < f->nr_procs; i++)
+		proc_samples(o, f, f->procs[i], "mmscope_mmap_calls_total", "call", mmap_series,
+			     NR_SERIES(mmap_series));
 	family(o, fmt, "mmscope_mapped_bytes_total", "counter",
 	       "Bytes a process mapped (mmap, mremap growth, brk growth) and unmapped.");
-	for (int i = 0; i < f->nr_procs; i++) {
-		const struct row *r = f->procs[i];
-
-		proc_sample(o, f, r, "mmscope_mapped_bytes_total", "direction", "mapped",
-			    r->total.bytes_mapped);
-		proc_sample(o, f, r, "mmscope_mapped_bytes_total", "direction", "unmapped",
-			    r->total.bytes_unmapped);
-	}
+	for (int i = 0; i < f->nr_procs; i++)
+		proc_samples(o, f, f->procs[i], "mmscope_mapped_bytes_total", "direction",
+			     mapped_series, NR_SERIES(mapped_series));
 }
 
 static void write_cgroups(FILE *o, const struct prom_frame *f, enum prom_format fmt)

@@ -137,3 +137,13 @@ void *intmap_get_or_add(struct intmap *m, uint64_t key, size_t size, bool *creat
 	*created = true;
 	return v;
 }
+
+void intmap_free_all(struct intmap *m, void (*free_val)(void *val))
+{
+	uint64_t key;
+	void *val;
+
+	for (size_t i = 0; intmap_next(m, &i, &key, &val);)
+		free_val(val);
+	intmap_free(m);
+}

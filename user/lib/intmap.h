@@ -16,6 +16,8 @@ struct intmap {
 
 void intmap_init(struct intmap *m);
 void intmap_free(struct intmap *m);
+/* free_val(value) for every value, then intmap_free. */
+void intmap_free_all(struct intmap *m, void (*free_val)(void *val));
 void *intmap_get(const struct intmap *m, uint64_t key);
 /* Sets key to val (val must not be NULL). Returns 0 or -ENOMEM. */
 int intmap_put(struct intmap *m, uint64_t key, void *val);

@@ -130,15 +130,10 @@ static struct ksyms *parse_owned_text(char *text)
 
 struct ksyms *ksyms_parse(const char *text)
 {
-	char *copy;
+	char *copy = text ? strdup(text) : NULL;
 
-	if (!text) {
-		errno = EINVAL;
-		return NULL;
-	}
-	copy = strdup(text);
 	if (!copy) {
-		errno = ENOMEM;
+		errno = text ? ENOMEM : EINVAL;
 		return NULL;
 	}
 	return parse_owned_text(copy);
@@ -174,10 +169,10 @@ struct ksyms *ksyms_load(void)
 
 void ksyms_free(struct ksyms *k)
 {
-	if (!k)
-		return;
-	free(k->syms);
-	free(k->text);
+	if (k) {	/* the table, the text its names point into, itself */
+		free(k->syms);
+		free(k->text);
+	}
 	free(k);
 }
 
