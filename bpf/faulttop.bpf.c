@@ -14,6 +14,7 @@
 #include "faulttop.h"
 #include "mmscope.bpf.h"
 #include "compat.bpf.h"
+#include "syscall_inflight.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -22,8 +23,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define SIGBUS		7
 #define SIGSEGV		11
 #define RLIMIT_STACK	3
-
-enum pending_kind { PENDING_NONE, PENDING_MMAP, PENDING_MUNMAP, PENDING_MREMAP, PENDING_BRK };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -45,18 +44,14 @@ struct {
 } events SEC(".maps");
 
 MMSCOPE_STATS_MAP(STAT_MAX)
+MMSCOPE_SYSCALL_INFLIGHT(MAX_THREADS, STAT_MAP_FULL)
 
 /* Returns the thread's slot in a per-thread hash, creating it if needed. A
  * thread runs on one CPU at a time, so its slot needs no atomics. */
 static __always_inline void *thread_slot(void *map, __u32 tid, const void *zero)
 {
-	void *slot = bpf_map_lookup_elem(map, &tid);
+	void *slot = map_lookup_or_init(map, &tid, zero);
 
-	if (slot)
-		return slot;
-	/* -EEXIST when another path created it first is fine */
-	bpf_map_update_elem(map, &tid, zero, BPF_NOEXIST);
-	slot = bpf_map_lookup_elem(map, &tid);
 	if (!slot)
 		stat_add(STAT_MAP_FULL, 1);
 	return slot;
@@ -255,6 +250,7 @@ static __always_inline void fill_task(struct ft_task *rec, struct task_struct *t
 			bpf_map_delete_elem(&fault_counts, &tid);
 		if (sc)
 			bpf_map_delete_elem(&sys_counts, &tid);
+		syscall_forget(tid);
 	}
 }
 
@@ -295,113 +291,82 @@ int BPF_PROG(on_task_free, struct task_struct *task)
 
 /* ---- mmap / munmap / mremap / brk ------------------------------------------ */
 
-static __always_inline void sys_begin(__u64 kind, __u64 len, __u64 len2)
+static __always_inline void sys_account(struct ft_sys_counts *s, const struct syscall_inflight *c,
+					long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ft_sys_counts *s = thread_slot(&sys_counts, tid, &zero_sys);
+	__u64 len = c->len, len2 = c->len2;
 
-	if (!s)
-		return;
-	s->pending_kind = kind;
-	s->pending_len = len;
-	s->pending_len2 = len2;
-}
-
-static __always_inline void sys_account(struct ft_sys_counts *s, long ret)
-{
-	__u64 len = s->pending_len, len2 = s->pending_len2;
-
-	switch (s->pending_kind) {
-	case PENDING_MMAP:
+	switch (c->kind) {
+	case SYSCALL_MMAP:
 		s->mmap++;
 		s->bytes_mapped += len;
 		break;
-	case PENDING_MUNMAP:
+	case SYSCALL_MUNMAP:
 		s->munmap++;
 		s->bytes_unmapped += len;
 		break;
-	case PENDING_MREMAP:
+	case SYSCALL_MREMAP:
 		s->mremap++;
 		if (len2 > len)
 			s->bytes_mapped += len2 - len;
 		else
 			s->bytes_unmapped += len - len2;
 		break;
-	case PENDING_BRK:	/* len is the old break, ret the new one */
+	case SYSCALL_BRK:	/* addr is the old break, ret the new one */
 		s->brk++;
-		if ((__u64)ret > len)
-			s->bytes_mapped += (__u64)ret - len;
+		if ((__u64)ret > c->addr)
+			s->bytes_mapped += (__u64)ret - c->addr;
 		else
-			s->bytes_unmapped += len - (__u64)ret;
+			s->bytes_unmapped += c->addr - (__u64)ret;
 		break;
 	}
 }
 
-static __always_inline void sys_end(long ret)
+static __always_inline void sys_end(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ft_sys_counts *s = bpf_map_lookup_elem(&sys_counts, &tid);
+	struct syscall_inflight c;
+	struct ft_sys_counts *s;
 
-	if (!s || s->pending_kind == PENDING_NONE)
+	if (!syscall_exit(&c))
 		return;
 	/* brk reports failure by returning the old break, never an errno */
-	if (s->pending_kind == PENDING_BRK || !syscall_failed(ret))
-		sys_account(s, ret);
-	s->pending_kind = PENDING_NONE;
+	if (c.kind != SYSCALL_BRK && syscall_failed(ret))
+		return;
+	s = thread_slot(&sys_counts, tid, &zero_sys);
+	if (s)
+		sys_account(s, &c, ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int on_enter_mmap(struct trace_event_raw_sys_enter *ctx)
 {
-	sys_begin(PENDING_MMAP, ctx->args[1], 0);
+	syscall_enter(SYSCALL_MMAP, 0, ctx->args[1], 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_munmap")
 int on_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 {
-	sys_begin(PENDING_MUNMAP, ctx->args[1], 0);
+	syscall_enter(SYSCALL_MUNMAP, ctx->args[0], ctx->args[1], 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_mremap")
 int on_enter_mremap(struct trace_event_raw_sys_enter *ctx)
 {
-	sys_begin(PENDING_MREMAP, ctx->args[1], ctx->args[2]);
+	syscall_enter(SYSCALL_MREMAP, ctx->args[0], ctx->args[1], ctx->args[2]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_brk")
 int on_enter_brk(struct trace_event_raw_sys_enter *ctx)
 {
-	sys_begin(PENDING_BRK, current_brk(), 0);
+	syscall_enter(SYSCALL_BRK, current_brk(), 0, 0);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_mmap")
-int on_exit_mmap(struct trace_event_raw_sys_exit *ctx)
-{
-	sys_end(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_munmap")
-int on_exit_munmap(struct trace_event_raw_sys_exit *ctx)
-{
-	sys_end(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_mremap")
-int on_exit_mremap(struct trace_event_raw_sys_exit *ctx)
-{
-	sys_end(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_brk")
-int on_exit_brk(struct trace_event_raw_sys_exit *ctx)
-{
-	sys_end(ctx->ret);
-	return 0;
-}
+MMSCOPE_SYSCALL_EXIT_HOOK(mmap, sys_end)
+MMSCOPE_SYSCALL_EXIT_HOOK(munmap, sys_end)
+MMSCOPE_SYSCALL_EXIT_HOOK(mremap, sys_end)
+MMSCOPE_SYSCALL_EXIT_HOOK(brk, sys_end)

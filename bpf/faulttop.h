@@ -50,8 +50,6 @@ struct ft_fault_counts {
 struct ft_sys_counts {
 	__u64 mmap, munmap, mremap, brk;	/* successful calls */
 	__u64 bytes_mapped, bytes_unmapped;	/* brk growth/shrink included */
-	/* In flight between sys_enter and sys_exit; not a counter. */
-	__u64 pending_kind, pending_len, pending_len2;
 };
 
 /* One thread's counters: what the task iterator reports for every live

@@ -19,6 +19,7 @@
 #include "leaksnoop.h"
 #include "mmscope.bpf.h"
 #include "compat.bpf.h"
+#include "syscall_inflight.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -73,20 +74,18 @@ struct {
 	__type(value, struct ls_agg);
 } aggs SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 65536);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, LS_MAX_FRAMES * sizeof(__u64));
-} stacks SEC(".maps");
+/* A stack map of 65536 stacks of up to frames frames each. */
+#define STACK_MAP(name, frames)							\
+struct {									\
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);					\
+	__uint(max_entries, 65536);						\
+	__uint(key_size, sizeof(__u32));					\
+	__uint(value_size, (frames) * sizeof(__u64));				\
+} name SEC(".maps")
 
+STACK_MAP(stacks, LS_MAX_FRAMES);
 /* -K's kernel stacks: fewer frames than user stacks (see LS_KSTACK_FRAMES) */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 65536);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, LS_KSTACK_FRAMES * sizeof(__u64));
-} kstacks SEC(".maps");
+STACK_MAP(kstacks, LS_KSTACK_FRAMES);
 
 /* Kernel call-site totals, per CPU so the counters need no atomics, and an
  * array so the lookup is inlined: a shared hash costs a hash walk and two
@@ -129,12 +128,6 @@ struct {
 	__type(value, struct ls_inflight);
 } inflight SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_THREADS);
-	__type(key, __u32);
-	__type(value, struct ls_sys_inflight);
-} sys_inflight SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -144,6 +137,7 @@ struct {
 } cache_names SEC(".maps");
 
 MMSCOPE_STATS_MAP(STAT_MAX)
+MMSCOPE_SYSCALL_INFLIGHT(MAX_THREADS, STAT_INFLIGHT_FULL)
 
 static __always_inline bool is_target(__u64 pid_tgid)
 {
@@ -160,21 +154,18 @@ static __always_inline void agg_key_of(struct ls_agg_key *k, const struct ls_all
 	k->src = a->src;
 }
 
+static const struct ls_agg zero_agg;
+static const struct ls_inflight zero_inflight;
+
 static __always_inline struct ls_agg *agg_get(const struct ls_alloc *a, bool create)
 {
 	struct ls_agg_key k;
 	struct ls_agg *g;
 
 	agg_key_of(&k, a);
-	g = bpf_map_lookup_elem(&aggs, &k);
-	if (g || !create)
-		return g;
-	{
-		struct ls_agg zero = {};
-
-		bpf_map_update_elem(&aggs, &k, &zero, BPF_NOEXIST);
-	}
-	g = bpf_map_lookup_elem(&aggs, &k);
+	if (!create)
+		return bpf_map_lookup_elem(&aggs, &k);
+	g = map_lookup_or_init(&aggs, &k, &zero_agg);
 	if (!g)
 		stat_add(STAT_AGG_MAP_FULL, 1);
 	return g;
@@ -236,16 +227,10 @@ static __always_inline int alloc_enter(__u32 kind, __u64 size, __u64 arg)
 
 	if (!counting)
 		return 0;
-	f = bpf_map_lookup_elem(&inflight, &tid);
+	f = map_lookup_or_init(&inflight, &tid, &zero_inflight);
 	if (!f) {
-		struct ls_inflight zero = {};
-
-		bpf_map_update_elem(&inflight, &tid, &zero, BPF_NOEXIST);
-		f = bpf_map_lookup_elem(&inflight, &tid);
-		if (!f) {
-			stat_add(STAT_INFLIGHT_FULL, 1);
-			return 0;
-		}
+		stat_add(STAT_INFLIGHT_FULL, 1);
+		return 0;
 	}
 	/* realloc(NULL, n) and reallocarray reach malloc/realloc again through
 	 * the same entry points: only the outermost call counts */
@@ -607,14 +592,9 @@ COMPAT_TP_HOOK("mm_page_free_batched", on_page_free_batched, block_freed_arg0)
 
 static __always_inline void sys_begin(__u64 kind, __u64 addr, __u64 len, __u64 len2)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct ls_sys_inflight s = { .kind = kind, .addr = addr, .len = len, .len2 = len2 };
-
-	if (!counting || !is_target(pid_tgid) || !targ_tgid)
+	if (!counting || !targ_tgid || !is_target(bpf_get_current_pid_tgid()))
 		return;
-	if (bpf_map_update_elem(&sys_inflight, &tid, &s, BPF_ANY))
-		stat_add(STAT_INFLIGHT_FULL, 1);
+	syscall_enter(kind, addr, len, len2);
 }
 
 static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len)
@@ -634,15 +614,11 @@ static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len)
 
 static __always_inline void sys_end(void *ctx, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ls_sys_inflight *s = bpf_map_lookup_elem(&sys_inflight, &tid);
-	struct ls_sys_inflight c;
+	struct syscall_inflight c;
 
-	if (!s || s->kind == SYS_NONE)
+	if (!syscall_exit(&c))
 		return;
-	c = *s;
-	s->kind = SYS_NONE;
-	if (c.kind == SYS_BRK) {	/* addr: the old break; ret: the new one */
+	if (c.kind == SYSCALL_BRK) {	/* addr: the old break; ret: the new one */
 		if ((__u64)ret > c.addr)
 			stat_add(STAT_BRK_GROW, (__u64)ret - c.addr);
 		else
@@ -651,7 +627,7 @@ static __always_inline void sys_end(void *ctx, long ret)
 	}
 	if (syscall_failed(ret))
 		return;
-	if (c.kind == SYS_MREMAP) {
+	if (c.kind == SYSCALL_MREMAP) {
 		struct ls_alloc *old = bpf_map_lookup_elem(&regions, &c.addr);
 
 		if (old) {
@@ -676,21 +652,21 @@ int on_enter_mmap(struct trace_event_raw_sys_enter *ctx)
 {
 	if (!(ctx->args[3] & MMAP_FLAG_ANONYMOUS))
 		return 0;
-	sys_begin(SYS_MMAP, 0, ctx->args[1], 0);
+	sys_begin(SYSCALL_MMAP, 0, ctx->args[1], 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_mremap")
 int on_enter_mremap(struct trace_event_raw_sys_enter *ctx)
 {
-	sys_begin(SYS_MREMAP, ctx->args[0], ctx->args[1], ctx->args[2]);
+	sys_begin(SYSCALL_MREMAP, ctx->args[0], ctx->args[1], ctx->args[2]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_brk")
 int on_enter_brk(struct trace_event_raw_sys_enter *ctx)
 {
-	sys_begin(SYS_BRK, current_brk(), 0, 0);
+	sys_begin(SYSCALL_BRK, current_brk(), 0, 0);
 	return 0;
 }
 
@@ -724,26 +700,9 @@ int on_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_mmap")
-int on_exit_mmap(struct trace_event_raw_sys_exit *ctx)
-{
-	sys_end(ctx, ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_mremap")
-int on_exit_mremap(struct trace_event_raw_sys_exit *ctx)
-{
-	sys_end(ctx, ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_brk")
-int on_exit_brk(struct trace_event_raw_sys_exit *ctx)
-{
-	sys_end(ctx, ctx->ret);
-	return 0;
-}
+MMSCOPE_SYSCALL_EXIT_HOOK(mmap, sys_end)
+MMSCOPE_SYSCALL_EXIT_HOOK(mremap, sys_end)
+MMSCOPE_SYSCALL_EXIT_HOOK(brk, sys_end)
 
 /* ---- process lifecycle --------------------------------------------------------- */
 
@@ -766,6 +725,6 @@ int BPF_PROG(on_exit, struct task_struct *p)
 		return 0;
 	tid = p->pid;
 	bpf_map_delete_elem(&inflight, &tid);
-	bpf_map_delete_elem(&sys_inflight, &tid);
+	syscall_forget(tid);
 	return 0;
 }

@@ -81,14 +81,6 @@ enum ls_kind {
 	KIND_POSIX_MEMALIGN,
 };
 
-/* A syscall of the traced process in flight. */
-struct ls_sys_inflight {
-	__u64 kind;		/* enum ls_sys_kind */
-	__u64 addr, len, len2;
-};
-
-enum ls_sys_kind { SYS_NONE, SYS_MMAP, SYS_MREMAP, SYS_BRK };
-
 /* Health and summary counters, one slot each in a per-CPU array. */
 enum ls_stat {
 	STAT_ALLOC_MAP_FULL,	/* an allocation could not be recorded: not reported */

@@ -25,6 +25,19 @@ static __always_inline void stat_add(__u32 which, __u64 n)			\
 		*v += n;							\
 }
 
+/* The value of key in a hash map, created from init when absent; NULL if
+ * the map is full (the caller counts that). -EEXIST because another CPU
+ * created it in between is fine: the lookup after finds it. */
+static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* A syscall's return value is an error when it is in [-4095, -1]. */
 static __always_inline bool syscall_failed(long ret)
 {

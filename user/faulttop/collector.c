@@ -149,6 +149,7 @@ struct collector *collector_open(const struct collector_opts *o, struct procs *p
 	if (o->max_threads) {
 		bpf_map__set_max_entries(c->skel->maps.fault_counts, o->max_threads);
 		bpf_map__set_max_entries(c->skel->maps.sys_counts, o->max_threads);
+		bpf_map__set_max_entries(c->skel->maps.syscall_inflight, o->max_threads);
 	}
 	if (!c->has_syscalls)
 		disable_syscall_programs(c->skel);
