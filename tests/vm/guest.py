@@ -143,9 +143,10 @@ def leaksnoop_kernel_eventfd():
 
 
 def toggle_stress():
-    """Not in the default set (make vmtest-int3): faulttop's default
+    """Not in the default set (vmtest.py --guest-env mmscope_checks=toggle_stress
+    [--accel tcg,thread=multi]): faulttop's default
     sampling — page_fault_user attached 100 ms of every second — while a
-    fault storm runs on both vCPUs, for MMSCOPE_TOGGLE_SECONDS. Passes if
+    fault storm runs on both vCPUs, for mmscope_toggle_seconds (60). Passes if
     the guest survives; the host side looks for an oops on the console."""
     secs = float(os.environ.get("mmscope_toggle_seconds", "60"))
     ft = e2e.Tool([e2e.tool("faulttop"), "-b", "-d", "0.5", *os.environ.get(
@@ -163,7 +164,52 @@ def toggle_stress():
     stop_clean(ft, "faulttop")
 
 
-EXTRA_CHECKS = [toggle_stress]
+def _storm_seconds():
+    out = subprocess.run([e2e.workload("fault_storm"), "64", "4"], capture_output=True, text=True,
+                         check=True).stdout
+    return float(out)
+
+
+def _cost_modes():
+    """mmscope_cost_modes=NAME:ARG+ARG;... — faulttop's arguments per mode;
+    an ARG NAME=VALUE goes to its environment instead."""
+    spec = os.environ.get("mmscope_cost_modes", "default:;precise:--precise")
+    modes = {"untraced": None}
+    for item in spec.split(";"):
+        name, _, args = item.partition(":")
+        args = [x for x in args.split("+") if x]
+        modes[name] = ([x for x in args if "=" not in x],
+                       dict(x.split("=", 1) for x in args if "=" in x))
+    return modes
+
+
+def sampling_cost():
+    """Not in the default set: what faulttop's modes add to a fault storm,
+    interleaved, medians, in guest time. Under QEMU's -icount guest time
+    counts instructions, so the ratios don't move with the host's load."""
+    modes = _cost_modes()
+    reps = int(os.environ.get("mmscope_cost_reps", "5"))
+    times = {m: [] for m in modes}
+    for _ in range(reps):
+        for m, spec in modes.items():
+            t = None
+            if spec is not None:
+                t = subprocess.Popen([e2e.tool("faulttop"), "-b", "-d", "0.5", *spec[0]],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     env={**os.environ, **spec[1]})
+                t.stdout.readline()             # attached
+            times[m].append(_storm_seconds())
+            if t:
+                t.send_signal(signal.SIGINT)
+                t.communicate(timeout=30)
+    base = sorted(times["untraced"])[reps // 2]
+    for m in modes:
+        r = sorted(x / base for x in times[m])
+        print(f"vmtest: cost {m}: ratio min/median/max {r[0]:.3f}/{r[reps // 2]:.3f}/{r[-1]:.3f}",
+              flush=True)
+
+
+EXTRA_CHECKS = [toggle_stress, sampling_cost]
 
 CHECKS = [faulttop_minflt_rusage, faulttop_majflt_kernel, faulttop_segv_maperr,
           faulttop_segv_accerr, leaksnoop_leak_loop_default, leaksnoop_leak_loop_user,

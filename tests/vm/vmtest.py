@@ -47,7 +47,7 @@ def make_initramfs(kdir, out):
                            stdout=f, check=True)
 
 
-def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=()):
+def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=(), qemu_args=()):
     """Boots one guest; returns (results, seconds, console tail or None,
     oops lines). results: [(check, ok, detail)]. guest_env: NAME=VALUE
     strings for the guest's /init (and so guest.py)."""
@@ -58,7 +58,7 @@ def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=()):
     cmd = ["qemu-system-x86_64", "-accel", accel, "-cpu", "max", "-m", "2048", "-smp", "2",
            "-nographic", "-no-reboot", "-kernel", os.path.join(kdir, "vmlinuz"),
            "-initrd", initrd, "-append", append,
-           "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on"]
+           "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on", *qemu_args]
     t0 = time.monotonic()
     results, tail, done, oops = [], [], False, []
     with open(log_path, "w") as log:
@@ -95,6 +95,9 @@ def main():
     ap.add_argument("--guest-env", action="append", default=[],
                     help="NAME=VALUE for the guest, e.g. mmscope_checks=toggle_stress")
     ap.add_argument("--tag", default="", help="log file suffix")
+    ap.add_argument("--qemu-arg", action="append", default=[],
+                    help="more for QEMU, e.g. --qemu-arg=-icount --qemu-arg=shift=0,sleep=off "
+                         "(guest time counts instructions: costs measured unaffected by host load)")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     logdir = os.path.join(build, "vmtest")
@@ -117,7 +120,7 @@ def main():
         kdir = kdirs[name]
         pkg = open(os.path.join(kdir, "package")).read().strip()
         log = os.path.join(logdir, f"{name}{a.tag}.log")
-        results, secs, tail, oops = boot(name, kdir, build, log, a.accel, a.guest_env)
+        results, secs, tail, oops = boot(name, kdir, build, log, a.accel, a.guest_env, a.qemu_arg)
         with lock:
             for check, ok, detail in results:
                 print(f"vmtest {name} {check}: {'ok' if ok else 'FAIL'}"
