@@ -110,6 +110,9 @@ def _leak_loop(*mode):
     expected = []
     if "--user" not in mode and kernel_version() < (6, 1):
         expected = ["leaksnoop: warning: this kernel's kmem_cache_alloc tracepoint carries no cache"]
+    # ... and in the report
+    missing = rep["health"]["kmem_cache_names_missing"]
+    assert missing == bool(expected), f"report: kmem_cache_names_missing {missing}"
     warnings = [ln for ln in err.splitlines() if "warning" in ln]
     assert len(warnings) == len(expected) and all(
         w.startswith(e) for w, e in zip(warnings, expected)), f"warnings {warnings}, expected {expected}"

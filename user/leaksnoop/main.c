@@ -123,7 +123,9 @@ static void write_profiles(struct state *st, const struct leak_report *rep)
  * outstanding records found (after filters), or -errno. */
 static int build_and_render(struct state *st, bool final, bool exited)
 {
-	struct leak_report_meta meta = { .pid = st->target.pid, .final = final, .exited = exited };
+	struct leak_report_meta meta = { .pid = st->target.pid, .final = final, .exited = exited,
+					 .no_cache_names = st->source.kernel &&
+							   !st->loader.has_cache_names };
 	struct leak_symbolizer sym = leak_source_symbolizer(st->usyms, st->ksyms);
 	struct leak_snapshot snap;
 	struct leak_report rep;

@@ -128,6 +128,8 @@ struct leak_report_meta {
 	char comm[32];			/* raw, from /proc: print it escaped */
 	bool final;			/* the last report */
 	bool exited;			/* the process is gone: every user block counts */
+	bool no_cache_names;		/* kernel mode on a kernel whose kmem_cache_alloc
+					 * tracepoint carries no cache (before 6.1) */
 	/* filled by leak_report_build: */
 	double elapsed_s;		/* since tracing began */
 	double interval_s;		/* since the last report (or the start) */

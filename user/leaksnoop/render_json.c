@@ -90,6 +90,7 @@ static void json_summary(struct json *j, const struct leak_report *r)
 	for (int s = 0; s < STAT_MAX; s++)
 		json_u64(j, stat_names[s], r->stats[s]);
 	json_u64(j, "kernel_events_missed", r->kernel_missed);
+	json_bool(j, "kmem_cache_names_missing", r->meta.no_cache_names);
 	json_obj_end(j);
 }
 

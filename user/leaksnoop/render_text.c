@@ -108,6 +108,9 @@ static void text_health(FILE *f, const struct leak_report *r)
 		" failed allocations (not leaks), %" PRIu64 " in-flight slots lost\n",
 		st[STAT_ALLOC_MAP_FULL], st[STAT_STACK_FAIL], st[STAT_UNKNOWN_FREE],
 		st[STAT_FAILED_ALLOC], st[STAT_INFLIGHT_FULL] + st[STAT_AGG_MAP_FULL]);
+	if (r->meta.no_cache_names)
+		fprintf(f, "  kernel: kmem_cache blocks without cache names (this kernel's "
+			"kmem_cache_alloc tracepoint carries no cache: before 6.1)\n");
 	if (r->kernel_missed)
 		fprintf(f, "  health: %" PRIu64 " kernel allocation events missed (the kernel skips "
 			"nested tracing programs): a missed free shows its block as outstanding\n",
