@@ -106,15 +106,21 @@ int check_kernel_btf(const char *tool)
 	return -1;
 }
 
-bool tp_btf_exists(const char *name)
+/* The BTF id of tracepoint name's btf_trace_<name> typedef, or <= 0. */
+static int tp_btf_id(const char *name)
 {
 	char type_name[128];
 	struct btf *btf = vmlinux_btf();
 
 	if (!btf)
-		return false;
+		return -1;
 	snprintf(type_name, sizeof(type_name), "btf_trace_%s", name);
-	return btf__find_by_name_kind(btf, type_name, BTF_KIND_TYPEDEF) > 0;
+	return btf__find_by_name_kind(btf, type_name, BTF_KIND_TYPEDEF);
+}
+
+bool tp_btf_exists(const char *name)
+{
+	return tp_btf_id(name) > 0;
 }
 
 #define PROBE_MAX_ARGS 12
@@ -127,7 +133,9 @@ bool tp_btf_usable(const char *name, int nargs, bool needs_task_btf)
 
 	if (nargs > PROBE_MAX_ARGS || kernel_btf_load_error() || !tp_btf_exists(name))
 		return false;
-	id = libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP);
+	/* the btf_trace_<name> typedef, as libbpf_find_vmlinux_btf_id() finds
+	 * it — from the BTF parsed once, not a parse per probe */
+	id = tp_btf_id(name);
 	if (id <= 0)
 		return false;
 	opts.attach_btf_id = (__u32)id;
