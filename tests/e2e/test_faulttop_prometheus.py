@@ -183,8 +183,11 @@ def test_prometheus_scrape_equals_kernel_minflt_and_series_vanish():
             series = raw[0]["metric"]
             assert series["comm"] == "fault_steps" and series["start"] and series["cgroup"], series
             assert prom.query('up{job="faulttop"}')[0]["value"][1] == "1"
-        finally:
-            rc, _, _ = e2e.finish(w)
+        except BaseException:
+            w.kill()                # may be stopped at its second step
+            w.communicate()
+            raise
+        rc, _, _ = e2e.finish(w)
         assert rc == 0
         # gone: the series ends (Prometheus marks it stale on the next scrape)
         prom_deadline = time.monotonic() + 15
@@ -246,10 +249,12 @@ def test_reused_pid_is_a_new_series_and_counters_never_go_back():
     no series of that PID ever decreases."""
     with Exporter("--top", "100000") as ft, Prometheus(ft.port) as prom:
         a = e2e.start_workload("fault_steps", 4000, 1)
-        e2e.wait_stopped(a)
-        ma = e2e.proc_stat(a.pid)["minflt"]
-        prom.wait_value(_minflt_expr(a.pid), lambda v: v == ma, what="first process")
-        e2e.finish(a)
+        try:
+            e2e.wait_stopped(a)
+            ma = e2e.proc_stat(a.pid)["minflt"]
+            prom.wait_value(_minflt_expr(a.pid), lambda v: v == ma, what="first process")
+        finally:
+            e2e.finish(a)
         b = None
         for _ in range(20):             # other processes may take the PID first
             with open("/proc/sys/kernel/ns_last_pid", "w") as f:
