@@ -19,7 +19,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS        := libbpf libelf zlib libdw ncursesw libmicrohttpd libprotobuf-c
+PKGS        := libbpf libelf zlib libdw ncursesw libmicrohttpd libprotobuf-c capstone
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 EXTRA_CFLAGS ?=
@@ -98,7 +98,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(OU
 
 # Unit tests of one tool's pure parts (test_<tool>_*.c) link its objects
 # except the ones that talk to BPF (the sources and loaders) and main().
-NOT_PURE_OBJS := %/main.o %/collector.o %/source.o %/attach.o %/target.o
+NOT_PURE_OBJS := %/main.o %/collector.o %/source.o %/attach.o %/attach_user.o %/target.o
 define tool_unit_rules
 $(OUTPUT)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/unit.h $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $$($(1)_EXTRA_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$$(call msg,CC,$$@)
@@ -120,7 +120,40 @@ $(OUTPUT)/tests/lib%.so: tests/e2e/workloads/lib/%.c | $(OUTPUT)/tests
 WORKLOAD_LDLIBS_leak_lib := -L$(OUTPUT)/tests -lleak_shlib -Wl,-rpath,'$$ORIGIN'
 $(OUTPUT)/tests/leak_lib: $(OUTPUT)/tests/libleak_shlib.so
 
-tests-build: all $(UNIT_BINS) $(WORKLOAD_BINS)
+# Workloads built the way distributions build programs: -O2, no frame
+# pointers, no debug info (names from the symbol table only), on each
+# allocator Debian ships: linked normally, statically where Debian ships the
+# archive (libjemalloc.a, libtcmalloc_minimal.a; there is no libmimalloc.a),
+# and plain (for LD_PRELOAD). tests/e2e/workloads/opt/<src> -> opt_<variant>.
+OPT_WFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
+OPT_LIBDIR := /usr/lib/x86_64-linux-gnu
+OPT_C      := tests/e2e/workloads/opt/alloc_leak.c
+OPT_CXX    := tests/e2e/workloads/opt/alloc_leak_cxx.cc
+OPT_VARIANTS := leak_glibc leak_je leak_tc leak_mi leak_je_static leak_tc_static cxx_je cxx_tc cxx_mi
+OPT_BINS   := $(addprefix $(OUTPUT)/tests/opt_,$(OPT_VARIANTS))
+OPT_SRC_leak_glibc := $(OPT_C)
+OPT_SRC_leak_je := $(OPT_C)
+OPT_SRC_leak_tc := $(OPT_C)
+OPT_SRC_leak_mi := $(OPT_C)
+OPT_SRC_leak_je_static := $(OPT_C)
+OPT_SRC_leak_tc_static := $(OPT_C)
+OPT_SRC_cxx_je := $(OPT_CXX)
+OPT_SRC_cxx_tc := $(OPT_CXX)
+OPT_SRC_cxx_mi := $(OPT_CXX)
+OPT_LIBS_leak_je := -DUSE_JEMALLOC_API -ljemalloc
+OPT_LIBS_leak_tc := -ltcmalloc
+OPT_LIBS_leak_mi := -lmimalloc
+OPT_LIBS_leak_je_static := -DUSE_JEMALLOC_API $(OPT_LIBDIR)/libjemalloc.a -lm -ldl
+OPT_LIBS_leak_tc_static := $(OPT_LIBDIR)/libtcmalloc_minimal.a -lstdc++ -lm
+OPT_LIBS_cxx_je := -ljemalloc
+OPT_LIBS_cxx_tc := -ltcmalloc
+OPT_LIBS_cxx_mi := -lmimalloc
+
+$(OUTPUT)/tests/opt_%: $(OPT_C) $(OPT_CXX) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(if $(filter cxx_%,$*),$(CXX) -std=gnu++17,$(CC)) $(OPT_WFLAGS) $(OPT_SRC_$*) -o $@ $(OPT_LIBS_$*)
+
+tests-build: all $(UNIT_BINS) $(WORKLOAD_BINS) $(OPT_BINS)
 
 deps:
 	$(Q)./scripts/install-deps.sh

@@ -129,12 +129,26 @@ struct {
 } inflight SEC(".maps");
 
 
+/* Each thread of the target: its first user stack pointer (the top of the
+ * stack its creator mapped), so the report labels that region a thread
+ * stack, not a leak. Kept after the thread exits: libc caches stacks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __u64);
+} thread_sps SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, char[LS_CACHE_NAME_LEN]);
 } cache_names SEC(".maps");
+
+/* set by user space before load (rodata: constant indexes, plain loads,
+ * which 5.10's verifier takes as readily as 6.18's) */
+const volatile struct ls_range own_ranges[LS_OWN_RANGES];
 
 MMSCOPE_STATS_MAP(STAT_MAX)
 MMSCOPE_SYSCALL_INFLIGHT(MAX_THREADS, STAT_INFLIGHT_FULL)
@@ -243,6 +257,22 @@ static __always_inline int alloc_enter(__u32 kind, __u64 size, __u64 arg)
 	return 0;
 }
 
+/* xallocx(ptr, ...) resized the block in place to ret bytes */
+static __always_inline void resize(__u64 ptr, __u64 ret)
+{
+	struct ls_alloc *a = bpf_map_lookup_elem(&uallocs, &ptr);
+	struct ls_agg *g;
+
+	if (!a || !ret || ret == a->size)
+		return;
+	g = agg_get(a, false);
+	if (g && ret > a->size)
+		__sync_fetch_and_add(&g->alloc_bytes, ret - a->size);
+	else if (g)
+		__sync_fetch_and_add(&g->free_bytes, a->size - ret);
+	a->size = ret;
+}
+
 static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -254,6 +284,10 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 		return 0;	/* entered before we attached */
 	if (--f->depth)
 		return 0;	/* a nested call: the outer one accounts */
+	if (f->kind == KIND_RESIZE) {
+		resize(f->arg, ret);
+		return 0;
+	}
 	if (f->kind == KIND_POSIX_MEMALIGN) {
 		addr = 0;
 		if ((int)ret == 0 && bpf_probe_read_user(&addr, sizeof(addr), (void *)f->arg))
@@ -299,58 +333,125 @@ static __always_inline __u64 array_size(__u64 n, __u64 size)
 	return ~0ULL;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(malloc_enter, size_t size)
+/* The probe site's general registers, by pt_regs slot (see LS_COOKIE):
+ * loaded one by one, since a ctx load at a computed offset is refused by
+ * the verifier (clang folds a switch over the fields into one). Slot
+ * LS_REG_NONE and anything past the general registers read as 0. */
+struct uregs {
+	__u64 r[16];
+};
+
+static __always_inline void uregs_load(struct uregs *u, struct pt_regs *ctx)
 {
-	return alloc_enter(KIND_MALLOC, size, 0);
+	u->r[0] = ctx->r15;
+	u->r[1] = ctx->r14;
+	u->r[2] = ctx->r13;
+	u->r[3] = ctx->r12;
+	u->r[4] = ctx->bp;
+	u->r[5] = ctx->bx;
+	u->r[6] = ctx->r11;
+	u->r[7] = ctx->r10;
+	u->r[8] = ctx->r9;
+	u->r[9] = ctx->r8;
+	u->r[10] = ctx->ax;
+	u->r[11] = ctx->cx;
+	u->r[12] = ctx->dx;
+	u->r[13] = ctx->si;
+	u->r[14] = ctx->di;
+	u->r[15] = 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(calloc_enter, size_t n, size_t size)
+static __always_inline __u64 reg_at(const struct uregs *u, __u32 slot)
 {
-	return alloc_enter(KIND_MALLOC, array_size(n, size), 0);
+	return slot < 15 ? u->r[slot & 15] : 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(realloc_enter, void *ptr, size_t size)
+static __always_inline int ufree(__u64 ptr)
 {
-	return alloc_enter(KIND_REALLOC, size, (__u64)ptr);
+	if (!ptr)
+		return 0;
+	if (!record_free(&uallocs, ptr, 0))
+		stat_add(STAT_UNKNOWN_FREE, 1);
+	return 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(reallocarray_enter, void *ptr, size_t n, size_t size)
+/* Every allocator function's entry: its cookie says what it is and where
+ * its arguments are (see allocators.c's table and probe_site.c). */
+static __always_inline int ualloc_entry_as(struct pt_regs *ctx, __u64 c)
 {
-	return alloc_enter(KIND_REALLOC, array_size(n, size), (__u64)ptr);
+	__u32 kind = LS_COOKIE_KIND(c);
+	struct uregs u;
+	__u64 ptr, size;
+
+	if (!counting || !is_target(bpf_get_current_pid_tgid()))
+		return 0;
+	uregs_load(&u, ctx);
+	ptr = reg_at(&u, LS_COOKIE_PTR(c));
+	size = reg_at(&u, LS_COOKIE_SIZE(c));
+	if (LS_COOKIE_N(c) != LS_REG_NONE)
+		size = array_size(reg_at(&u, LS_COOKIE_N(c)), size);
+	if (kind == KIND_FREE)
+		return ufree(ptr);
+	return alloc_enter(kind, size, ptr);
 }
 
-/* memalign(align, size) and aligned_alloc(align, size) */
-SEC("uprobe")
-int BPF_KPROBE(memalign_enter, size_t align, size_t size)
+static __always_inline int ualloc_entry(struct pt_regs *ctx)
 {
-	return alloc_enter(KIND_MALLOC, size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(posix_memalign_enter, void **memptr, size_t align, size_t size)
-{
-	return alloc_enter(KIND_POSIX_MEMALIGN, size, (__u64)memptr);
+	return ualloc_entry_as(ctx, bpf_get_attach_cookie(ctx));
 }
 
 /* one return probe for all of them: the in-flight record says what it was */
-SEC("uretprobe")
-int BPF_KRETPROBE(alloc_return, void *ret)
+static __always_inline int ualloc_return(struct pt_regs *ctx)
 {
-	return alloc_exit(ctx, (__u64)ret);
+	return alloc_exit(ctx, PT_REGS_RC(ctx));
+}
+
+/* Two variants of each: as uprobe_multi programs (one link per file,
+ * kernel 6.6+; user space sets their expected attach type) and as
+ * classic ones for one perf-event link per probe. */
+SEC("uprobe")
+int uprobe_entry(struct pt_regs *ctx)
+{
+	return ualloc_entry(ctx);
+}
+
+SEC("uretprobe")
+int uprobe_return(struct pt_regs *ctx)
+{
+	return ualloc_return(ctx);
+}
+
+/* Kernels before 5.15 give uprobes no cookie: one program per argument
+ * layout, each probe at the function's entry where the ABI puts them. */
+#define FIXED_ENTRY(name, kind, p, n, sz)					\
+SEC("uprobe")									\
+int name(struct pt_regs *ctx)							\
+{										\
+	return ualloc_entry_as(ctx, LS_COOKIE(kind, p, n, sz));			\
+}
+#define DI_ 14
+#define SI_ 13
+#define DX_ 12
+#define NO_ LS_REG_NONE
+FIXED_ENTRY(fixed_malloc, KIND_MALLOC, NO_, NO_, DI_)		/* (size) */
+FIXED_ENTRY(fixed_malloc_a, KIND_MALLOC, NO_, NO_, SI_)		/* (align, size) */
+FIXED_ENTRY(fixed_calloc, KIND_MALLOC, NO_, DI_, SI_)		/* (n, size) */
+FIXED_ENTRY(fixed_realloc, KIND_REALLOC, DI_, NO_, SI_)		/* (ptr, size) */
+FIXED_ENTRY(fixed_reallocn, KIND_REALLOC, DI_, SI_, DX_)		/* (ptr, n, size) */
+FIXED_ENTRY(fixed_posix_memalign, KIND_POSIX_MEMALIGN, DI_, NO_, DX_)
+FIXED_ENTRY(fixed_free, KIND_FREE, DI_, NO_, NO_)
+FIXED_ENTRY(fixed_resize, KIND_RESIZE, DI_, NO_, NO_)
+
+SEC("uprobe")
+int uprobe_multi_entry(struct pt_regs *ctx)
+{
+	return ualloc_entry(ctx);
 }
 
 SEC("uprobe")
-int BPF_KPROBE(free_enter, void *ptr)
+int uprobe_multi_return(struct pt_regs *ctx)
 {
-	if (!ptr || !counting)
-		return 0;
-	if (!record_free(&uallocs, (__u64)ptr, 0))
-		stat_add(STAT_UNKNOWN_FREE, 1);
-	return 0;
+	return ualloc_return(ctx);
 }
 
 /* ---- kernel allocations ----------------------------------------------------- */
@@ -492,12 +593,53 @@ static __always_inline long kstack_of(void *ctx, __u64 site, __u32 src)
 	return id;
 }
 
+static __always_inline bool in_own_ranges(__u64 ip)
+{
+#pragma unroll
+	for (int i = 0; i < LS_OWN_RANGES; i++)
+		if (own_ranges[i].lo && ip >= own_ranges[i].lo && ip < own_ranges[i].hi)
+			return true;
+	return false;
+}
+
+/* A page has no call site: the uprobe machinery's one page (the XOL area's)
+ * is found in the first frames of its stack. Only the target's unmovable
+ * pages pay for this walk. */
+#define OWN_PAGE_FRAMES 8
+
+static __always_inline bool own_page(void *ctx)
+{
+	__u64 ips[OWN_PAGE_FRAMES] = {};
+	long n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+
+	if (n <= 0)
+		return false;
+#pragma unroll
+	for (int i = 0; i < OWN_PAGE_FRAMES; i++)
+		if (ips[i] && in_own_ranges(ips[i]))
+			return true;
+	return false;
+}
+
+/* An allocation the kernel made for leaksnoop's own probes in the target's
+ * context (see LS_OWN_RANGES): counted, never the target's leak. */
+static __always_inline bool own_footprint(void *ctx, __u32 src, __u64 site)
+{
+	bool own = src == SRC_PAGE ? own_page(ctx) : in_own_ranges(site);
+
+	if (own)
+		stat_add(STAT_OWN_FOOTPRINT, 1);
+	return own;
+}
+
 static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr, __u64 size,
 				   const struct kmem_cache *cache)
 {
 	struct ls_alloc a;
 
 	if (addr <= ZERO_SIZE_PTR || !counting || !is_target(bpf_get_current_pid_tgid()))
+		return;
+	if (src != SRC_UPAGE && own_footprint(ctx, src, site))
 		return;
 	a.size = size;
 	a.ts = kernel_now();
@@ -570,11 +712,17 @@ static __always_inline int block_freed_arg1(const __u64 *ctx, bool btf)
 COMPAT_TP_HOOK("kfree", on_kfree, block_freed_arg1)
 COMPAT_TP_HOOK("kmem_cache_free", on_kmem_cache_free, block_freed_arg1)
 
+#define MIGRATE_MOVABLE_ 1
+
 /* mm_page_alloc(page, order, gfp, migratetype): the caller is the stack's
- * business, a page has no call site */
+ * business, a page has no call site. Movable pages are user memory
+ * (anonymous and page-cache faults, the pages behind the user heap): apart
+ * from the kernel's own. */
 static __always_inline int page_alloc_hook(__u64 *ctx, bool btf)
 {
-	kalloc(ctx, SRC_PAGE, 0, ctx[0], page_size << ctx[1], NULL);
+	__u32 src = (int)ctx[3] == MIGRATE_MOVABLE_ ? SRC_UPAGE : SRC_PAGE;
+
+	kalloc(ctx, src, 0, ctx[0], page_size << ctx[1], NULL);
 	return 0;
 }
 COMPAT_TP_HOOK("mm_page_alloc", on_page_alloc, page_alloc_hook)
@@ -594,12 +742,21 @@ static __always_inline void sys_begin(__u64 kind, __u64 addr, __u64 len, __u64 l
 {
 	if (!counting || !targ_tgid || !is_target(bpf_get_current_pid_tgid()))
 		return;
+	if (kind == SYSCALL_MMAP) {
+		/* libc's mmap wrapper keeps no frame: at the syscall, [rsp] is
+		 * its return address, in whoever called mmap(); mmap has no
+		 * second length, so len2 carries it */
+		struct pt_regs *regs = compat_task_pt_regs(false, compat_current_task(false));
+
+		if (!regs || bpf_probe_read_user(&len2, sizeof(len2), (void *)BPF_CORE_READ(regs, sp)))
+			len2 = 0;
+	}
 	syscall_enter(kind, addr, len, len2);
 }
 
-static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len)
+static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len, __u64 caller)
 {
-	struct ls_alloc a = { .size = len, .src = SRC_MMAP, .stack_id = -1 };
+	struct ls_alloc a = { .size = len, .src = SRC_MMAP, .stack_id = -1, .site = caller };
 
 	a.ts = bpf_ktime_get_ns();
 	if (user_stacks) {
@@ -639,10 +796,10 @@ static __always_inline void sys_end(void *ctx, long ret)
 			record_alloc(&regions, (__u64)ret, &moved);
 			return;
 		}
-		mmap_done(ctx, (__u64)ret, c.len2);
+		mmap_done(ctx, (__u64)ret, c.len2, 0);
 		return;
 	}
-	mmap_done(ctx, (__u64)ret, c.len);
+	mmap_done(ctx, (__u64)ret, c.len, c.len2);	/* len2: the caller (sys_begin) */
 }
 
 /* Anonymous mappings only: a file mapping (a library, a mapped file) is
@@ -712,6 +869,24 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
 	if (targ_tgid && p->tgid == targ_tgid)
 		counting = true;
+	return 0;
+}
+
+/* a new thread of the target: where its stack is */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pt_regs *regs;
+	__u32 tid;
+	__u64 sp;
+
+	if (!targ_tgid || child->tgid != targ_tgid || child->pid == child->tgid)
+		return 0;
+	tid = child->pid;
+	/* CO-RE reads, not bpf_task_pt_regs (5.15+): 5.10 loads this too */
+	regs = compat_task_pt_regs(false, child);
+	sp = regs ? BPF_CORE_READ(regs, sp) : 0;
+	bpf_map_update_elem(&thread_sps, &tid, &sp, BPF_ANY);
 	return 0;
 }
 

@@ -32,6 +32,11 @@ enum ls_src {
 	SRC_KMEM_CACHE,	/* kmem_cache_alloc; cache names the slab cache */
 	SRC_PAGE,	/* page allocator; size is PAGE_SIZE << order */
 	SRC_MMAP,	/* mmap/mremap regions of the traced process */
+	SRC_UPAGE,	/* movable pages: user memory faulted in (anon, page
+			 * cache), shown apart and never as kernel leaks */
+	/* mmap regions relabelled by user space, never made by BPF: */
+	SRC_ALLOC_MAP,	/* mapped by the allocator itself (arenas, extents) */
+	SRC_THREAD_STACK,	/* a thread's stack */
 	SRC_MAX,
 };
 
@@ -66,6 +71,16 @@ struct ls_site {
 	__u64 alloc_bytes, alloc_count;
 };
 
+/* Kernel text ranges whose allocations in the target's context are the
+ * uprobe machinery's bookkeeping for leaksnoop's own probes
+ * (kernel/events/uprobes.c: alloc_utask, __create_xol_area, handler_chain
+ * ...), set by user space from kallsyms: the hot text and the .cold parts. */
+#define LS_OWN_RANGES		4
+
+struct ls_range {
+	__u64 lo, hi;		/* [lo, hi); lo 0: unused */
+};
+
 /* A thread inside an allocation function, between entry and return. */
 struct ls_inflight {
 	__u64 size;
@@ -79,7 +94,21 @@ enum ls_kind {
 	KIND_MALLOC,		/* malloc, calloc, valloc, pvalloc, memalign, aligned_alloc */
 	KIND_REALLOC,
 	KIND_POSIX_MEMALIGN,
+	KIND_FREE,		/* free, sdallocx, operator delete...: entry only */
+	KIND_RESIZE,		/* jemalloc's xallocx: in place, returns the new size */
 };
+
+/* A user probe's BPF cookie: the function's kind and the pt_regs slot
+ * (x86-64 struct pt_regs as an array of u64) each argument is read from at
+ * the probe's site. A probe moved past the entry to an instruction the
+ * kernel emulates may find an argument copied to another register. */
+#define LS_REG_NONE		31
+#define LS_COOKIE(kind, ptr_reg, n_reg, size_reg) \
+	((__u64)(kind) | (__u64)(ptr_reg) << 8 | (__u64)(n_reg) << 16 | (__u64)(size_reg) << 24)
+#define LS_COOKIE_KIND(c)	((__u32)(c) & 0xff)
+#define LS_COOKIE_PTR(c)	((__u32)((c) >> 8) & 0x1f)
+#define LS_COOKIE_N(c)		((__u32)((c) >> 16) & 0x1f)
+#define LS_COOKIE_SIZE(c)	((__u32)((c) >> 24) & 0x1f)
 
 /* Health and summary counters, one slot each in a per-CPU array. */
 enum ls_stat {
@@ -91,6 +120,8 @@ enum ls_stat {
 	STAT_FAILED_ALLOC,	/* the allocator returned NULL: not a leak */
 	STAT_BRK_GROW,		/* bytes the heap grew by through brk */
 	STAT_BRK_SHRINK,	/* bytes it shrank by */
+	STAT_OWN_FOOTPRINT,	/* kernel allocations for leaksnoop's own uprobes (utask,
+				 * XOL area, return instances): not the target's */
 	STAT_MAX,
 };
 

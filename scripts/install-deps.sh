@@ -6,7 +6,9 @@ set -euo pipefail
 PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
       zlib1g-dev libncurses-dev valgrind python3 bpftrace stress-ng tmux
       libmicrohttpd-dev prometheus bash-completion libprotobuf-c-dev protobuf-c-compiler
-      golang-go qemu-system-x86 busybox-static cpio xz-utils debian-archive-keyring)
+      golang-go qemu-system-x86 busybox-static cpio xz-utils debian-archive-keyring
+      libcapstone-dev g++ libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
+      redis-server redis-tools heaptrack)
 
 missing=()
 for p in "${PKGS[@]}"; do

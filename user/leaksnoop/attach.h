@@ -7,31 +7,55 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
+#include "allocators.h"
 
 struct leaksnoop_bpf;
 struct bpf_link;
 struct leaksnoop_config;
+struct ksyms;
 
-#define MAX_LINKS 64
+/* one perf-event link per probe when uprobe_multi is missing: two per
+ * allocator function (entry and return), ~60 functions in the worst case */
+#define MAX_LINKS 256
+#define MAX_MULTI_FDS 32
+#define MAX_ALLOCATORS 8
 
 struct loader {
 	const struct leaksnoop_config *cfg;
 	struct leaksnoop_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	int nr_links;
-	char lib_path[PATH_MAX];	/* the allocator probed (user mode) */
-	int nr_funcs;			/* allocator functions found and probed */
+	int multi_fds[MAX_MULTI_FDS];	/* uprobe_multi links */
+	int nr_multi;
+	bool multi;			/* the kernel has uprobe_multi links (6.6+) */
+	bool cookies;			/* uprobes get BPF cookies (5.15+) */
+	struct allocator_info allocs[MAX_ALLOCATORS];
+	int nr_allocs;
+	bool heap_traced;		/* some allocator's malloc and free are probed */
+	char heap_why[160];		/* !heap_traced: why not */
+	int nr_funcs;			/* allocator functions probed, all objects */
 	bool has_syscalls;		/* mmap/brk tracepoints attached */
 	bool has_pages;
 	bool has_cache_names;		/* kmem_cache_alloc carries the cache (6.1+) */
+	const struct ksyms *ksyms;	/* kallsyms, for the uprobe bookkeeping's ranges */
+	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
 };
 
 /* Opens and loads the BPF object for tgid (0: whole system) as cfg asks.
  * counting: allocations count from the start (-p), not from the traced
  * command's exec. Returns -1 after printing why. */
-int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting);
+int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const struct ksyms *ksyms,
+		pid_t tgid, bool counting);
 /* Attaches everything l->cfg asks for. -1 after printing why. */
 int loader_attach(struct loader *l, pid_t tgid);
 void loader_close(struct loader *l);
+
+/* internal to attach*.c */
+int add_link(struct loader *l, struct bpf_link *link, const char *what);
+int find_mapped(pid_t pid, const char *want, char *out, size_t size);
+/* Finds the allocators of tgid (or env.lib) and probes them (attach_user.c).
+ * -1 only when --lib names something unusable; an allocator not found is
+ * reported through heap_traced/heap_why. */
+int attach_user(struct loader *l, pid_t tgid);
 
 #endif

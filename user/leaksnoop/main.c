@@ -123,14 +123,19 @@ static void write_profiles(struct state *st, const struct leak_report *rep)
  * outstanding records found (after filters), or -errno. */
 static int build_and_render(struct state *st, bool final, bool exited)
 {
-	struct leak_report_meta meta = { .pid = st->target.pid, .final = final, .exited = exited,
-					 .no_cache_names = st->source.kernel &&
-							   !st->loader.has_cache_names };
+	struct leak_report_meta meta = {
+		.pid = st->target.pid, .final = final, .exited = exited,
+		.no_cache_names = st->source.kernel && !st->loader.has_cache_names,
+		.user = st->cfg->user, .heap_traced = st->loader.heap_traced, .heap_why = st->loader.heap_why,
+		.allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs,
+	};
 	struct leak_symbolizer sym = leak_source_symbolizer(st->usyms, st->ksyms);
 	struct leak_snapshot snap;
 	struct leak_report rep;
-	int err = leak_source_read(&st->source, exited, &snap);
+	int err;
 
+	st->source.usyms = st->usyms;
+	err = leak_source_read(&st->source, exited, &snap);
 	if (err)
 		return err;
 	memcpy(meta.comm, st->comm, sizeof(meta.comm));
@@ -146,7 +151,8 @@ static int build_and_render(struct state *st, bool final, bool exited)
 		write_profiles(st, &rep);
 	err = leak_history_advance(&st->history, &rep);
 	if (!err)
-		err = (int)(rep.nr_records > INT32_MAX ? INT32_MAX : rep.nr_records);
+		err = (int)(leak_report_candidates(&rep) > INT32_MAX ? INT32_MAX :
+			    leak_report_candidates(&rep));
 	leak_report_free(&rep);
 	return err;
 }
@@ -281,20 +287,21 @@ int main(int argc, char **argv)
 		if (target_open_pid(&st.target, cfg->pid))
 			return 1;
 	}
-	if (loader_open(&st.loader, cfg, st.target.pid, !cfg->cmd) ||
-	    loader_attach(&st.loader, st.target.pid)) {
-		rc = 1;
-		goto out;
-	}
 	if (cfg->kernel) {
 		st.ksyms = ksyms_load();
 		if (!st.ksyms)
 			fprintf(stderr, "leaksnoop: warning: /proc/kallsyms: %s; kernel frames print as "
 				"addresses\n", strerror(errno));
 	}
+	if (loader_open(&st.loader, cfg, st.ksyms, st.target.pid, !cfg->cmd) ||
+	    loader_attach(&st.loader, st.target.pid)) {
+		rc = 1;
+		goto out;
+	}
 	st.source = (struct leak_source){ .skel = st.loader.skel, .pid = st.target.pid,
 					  .user = cfg->user, .kernel = cfg->kernel,
-					  .has_syscalls = st.loader.has_syscalls };
+					  .has_syscalls = st.loader.has_syscalls,
+					  .allocs = st.loader.allocs, .nr_allocs = st.loader.nr_allocs };
 	st.model = (struct leak_model_config){ .older_than_ms = cfg->older_than_ms,
 					       .min_size = cfg->min_size, .max_size = cfg->max_size,
 					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks };
@@ -304,10 +311,14 @@ int main(int argc, char **argv)
 	if (cfg->pid)
 		snapshot_update(&st);
 	if (cfg->verbose && cfg->user) {
-		char shown[sizeof(st.loader.lib_path)];
+		for (int i = 0; i < st.loader.nr_allocs; i++) {
+			char shown[PATH_MAX];
 
-		fprintf(stderr, "leaksnoop: probing %d allocator functions in %s\n",
-			st.loader.nr_funcs, fmt_printable(shown, sizeof(shown), st.loader.lib_path));
+			fprintf(stderr, "leaksnoop: probing %d %s functions in %s%s\n",
+				st.loader.allocs[i].nr_funcs, st.loader.allocs[i].family,
+				fmt_printable(shown, sizeof(shown), st.loader.allocs[i].path),
+				st.loader.multi ? " (uprobe_multi)" : "");
+		}
 	}
 	if (cfg->cmd && target_release(&st.target)) {
 		rc = 127;

@@ -12,16 +12,37 @@
 
 static const char *const src_names[SRC_MAX] = {
 	[SRC_USER] = "user", [SRC_KMALLOC] = "kmalloc", [SRC_KMEM_CACHE] = "kmem_cache",
-	[SRC_PAGE] = "page", [SRC_MMAP] = "mmap",
+	[SRC_PAGE] = "page", [SRC_MMAP] = "mmap", [SRC_UPAGE] = "user_pages",
+	[SRC_ALLOC_MAP] = "allocator_mapping", [SRC_THREAD_STACK] = "thread_stack",
 };
 static const char *const src_titles[SRC_MAX] = {
 	[SRC_USER] = "user heap", [SRC_KMALLOC] = "kmalloc", [SRC_KMEM_CACHE] = "kmem_cache",
-	[SRC_PAGE] = "pages", [SRC_MMAP] = "mmap regions",
+	[SRC_PAGE] = "pages", [SRC_MMAP] = "mmap regions", [SRC_UPAGE] = "user pages",
+	[SRC_ALLOC_MAP] = "allocator maps", [SRC_THREAD_STACK] = "thread stacks",
 };
 
 bool leak_src_is_user(uint32_t src)
 {
-	return src == SRC_USER || src == SRC_MMAP;
+	return src == SRC_USER || leak_src_is_region(src);
+}
+
+bool leak_src_is_region(uint32_t src)
+{
+	return src == SRC_MMAP || leak_src_is_labelled(src);
+}
+
+bool leak_src_is_labelled(uint32_t src)
+{
+	return src == SRC_ALLOC_MAP || src == SRC_THREAD_STACK;
+}
+
+size_t leak_report_candidates(const struct leak_report *report)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < report->nr_records; i++)
+		n += !leak_src_is_labelled(report->records[i].key.src);
+	return n;
 }
 
 const char *leak_src_name(uint32_t src)
@@ -176,7 +197,7 @@ static enum block_fate block_fate(const struct leak_block *b, const struct leak_
 	if (age_filter && b->ts + min_age > snap->now_ns)
 		return BLOCK_YOUNG;
 	/* a region unmapped by a path we don't follow (munmap inside a region) */
-	if (b->key.src == SRC_MMAP && snap->have_maps && !vma_list_find(&snap->maps, b->addr))
+	if (leak_src_is_region(b->key.src) && snap->have_maps && !vma_list_find(&snap->maps, b->addr))
 		return BLOCK_UNMAPPED;
 	return BLOCK_SHOWN;
 }

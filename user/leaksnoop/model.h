@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "allocators.h"
 #include "leaksnoop.h"
 #include "procfs.h"
 #include "symbolize.h"
@@ -130,6 +131,12 @@ struct leak_report_meta {
 	bool exited;			/* the process is gone: every user block counts */
 	bool no_cache_names;		/* kernel mode on a kernel whose kmem_cache_alloc
 					 * tracepoint carries no cache (before 6.1) */
+	/* the user heap: which allocators are probed, or why none is */
+	bool user;			/* the user heap was asked for */
+	bool heap_traced;
+	const char *heap_why;		/* !heap_traced: why not */
+	const struct allocator_info *allocs;
+	int nr_allocs;
 	/* filled by leak_report_build: */
 	double elapsed_s;		/* since tracing began */
 	double interval_s;		/* since the last report (or the start) */
@@ -227,6 +234,12 @@ static inline const struct leak_frame *leak_record_frames(const struct leak_repo
 }
 
 bool leak_src_is_user(uint32_t src);		/* user heap or mmap regions */
+bool leak_src_is_region(uint32_t src);		/* an mmap region, labelled or not */
+/* a region labelled as what it is (allocator's own, thread stack): shown
+ * apart, never a leak */
+bool leak_src_is_labelled(uint32_t src);
+/* records that are leak candidates (what --error-exitcode counts) */
+size_t leak_report_candidates(const struct leak_report *report);
 const char *leak_src_name(uint32_t src);	/* "user", "kmalloc", ... */
 const char *leak_src_title(uint32_t src);	/* "user heap", "kmalloc", ... */
 /* "func (file.c:LINE)", "func+0x1a", "0x..." — printable. Returns buf. */

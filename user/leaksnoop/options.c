@@ -33,11 +33,13 @@ struct parse_ctx {
 static const char doc[] =
 "leaksnoop: outstanding allocations of a process (or of the kernel), by stack.\n"
 "\n"
-"Traces malloc & co. through uprobes in the C library, mmap/munmap/mremap/brk,\n"
-"and the kernel's kmalloc/kmem_cache/page allocations made on the process's\n"
-"behalf. Reports what is still allocated when the duration ends, on Ctrl-C, or\n"
-"when the process exits, like valgrind's leak summary. With neither -p nor a\n"
-"command it traces every kernel allocation (an on-demand kmemleak).\n"
+"Traces malloc & co. through uprobes in the allocator the process calls\n"
+"(glibc, jemalloc, tcmalloc, mimalloc, static, C++ operator new),\n"
+"mmap/munmap/mremap/brk, and the kernel's kmalloc/kmem_cache/page allocations\n"
+"made on the process's behalf. Reports what is still allocated when the\n"
+"duration ends, on Ctrl-C, or when the process exits, like valgrind's leak\n"
+"summary. With neither -p nor a command it traces every kernel allocation (an\n"
+"on-demand kmemleak).\n"
 "\n"
 "USAGE: leaksnoop [OPTIONS] -p PID [DURATION]\n"
 "       leaksnoop [OPTIONS] -- CMD [ARGS...]\n"
@@ -68,7 +70,8 @@ static const struct argp_option opts[] = {
 	{ "user", OPT_USER, NULL, 0, "Only the user heap (and mmap regions)", 0 },
 	{ "kernel", OPT_KERNEL, NULL, 0, "Only kernel allocations", 0 },
 	{ "kernel-stacks", 'K', NULL, 0, "Full kernel stacks, not just the call site (costs more)", 0 },
-	{ "lib", OPT_LIB, "PATH", 0, "The allocator to probe (default: the C library the process maps)", 0 },
+	{ "lib", OPT_LIB, "PATH", 0, "Probe only this allocator object (default: the ones the process's "
+	  "calls bind to, by the dynamic linker's rule)", 0 },
 	{ "no-mmap", OPT_NO_MMAP, NULL, 0, "Don't track mmap/munmap/mremap/brk", 0 },
 	{ "no-pages", OPT_NO_PAGES, NULL, 0, "Don't track the page allocator", 0 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Size of each allocation table (default 262144)", 0 },
@@ -77,7 +80,7 @@ static const struct argp_option opts[] = {
 	{ "pprof", OPT_PPROF, "FILE", 0, "Also write each report to FILE as a gzipped pprof heap profile "
 	  "(go tool pprof, Pyroscope, Parca); with -i, report N also to FILE.N", 0 },
 	{ "error-exitcode", OPT_ERROR_EXITCODE, "N", 0, "Exit with N when outstanding allocations are reported", 0 },
-	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log, where each probe sits and why)", 0 },
 	/* argp's own -?/--help, --usage and -V/--version, which ARGP_NO_HELP
 	 * turns off, plus -h */
 	{ "help", '?', NULL, 0, "Give this help list", -1 },

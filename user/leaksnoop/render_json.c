@@ -9,6 +9,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_AGG_MAP_FULL] = "agg_table_full", [STAT_STACK_FAIL] = "stack_failures",
 	[STAT_UNKNOWN_FREE] = "unknown_frees", [STAT_FAILED_ALLOC] = "failed_allocations",
 	[STAT_BRK_GROW] = "brk_grow_bytes", [STAT_BRK_SHRINK] = "brk_shrink_bytes",
+	[STAT_OWN_FOOTPRINT] = "own_probe_allocations",
 };
 
 static void json_frames(struct json *j, const struct leak_frame *fr, size_t nf)
@@ -94,6 +95,24 @@ static void json_summary(struct json *j, const struct leak_report *r)
 	json_obj_end(j);
 }
 
+static void json_allocators(struct json *j, const struct leak_report_meta *m)
+{
+	if (!m->user)
+		return;
+	json_bool(j, "user_heap_traced", m->heap_traced);
+	if (!m->heap_traced)
+		json_str(j, "user_heap_not_traced", m->heap_why);
+	json_arr_begin(j, "allocators");
+	for (int i = 0; i < m->nr_allocs; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "name", m->allocs[i].family);
+		json_str(j, "file", m->allocs[i].path);
+		json_i64(j, "functions", m->allocs[i].nr_funcs);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 void leak_render_json(FILE *out, const struct leak_report *r)
 {
 	struct json j;
@@ -111,6 +130,7 @@ void leak_render_json(FILE *out, const struct leak_report *r)
 	json_bool(&j, "exited", r->meta.exited);
 	json_f64(&j, "elapsed_s", r->meta.elapsed_s);
 	json_u64(&j, "older_than_ms", r->config.older_than_ms);
+	json_allocators(&j, &r->meta);
 	json_arr_begin(&j, "records");
 	for (size_t i = 0; i < r->nr_records; i++)
 		if (r->records[i].in_top)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The text report, modelled on valgrind's leak report. */
 #include <inttypes.h>
+#include <limits.h>
 #include "fmt.h"
 #include "render.h"
 
@@ -19,6 +20,23 @@ static char *commas(char *buf, size_t size, uint64_t v)
 	return buf;
 }
 
+/* Which allocators the user heap comes from, or loudly that it is not
+ * traced: an empty heap must never pass for a clean one. */
+static void text_allocators(FILE *f, const struct leak_report_meta *m)
+{
+	char shown[PATH_MAX];
+
+	if (!m->user)
+		return;
+	if (!m->heap_traced) {
+		fprintf(f, "   user heap: NOT TRACED (%s)\n", m->heap_why ? m->heap_why : "no allocator");
+		return;
+	}
+	for (int i = 0; i < m->nr_allocs; i++)
+		fprintf(f, "   allocator: %s, %s (%d functions)\n", m->allocs[i].family,
+			fmt_printable(shown, sizeof(shown), m->allocs[i].path), m->allocs[i].nr_funcs);
+}
+
 static void text_header(FILE *f, const struct leak_report *r)
 {
 	const struct leak_report_meta *m = &r->meta;
@@ -35,6 +53,7 @@ static void text_header(FILE *f, const struct leak_report *r)
 		fprintf(f, "==kernel== leaksnoop report%s: whole system, traced %.1f s\n",
 			m->final ? "" : " (interval)", m->elapsed_s);
 	}
+	text_allocators(f, m);
 }
 
 static void text_record(FILE *f, const struct leak_report *r, const struct leak_record *x)
@@ -50,7 +69,7 @@ static void text_record(FILE *f, const struct leak_report *r, const struct leak_
 		fprintf(f, "   %s 0x%" PRIx64 ": %s\n", j ? "by" : "at", fr[j].addr,
 			leak_frame_text(&fr[j], text, sizeof(text)));
 	if (!x->nr_frames)
-		fprintf(f, "   (no stack: %s)\n", s == SRC_PAGE && !r->config.kernel_stacks ?
+		fprintf(f, "   (no stack: %s)\n", (s == SRC_PAGE || s == SRC_UPAGE) && !r->config.kernel_stacks ?
 			"page allocations have no call site; -K captures stacks" : "capture failed");
 	fprintf(f, "   here: allocated %s bytes in %s blocks, freed %s bytes in %s blocks",
 		commas(b1, sizeof(b1), x->totals.alloc_bytes),
@@ -70,6 +89,9 @@ static void text_summary(FILE *f, const struct leak_report *r)
 
 	fprintf(f, "\nSUMMARY%s\n",
 		r->meta.exited ? " (at exit: every block the process still held)" : "");
+	if (r->meta.user && !r->meta.heap_traced)
+		fprintf(f, "  %-13s not traced: %s\n", leak_src_title(SRC_USER),
+			r->meta.heap_why ? r->meta.heap_why : "");
 	for (uint32_t s = 0; s < SRC_MAX; s++) {
 		const struct leak_source_summary *m = &r->summary[s];
 		double rate = m->growth_bytes_per_s;
@@ -77,6 +99,12 @@ static void text_summary(FILE *f, const struct leak_report *r)
 
 		if (!m->alloc_count && !m->out_blocks)
 			continue;
+		if (leak_src_is_labelled(s)) {
+			fprintf(f, "  %-13s %s bytes in %s regions (%s, not leaks)\n", leak_src_title(s),
+				commas(b1, sizeof(b1), m->out_bytes), commas(b2, sizeof(b2), m->out_blocks),
+				s == SRC_ALLOC_MAP ? "mapped by the allocator itself" : "live or cached");
+			continue;
+		}
 		fmt_bytes(rb, sizeof(rb), (uint64_t)(rate < 0 ? -rate : rate));
 		fprintf(f, "  %-13s outstanding %s bytes in %s blocks; allocated %s bytes in %s blocks, "
 			"freed %s bytes in %s blocks; growth %s%s/s\n", leak_src_title(s),
@@ -111,6 +139,9 @@ static void text_health(FILE *f, const struct leak_report *r)
 	if (r->meta.no_cache_names)
 		fprintf(f, "  kernel: kmem_cache blocks without cache names (this kernel's "
 			"kmem_cache_alloc tracepoint carries no cache: before 6.1)\n");
+	if (st[STAT_OWN_FOOTPRINT])
+		fprintf(f, "  not counted: %" PRIu64 " kernel allocations for leaksnoop's own probes "
+			"(uprobe bookkeeping)\n", st[STAT_OWN_FOOTPRINT]);
 	if (r->kernel_missed)
 		fprintf(f, "  health: %" PRIu64 " kernel allocation events missed (the kernel skips "
 			"nested tracing programs): a missed free shows its block as outstanding\n",

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "percpu_stats.h"
 #include "procfs.h"
+#include "regions.h"
 #include "source.h"
 #include "symbolize.h"
 #include "leaksnoop.skel.h"
@@ -98,6 +99,40 @@ static int read_allocs(const struct bpf_map *map, struct leak_snapshot *snap)
 	}
 	free(keys);
 	free(vals);
+	return err;
+}
+
+/* What each mmap region is (regions.c): a thread's stack, the allocator's
+ * own mapping, or the program's. The blocks were just read from the
+ * regions table: snap->blocks[from..]. */
+static int label_regions(const struct leak_source *src, struct leak_snapshot *snap, size_t from)
+{
+	void *keys = NULL, *vals = NULL;
+	long n = 0;
+	const char **files = calloc((size_t)src->nr_allocs + 1, sizeof(*files));
+	struct region_facts f = { 0 };
+	int err = files ? map_dump(bpf_map__fd(src->skel->maps.thread_sps), sizeof(__u32),
+				   sizeof(__u64), bpf_map__max_entries(src->skel->maps.thread_sps),
+				   &keys, &vals, &n) : -ENOMEM;
+
+	for (int i = 0; !err && i < src->nr_allocs; i++)
+		files[i] = src->allocs[i].path;
+	f.thread_sps = vals;
+	f.nr_sps = (size_t)n;
+	f.alloc_files = files;
+	f.nr_alloc_files = (size_t)src->nr_allocs;
+	for (size_t i = from; !err && i < snap->nr_blocks; i++) {
+		struct leak_block *b = &snap->blocks[i];
+		struct usym sym = { 0 };
+		const char *module = NULL;
+
+		if (src->usyms && b->key.site && usym_resolve(src->usyms, b->key.site, &sym) == 0)
+			module = sym.module;
+		b->key.src = region_kind(&f, b->addr, b->size, module);
+	}
+	free(keys);
+	free(vals);
+	free(files);
 	return err;
 }
 
@@ -247,7 +282,11 @@ int leak_source_read(const struct leak_source *src, bool exited, struct leak_sna
 		if (!err && src->has_syscalls) {
 			if (!exited && src->pid)
 				snap->have_maps = procfs_read_pid_maps(src->pid, &snap->maps) == 0;
+			size_t from = snap->nr_blocks;
+
 			err = read_allocs(s->maps.regions, snap);
+			if (!err)
+				err = label_regions(src, snap, from);
 		}
 	}
 	if (!err && src->kernel)

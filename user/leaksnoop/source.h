@@ -19,6 +19,11 @@ struct leak_source {
 	pid_t pid;			/* 0: whole system */
 	bool user, kernel;		/* what is traced */
 	bool has_syscalls;		/* the regions table is filled */
+	/* for labelling mmap regions (regions.h): the snapshot that resolves
+	 * who called mmap(), and the allocators' files */
+	struct usym_snapshot *usyms;
+	const struct allocator_info *allocs;
+	int nr_allocs;
 };
 
 /* Reads every table into snap (zeroed first): totals before the

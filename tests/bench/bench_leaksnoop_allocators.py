@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""leaksnoop on real allocators (not a test), printed side by side, interleaved,
+min/median/max over ROUNDS:
+
+1. Cost per malloc/free pair on the bench loop (build/tests/leak_churn malloc N,
+   timed in-process): untraced; the peer — bpftrace with empty uprobes at
+   malloc's entry, malloc's return and free's entry; leaksnoop (default
+   options). Cost = ns per pair minus untraced; target: leaksnoop <= 0.35x the
+   peer's cost.
+2. Debian's redis-server (jemalloc) under redis-benchmark: untraced, under
+   `leaksnoop -p` (default options) and under heaptrack (launch mode); target:
+   leaksnoop >= 40% of untraced throughput.
+3. `leaksnoop -- /bin/true` wall time; target <= 0.5 s.
+
+usage: bench_leaksnoop_allocators.py [BUILD] [--rounds N]"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+from bench_leaksnoop import BPFTRACE_USER_FLOOR, LIBC, cpu_ns_per_op
+import benchlib
+
+PEER = "peer: bpftrace, empty uprobes"
+
+
+def figures(v):
+    return f"min {min(v):.3g} / median {statistics.median(v):.3g} / max {max(v):.3g}"
+
+
+def pair_cost(build, rounds, iters):
+    """The workload's own CPU time per malloc/free pair; the cost is what a
+    tracer adds to untraced, the ratio taken per round (interleaved)."""
+    ls = os.path.join(build, "leaksnoop")
+    w = [os.path.join(build, "tests", "leak_churn"), "malloc", str(iters)]
+    peer = ["bpftrace", "-e", BPFTRACE_USER_FLOOR % {"libc": LIBC}, "-c", " ".join(w)]
+    configs = [("untraced", w), (PEER, peer), ("leaksnoop", [ls, "--", *w])]
+    res = benchlib.interleaved(configs, cpu_ns_per_op, rounds, "pairs")
+    ratios = [(l - u) / (p - u) for u, p, l in zip(res["untraced"], res[PEER], res["leaksnoop"])]
+    benchlib.table(f"1. malloc/free pair on the bench loop ({iters} pairs a run)", "CPU ns per pair",
+                   res, ["untraced", PEER])
+    print(f"  leaksnoop's cost / the peer's (each minus untraced, per round): {figures(ratios)} "
+          f"(target <= 0.35)")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=20):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"redis did not listen on {port}")
+
+
+def redis_rps(port, requests):
+    p = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set,get", "-n", str(requests),
+                        "-c", "20", "-q"], capture_output=True, text=True, timeout=600)
+    rps = [float(x) for x in re.findall(r"([\d.]+) requests per second", p.stdout)]
+    if len(rps) != 2:
+        raise RuntimeError(f"redis-benchmark: {p.stdout[-500:]} {p.stderr[-500:]}")
+    return sum(rps) / len(rps)
+
+
+def redis_round(build, mode, requests):
+    port = free_port()
+    server = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
+              "--daemonize", "no"]
+    if mode == "heaptrack":
+        server = ["heaptrack", "-o", f"/tmp/bench-heaptrack-{port}", *server]
+    srv = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    tracer = None
+    try:
+        wait_port(port)
+        if mode == "leaksnoop":
+            pid = srv.pid
+            tracer = subprocess.Popen([os.path.join(build, "leaksnoop"), "-p", str(pid)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            time.sleep(2.0)      # attached (BPF load + probes)
+            if tracer.poll() is not None:
+                raise RuntimeError(f"leaksnoop: {tracer.stderr.read()[-800:]}")
+        return redis_rps(port, requests)
+    finally:
+        if tracer:
+            tracer.send_signal(signal.SIGINT)
+            tracer.wait(60)
+        os.killpg(srv.pid, signal.SIGTERM)
+        srv.wait(60)
+        for f in os.listdir("/tmp"):
+            if f.startswith(f"bench-heaptrack-{port}"):
+                os.unlink(os.path.join("/tmp", f))
+
+
+def redis(build, rounds, requests):
+    modes = ["untraced", "leaksnoop", "heaptrack"]
+    if not shutil.which("heaptrack"):
+        modes.remove("heaptrack")
+    res = {m: [] for m in modes}
+    for r in range(rounds):
+        for m in modes:
+            res[m].append(redis_round(build, m, requests))
+        print(f"  redis: round {r + 1}/{rounds}", file=sys.stderr)
+    print(f"\n2. redis-server (jemalloc) under redis-benchmark set+get, {requests} requests, "
+          f"requests/s:")
+    for m in modes:
+        ratio = [v / u for v, u in zip(res[m], res["untraced"])]
+        print(f"  {m:12s} {figures(res[m])}   of untraced: {figures(ratio)}")
+    print("  target: leaksnoop >= 0.40 of untraced")
+
+
+def true_wall(build, rounds):
+    ls = os.path.join(build, "leaksnoop")
+    res = {"/bin/true": [], "leaksnoop -- /bin/true": []}
+    for _ in range(rounds):
+        for n, cmd in (("/bin/true", ["/bin/true"]), ("leaksnoop -- /bin/true", [ls, "--", "/bin/true"])):
+            t = time.monotonic()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+            res[n].append(time.monotonic() - t)
+    print("\n3. wall time, s:")
+    for n, v in res.items():
+        print(f"  {n:24s} {figures(v)}")
+    print("  target: leaksnoop -- /bin/true <= 0.5 s")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build", nargs="?", default="build")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--malloc-iters", type=int, default=100000)
+    ap.add_argument("--redis-requests", type=int, default=100000)
+    ap.add_argument("--only", choices=["pairs", "redis", "true"])
+    a = ap.parse_args()
+    print(f"leaksnoop on real allocators: {a.rounds} interleaved rounds, min/median/max")
+    if a.only in (None, "pairs") and shutil.which("bpftrace"):
+        pair_cost(a.build, a.rounds, a.malloc_iters)
+    if a.only in (None, "redis") and shutil.which("redis-server") and shutil.which("redis-benchmark"):
+        redis(a.build, a.rounds, a.redis_requests)
+    if a.only in (None, "true"):
+        true_wall(a.build, a.rounds * 2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
