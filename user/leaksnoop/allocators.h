@@ -5,9 +5,11 @@
  * So a server linked with jemalloc calls jemalloc's malloc although libc
  * is mapped too, and probing libc would show an empty heap.
  *
- * Split in two: alloc_plan() is the pure decision (objects in search order
- * with their symbols -> which object's which functions to probe), unit
- * tested; the rest reads the objects from ELF files and /proc. */
+ * Split along that: alloc_plan() is the pure decision (objects in search
+ * order with their symbols -> which object's which functions to probe),
+ * unit tested (allocators.c); the rest reads the objects: one object's
+ * symbols from its ELF file (alloc_elf.c), the objects of a process or
+ * command in search order from /proc or ld.so --list (alloc_search.c). */
 #ifndef LEAKSNOOP_ALLOCATORS_H
 #define LEAKSNOOP_ALLOCATORS_H
 
@@ -85,11 +87,11 @@ const char *alloc_family_name(enum alloc_family f);
 
 /* ---- reading (not pure) ---------------------------------------------------- */
 
-/* Loads one object's symbols. 0 or -errno. */
+/* alloc_elf.c. Loads one object's symbols. 0 or -errno. */
 int alloc_obj_load(struct alloc_obj *o, const char *path, const char *shown, bool is_exe);
 void alloc_obj_free(struct alloc_obj *o);
 
-/* The objects of a running process in search order: its link map (r_debug
+/* alloc_search.c. The objects of a running process in search order: its link map (r_debug
  * through DT_DEBUG, read from /proc/PID/mem), else /proc/PID/maps with the
  * executable first. Returns the count (>= 1) or -errno; *out is malloc'd. */
 int alloc_objs_of_pid(pid_t pid, struct alloc_obj **out);
