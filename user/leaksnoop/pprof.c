@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "alloc_group.h"
+#include "intmap.h"
 #include "vec.h"
 #include "profile.pb-c.h"
 #include "pprof.h"
@@ -28,91 +30,30 @@ typedef Perftools__Profiles__Function Function;
 
 #define NR_SAMPLE_TYPES 4
 
-/* Keys to ids (>= 1), open addressing: strings by hash, functions by their
- * (name, file), locations by (mapping, address). */
-struct idmap {
-	uint64_t *keys, *ids;		/* ids[i] == 0: empty slot */
-	size_t cap, len;
-};
-
-static uint64_t idmap_slot(const struct idmap *m, uint64_t key)
+/* Keys to ids (>= 1) in intmaps: strings by hash, functions by their
+ * (name, file), locations by (mapping, address). Each value is the id's
+ * slot, holding 0 until the entry it names is in its table. */
+static uint64_t *id_slot(struct intmap *m, uint64_t key)
 {
-	return (key * 0x9e3779b97f4a7c15ULL) >> 7 & (m->cap - 1);
-}
+	bool created;
 
-static uint64_t idmap_get(const struct idmap *m, uint64_t key)
-{
-	if (!m->cap)
-		return 0;
-	for (uint64_t i = idmap_slot(m, key);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->ids[i])
-			return 0;
-		if (m->keys[i] == key)
-			return m->ids[i];
-	}
-}
-
-/* Stores key (not there yet, or there: replaced) in a table with room. */
-static void idmap_store(struct idmap *m, uint64_t key, uint64_t id)
-{
-	uint64_t i;
-
-	for (i = idmap_slot(m, key); m->ids[i] && m->keys[i] != key; i = (i + 1) & (m->cap - 1))
-		;
-	m->len += !m->ids[i];
-	m->keys[i] = key;
-	m->ids[i] = id;
-}
-
-/* Keeps the table at most half full. */
-static int idmap_grow(struct idmap *m)
-{
-	struct idmap bigger = { .cap = m->cap ? m->cap * 2 : 256 };
-
-	bigger.keys = calloc(bigger.cap, sizeof(uint64_t));
-	bigger.ids = calloc(bigger.cap, sizeof(uint64_t));
-	if (!bigger.keys || !bigger.ids) {
-		free(bigger.keys);
-		free(bigger.ids);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->ids[i])
-			idmap_store(&bigger, m->keys[i], m->ids[i]);
-	free(m->keys);
-	free(m->ids);
-	*m = bigger;
-	return 0;
-}
-
-static int idmap_put(struct idmap *m, uint64_t key, uint64_t id)
-{
-	if ((m->len + 1) * 2 > m->cap && idmap_grow(m))
-		return -ENOMEM;
-	idmap_store(m, key, id);
-	return 0;
-}
-
-static void idmap_free(struct idmap *m)
-{
-	free(m->keys);
-	free(m->ids);
+	return intmap_get_or_add(m, key, sizeof(uint64_t), &created);
 }
 
 struct builder {
 	/* strings: the table, and FNV-1a hash (probed on collision) -> index + 1 */
 	char **strings;
 	size_t nr_strings, strings_cap;
-	struct idmap string_ids;
+	struct intmap string_ids;
 	/* functions: (name, file) -> id */
 	Function *funcs;
 	size_t nr_funcs, funcs_cap;
-	struct idmap func_ids;
+	struct intmap func_ids;
 	/* locations, each with its one line: (mapping, address) -> id */
 	Location *locs;
 	Line *lines;
 	size_t nr_locs, locs_cap, lines_cap;
-	struct idmap loc_ids;
+	struct intmap loc_ids;
 };
 
 /* ---- the string table -------------------------------------------------------- */
@@ -130,29 +71,28 @@ static uint64_t fnv1a(const char *s)
  * of memory. */
 static int64_t string_id(struct builder *b, const char *s)
 {
-	uint64_t key;
+	uint64_t key, *id;
 	char **v;
 
 	if (!s || !*s)
 		return 0;
 	for (key = fnv1a(s);; key++) {
-		uint64_t id = idmap_get(&b->string_ids, key);
-
+		id = id_slot(&b->string_ids, key);
 		if (!id)
+			return -1;
+		if (!*id)
 			break;
-		if (strcmp(b->strings[id - 1], s) == 0)
-			return (int64_t)(id - 1);
+		if (strcmp(b->strings[*id - 1], s) == 0)
+			return (int64_t)(*id - 1);
 	}
 	v = vec_reserve(b->strings, &b->strings_cap, b->nr_strings, sizeof(char *));
 	if (!v)
 		return -1;
 	b->strings = v;
 	b->strings[b->nr_strings] = strdup(s);
-	if (!b->strings[b->nr_strings] ||
-	    idmap_put(&b->string_ids, key, b->nr_strings + 1)) {
-		free(b->strings[b->nr_strings]);
+	if (!b->strings[b->nr_strings])
 		return -1;
-	}
+	*id = b->nr_strings + 1;
 	return (int64_t)b->nr_strings++;
 }
 
@@ -161,28 +101,25 @@ static int64_t string_id(struct builder *b, const char *s)
 static uint64_t function_id(struct builder *b, const char *name, const char *file)
 {
 	int64_t n = string_id(b, name), f = string_id(b, file);
-	uint64_t key = ((uint64_t)n << 32) | (uint64_t)f, id;
+	uint64_t *id;
 	Function *v;
 
 	if (n < 0 || f < 0)
 		return 0;
-	id = idmap_get(&b->func_ids, key);
-	if (id)
-		return id;
+	id = id_slot(&b->func_ids, ((uint64_t)n << 32) | (uint64_t)f);
+	if (!id || *id)
+		return id ? *id : 0;
 	v = vec_reserve(b->funcs, &b->funcs_cap, b->nr_funcs, sizeof(*v));
 	if (!v)
 		return 0;
 	b->funcs = v;
-	id = b->nr_funcs + 1;
 	perftools__profiles__function__init(&b->funcs[b->nr_funcs]);
-	b->funcs[b->nr_funcs].id = id;
+	b->funcs[b->nr_funcs].id = b->nr_funcs + 1;
 	b->funcs[b->nr_funcs].name = n;
 	b->funcs[b->nr_funcs].system_name = n;
 	b->funcs[b->nr_funcs].filename = f;
-	if (idmap_put(&b->func_ids, key, id))
-		return 0;
-	b->nr_funcs++;
-	return id;
+	*id = ++b->nr_funcs;
+	return *id;
 }
 
 static bool grow_locations(struct builder *b)
@@ -207,18 +144,17 @@ static uint64_t location_id(struct builder *b, const struct pprof_frame *fr)
 	uint64_t fid = fr->function ? function_id(b, fr->function, fr->file) : 0;
 	uint64_t key = fr->address ? fr->address ^ ((uint64_t)(fr->mapping + 1) << 48)
 				   : (1ULL << 63) | fid;
-	uint64_t id = idmap_get(&b->loc_ids, key);
+	uint64_t *id = id_slot(&b->loc_ids, key);
 	Location *l;
 
-	if (id)
-		return id;
+	if (!id || *id)
+		return id ? *id : 0;
 	if ((fr->function && !fid) || !grow_locations(b))
 		return 0;
 	l = &b->locs[b->nr_locs];
-	id = b->nr_locs + 1;
 	perftools__profiles__location__init(l);
 	perftools__profiles__line__init(&b->lines[b->nr_locs]);
-	l->id = id;
+	l->id = b->nr_locs + 1;
 	l->mapping_id = fr->mapping >= 0 ? (uint64_t)fr->mapping + 1 : 0;
 	l->address = fr->address;
 	if (fid) {
@@ -226,10 +162,8 @@ static uint64_t location_id(struct builder *b, const struct pprof_frame *fr)
 		b->lines[b->nr_locs].line = fr->line;
 		l->n_line = 1;	/* l->line is pointed at lines[] once all are in */
 	}
-	if (idmap_put(&b->loc_ids, key, id))
-		return 0;
-	b->nr_locs++;
-	return id;
+	*id = ++b->nr_locs;
+	return *id;
 }
 
 static void builder_free(struct builder *b)
@@ -240,15 +174,17 @@ static void builder_free(struct builder *b)
 	free(b->funcs);
 	free(b->locs);
 	free(b->lines);
-	idmap_free(&b->string_ids);
-	idmap_free(&b->func_ids);
-	idmap_free(&b->loc_ids);
+	intmap_free_all(&b->string_ids, free);
+	intmap_free_all(&b->func_ids, free);
+	intmap_free_all(&b->loc_ids, free);
 }
 
 /* ---- the message ---------------------------------------------------------------- */
 
-/* Everything the Profile message points to, freed together. */
+/* Everything the Profile message points to; the arrays are parts of one
+ * group, freed together. */
 struct message {
+	struct alloc_group parts;
 	Profile prof;
 	ValueType types[NR_SAMPLE_TYPES + 1];	/* + the period type */
 	ValueType *type_ptrs[NR_SAMPLE_TYPES];
@@ -265,21 +201,6 @@ struct message {
 	Function **func_ptrs;
 	int64_t comment;
 };
-
-static void message_free(struct message *m)
-{
-	free(m->samples);
-	free(m->sample_ptrs);
-	free(m->loc_ids);
-	free(m->values);
-	free(m->labels);
-	free(m->label_ptrs);
-	free(m->maps);
-	free(m->map_ptrs);
-	free(m->loc_ptrs);
-	free(m->line_ptrs);
-	free(m->func_ptrs);
-}
 
 static int add_sample_types(struct builder *b, struct message *m)
 {
@@ -311,8 +232,8 @@ static int add_mappings(struct builder *b, struct message *m, const struct pprof
 {
 	size_t n = p->nr_mappings;
 
-	m->maps = calloc(n ? n : 1, sizeof(*m->maps));
-	m->map_ptrs = calloc(n ? n : 1, sizeof(Mapping *));
+	m->maps = alloc_group_calloc(&m->parts, n, sizeof(*m->maps));
+	m->map_ptrs = alloc_group_calloc(&m->parts, n, sizeof(Mapping *));
 	if (!m->maps || !m->map_ptrs)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -392,12 +313,12 @@ static int add_samples(struct builder *b, struct message *m, const struct pprof_
 
 	if (err)
 		return err;
-	m->samples = calloc(n ? n : 1, sizeof(*m->samples));
-	m->sample_ptrs = calloc(n ? n : 1, sizeof(Sample *));
-	m->loc_ids = calloc(frames ? frames : 1, sizeof(*m->loc_ids));
-	m->values = calloc(n ? n * NR_SAMPLE_TYPES : 1, sizeof(*m->values));
-	m->labels = calloc(labels ? labels : 1, sizeof(*m->labels));
-	m->label_ptrs = calloc(labels ? labels : 1, sizeof(Label *));
+	m->samples = alloc_group_calloc(&m->parts, n, sizeof(*m->samples));
+	m->sample_ptrs = alloc_group_calloc(&m->parts, n, sizeof(Sample *));
+	m->loc_ids = alloc_group_calloc(&m->parts, frames, sizeof(*m->loc_ids));
+	m->values = alloc_group_calloc(&m->parts, n * NR_SAMPLE_TYPES, sizeof(*m->values));
+	m->labels = alloc_group_calloc(&m->parts, labels, sizeof(*m->labels));
+	m->label_ptrs = alloc_group_calloc(&m->parts, labels, sizeof(Label *));
 	if (!m->samples || !m->sample_ptrs || !m->loc_ids || !m->values || !m->labels ||
 	    !m->label_ptrs)
 		return -ENOMEM;
@@ -422,9 +343,9 @@ static int link_tables(struct builder *b, struct message *m)
 {
 	size_t nl = b->nr_locs, nf = b->nr_funcs;
 
-	m->loc_ptrs = calloc(nl ? nl : 1, sizeof(Location *));
-	m->line_ptrs = calloc(nl ? nl : 1, sizeof(Line *));
-	m->func_ptrs = calloc(nf ? nf : 1, sizeof(Function *));
+	m->loc_ptrs = alloc_group_calloc(&m->parts, nl, sizeof(Location *));
+	m->line_ptrs = alloc_group_calloc(&m->parts, nl, sizeof(Line *));
+	m->func_ptrs = alloc_group_calloc(&m->parts, nf, sizeof(Function *));
 	if (!m->loc_ptrs || !m->line_ptrs || !m->func_ptrs)
 		return -ENOMEM;
 	for (size_t i = 0; i < nl; i++) {
@@ -487,7 +408,7 @@ int pprof_encode(const struct pprof_profile *p, uint8_t **out, size_t *len)
 		else
 			err = -ENOMEM;
 	}
-	message_free(&m);
+	alloc_group_free(&m.parts);
 	builder_free(&b);
 	return err;
 }

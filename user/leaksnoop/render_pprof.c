@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "alloc_group.h"
 #include "fmt.h"
 #include "pprof.h"
 #include "render.h"
@@ -21,7 +22,9 @@ struct frame_text {
 	char file[NAME_LEN];
 };
 
+/* The arrays are parts of one group, freed together. */
 struct pprof_build {
+	struct alloc_group parts;
 	const struct leak_pprof_opts *o;
 	struct pprof_sample *samples;
 	struct pprof_frame *frames;
@@ -98,15 +101,6 @@ static void fill_sample(struct pprof_build *b, const struct leak_report *r,
 	add_label(s, "cache", x->cache_name);
 }
 
-static void build_free(struct pprof_build *b)
-{
-	free(b->samples);
-	free(b->frames);
-	free(b->texts);
-	free(b->maps);
-	free(b->modules);
-}
-
 int leak_render_pprof(const struct leak_report *r, const struct leak_pprof_opts *o)
 {
 	struct pprof_build b = { .o = o };
@@ -115,13 +109,13 @@ int leak_render_pprof(const struct leak_report *r, const struct leak_pprof_opts 
 	char comment[96];
 	int err;
 
-	b.samples = calloc(n ? n : 1, sizeof(*b.samples));
-	b.frames = calloc(nf ? nf : 1, sizeof(*b.frames));
-	b.texts = calloc(nf ? nf : 1, sizeof(*b.texts));
-	b.maps = calloc(nf ? nf : 1, sizeof(*b.maps));		/* at most one per frame */
-	b.modules = calloc(nf ? nf : 1, sizeof(*b.modules));
+	b.samples = alloc_group_calloc(&b.parts, n, sizeof(*b.samples));
+	b.frames = alloc_group_calloc(&b.parts, nf, sizeof(*b.frames));
+	b.texts = alloc_group_calloc(&b.parts, nf, sizeof(*b.texts));
+	b.maps = alloc_group_calloc(&b.parts, nf, sizeof(*b.maps));		/* at most one per frame */
+	b.modules = alloc_group_calloc(&b.parts, nf, sizeof(*b.modules));
 	if (!b.samples || !b.frames || !b.texts || !b.maps || !b.modules) {
-		build_free(&b);
+		alloc_group_free(&b.parts);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -140,6 +134,6 @@ int leak_render_pprof(const struct leak_report *r, const struct leak_pprof_opts 
 	p.duration_nanos = (int64_t)(r->meta.elapsed_s * 1e9);
 	p.comment = comment;
 	err = pprof_write_file(&p, o->path);
-	build_free(&b);
+	alloc_group_free(&b.parts);
 	return err;
 }
