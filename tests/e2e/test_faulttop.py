@@ -3,6 +3,7 @@ faults the kernel itself counts (/proc/PID/stat, wait4's rusage)."""
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -98,6 +99,30 @@ def test_file_mmap_faults_land_in_file():
 
 def test_anon_mmap_faults_land_in_anon():
     _region("anon", "anon")
+
+
+def test_address_space_syscalls_counted_exactly():
+    """Between two stops the workload makes a known number of mmap, munmap,
+    mremap and brk calls of known sizes: the row's counters move by exactly
+    that (what ld.so and libc did before the first stop is subtracted)."""
+    n, region, ps = 64, 64 << 10, os.sysconf("SC_PAGESIZE")
+    keys = ("mmap", "munmap", "mremap", "brk", "bytes_mapped", "bytes_unmapped")
+    with e2e.FaultTopJSON("-C", "addr_space_call", "-a") as ft:
+        w = e2e.start_workload("addr_space_calls", n)
+        e2e.wait_stopped(w)
+        t = time.monotonic()
+        before = ft.row(ft.frame_after(t), w.pid)
+        assert before is not None, "no row for the stopped workload"
+        os.kill(w.pid, signal.SIGCONT)
+        e2e.wait_stopped(w)
+        t = time.monotonic()
+        after = ft.row(ft.frame_after(t), w.pid)
+        e2e.finish(w)
+    got = {k: after["total"][k] - before["total"][k] for k in keys}
+    want = {"mmap": n, "munmap": n // 2, "mremap": n // 4, "brk": n // 4,
+            "bytes_mapped": n * region + (n // 4) * region + (n // 4) * ps,
+            "bytes_unmapped": (n // 2) * region}
+    assert got == want, (got, want)
 
 
 def test_process_that_exits_within_an_interval_is_counted():
