@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Compact unwind tables from the CFI compilers emit (.eh_frame, or
+ * .debug_frame), built with libdw, for the BPF unwinder (bpf/unwind.bpf.h)
+ * and for checking it: uw_step() below is the same walk in C.
+ *
+ * A table is a sorted array of struct uw_row (bpf/unwind.h): from each pc
+ * up to the next row's, how to find the CFA and the caller's rbp. Adjacent
+ * rows that say the same are merged; gaps between FDEs get a UW_CFA_NONE
+ * row, so a lookup never borrows the rule of the function before. */
+#ifndef MMSCOPE_UNWIND_TABLE_H
+#define MMSCOPE_UNWIND_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "unwind.h"
+
+struct uw_table {
+	struct uw_row *rows;
+	size_t n, cap;
+	size_t fdes;		/* FDEs read */
+	size_t unsupported;	/* rows we could not express (UW_CFA_NONE from CFI) */
+	bool from_debug_frame;	/* no .eh_frame: .debug_frame was used */
+};
+
+/* Builds the table of the ELF file open at fd (the caller keeps fd).
+ * 0, -ENOENT when the file has no CFI (t is then empty), or -errno. */
+int uw_table_build_fd(int fd, struct uw_table *t);
+void uw_table_free(struct uw_table *t);
+
+/* The row covering pc (the file's own address), or NULL when pc is below
+ * the first row. The last row covers everything above it. */
+const struct uw_row *uw_table_find(const struct uw_table *t, uint64_t pc);
+
+/* Registers of one frame while walking. */
+struct uw_regs {
+	uint64_t rip, rsp, rbp;
+};
+
+/* Reads 8 bytes of the stack at addr into *v; false if it can't. */
+typedef bool (*uw_read_fn)(void *ctx, uint64_t addr, uint64_t *v);
+
+enum uw_step_result {
+	UW_STEP_OK,		/* *regs is now the caller's frame */
+	UW_STEP_END,		/* the outermost frame: no caller */
+	UW_STEP_FAIL,		/* the stack could not be read */
+};
+
+/* One step up from regs with row (NULL: no row, use the frame pointer),
+ * exactly as the BPF unwinder does it. */
+enum uw_step_result uw_step(const struct uw_row *row, struct uw_regs *regs,
+			    uw_read_fn read, void *ctx);
+
+#endif
