@@ -336,6 +336,7 @@ struct chain_out {
 	uint64_t ours[64];
 	void *theirs[64];
 	int n_ours, n_theirs;
+	int sink;
 	struct walker *w;
 };
 
@@ -357,6 +358,7 @@ static __attribute__((noipa)) void name(struct chain_out *c)		\
 	pad[c->n_ours % (pad_size)] = 1;				\
 	next(c);							\
 	pad[0] = 2;							\
+	c->sink = pad[0];						\
 }
 CHAIN_LINK(chain2e, chain3, 24)
 CHAIN_LINK(chain2d, chain2e, 200)
