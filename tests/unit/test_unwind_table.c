@@ -353,7 +353,7 @@ static __attribute__((noipa)) void chain3(struct chain_out *c)
 #define CHAIN_LINK(name, next, pad_size)				\
 static __attribute__((noipa)) void name(struct chain_out *c)		\
 {									\
-	volatile char pad[pad_size];					\
+	volatile unsigned char pad[pad_size];					\
 									\
 	pad[c->n_ours % (pad_size)] = 1;				\
 	next(c);							\
