@@ -26,7 +26,7 @@ EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 CFLAGS      ?= -O2 -g
 CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -Iuser/lib -Ibpf -I$(OUTPUT) -I$(OUTPUT)/proto $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := $(PKG_LIBS) -lm -lpthread
+LDLIBS      := $(PKG_LIBS) -liberty -lm -lpthread
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -Ibpf -Wall -Werror
 
 LIB_SRCS    := $(wildcard user/lib/*.c)

@@ -240,13 +240,73 @@ static void test_top_ranks_per_source(void)
 	leak_snapshot_free(&s);
 }
 
-static int fake_user(void *ctx, uint64_t addr, struct usym *out)
+static int fake_user(void *ctx, uint64_t addr, struct usym *out, int max)
 {
-	(void)ctx;
+	(void)ctx, (void)max;
 	if (addr != 0x401233)	/* return address 0x401234, minus one */
 		return -ENOENT;
 	*out = (struct usym){ .module = "/bin/w", .func = "make_leak", .file = "w.c", .line = 12 };
-	return 0;
+	return 1;
+}
+
+/* 0x401234: inline_leaf inlined into outer; 0x402000: a plain caller;
+ * 0x7f...: not code (a stale frame pointer). */
+static int fake_user_inlined(void *ctx, uint64_t addr, struct usym *out, int max)
+{
+	(void)ctx;
+	if (addr == 0x402000 - 1) {
+		out[0] = (struct usym){ .module = "/bin/w", .func = "main", .file = "w.c", .line = 30 };
+		return 1;
+	}
+	if (addr != 0x401233)
+		return -ENOENT;
+	out[0] = (struct usym){ .module = "/bin/w", .func = "inline_leaf", .file = "w.h", .line = 3,
+				.inlined = true };
+	if (max < 2)
+		return 1;
+	out[1] = (struct usym){ .module = "/bin/w", .func = "outer", .file = "w.c", .line = 20 };
+	return 2;
+}
+
+static bool fake_is_code(void *ctx, uint64_t addr)
+{
+	(void)ctx;
+	return addr < 0x7f0000000000ULL;
+}
+
+/* One address with an inlined function becomes two frames; the stack ends
+ * at the first address outside the code, even with code after it. */
+static void test_symbolize_inlined_and_cut_at_non_code(void)
+{
+	struct leak_history h = { .start_ns = START };
+	struct leak_snapshot s = {};
+	struct leak_report r;
+	struct leak_stack st = { .id = 6, .nr_ips = 4,
+				 .ips = { 0x401234, 0x402000, 0x7f0000001000, 0x402000 } };
+	struct leak_symbolizer sym = { .user = fake_user_inlined, .user_is_code = fake_is_code };
+	const struct leak_record *u;
+	char buf[256];
+
+	s.now_ns = NOW;
+	CHECK(leak_snapshot_add_stack(&s, &st) == 0);
+	add_block(&s, ukey(6), 0x1000, 100, 1000);
+	add_total(&s, ukey(6), 100, 1, 0, 0);
+	CHECK(build(&r, &s, &cfg_default, &h, false) == 0);
+	CHECK(leak_report_symbolize(&r, &sym, false) == 0);
+	u = find_stack(&r, SRC_USER, 6);
+	CHECK(u != NULL);
+	if (u) {
+		const struct leak_frame *f = leak_record_frames(&r, u);
+
+		CHECK_U64(u->nr_frames, 3);
+		CHECK_STR(leak_frame_text(&f[0], buf, sizeof(buf)), "inline_leaf (w.h:3)");
+		CHECK(f[0].sym.inlined && f[0].addr == 0x401234);
+		CHECK_STR(leak_frame_text(&f[1], buf, sizeof(buf)), "outer (w.c:20)");
+		CHECK(f[1].addr == 0x401234 && !f[1].sym.inlined);
+		CHECK_STR(leak_frame_text(&f[2], buf, sizeof(buf)), "main (w.c:30)");
+	}
+	leak_report_free(&r);
+	leak_snapshot_free(&s);
 }
 
 static const char *fake_kernel(void *ctx, uint64_t addr, uint64_t *off)
@@ -272,7 +332,7 @@ static void build_symbolized(struct leak_report *r, struct leak_snapshot *s)
 	add_block(s, k, 0xffff888000000000ULL, 192, 1000);
 	add_total(s, ukey(5), 1234567, 1, 0, 0);
 	CHECK(build(r, s, &cfg_default, &h, false) == 0);
-	leak_report_symbolize(r, &sym, false);
+	CHECK(leak_report_symbolize(r, &sym, false) == 0);
 }
 
 static void test_frames_site_first_then_stack_symbolized(void)
@@ -381,6 +441,7 @@ int main(void)
 	RUN(test_growth_since_the_last_report);
 	RUN(test_top_ranks_per_source);
 	RUN(test_frames_site_first_then_stack_symbolized);
+	RUN(test_symbolize_inlined_and_cut_at_non_code);
 	RUN(test_renderers_serialize_the_model);
 	RUN(test_empty_snapshot);
 	UNIT_EXIT();

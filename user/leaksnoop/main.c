@@ -145,7 +145,8 @@ static int build_and_render(struct state *st, bool final, bool exited)
 		return err;
 	/* folded output and profiles have every record, the others the top of
 	 * each source */
-	leak_report_symbolize(&rep, &sym, st->cfg->output == LS_OUT_FOLDED || st->cfg->pprof_path);
+	if (leak_report_symbolize(&rep, &sym, st->cfg->output == LS_OUT_FOLDED || st->cfg->pprof_path))
+		fprintf(stderr, "leaksnoop: warning: out of memory: inlined frames not shown\n");
 	render(&rep, st->cfg->output);
 	if (st->cfg->pprof_path)
 		write_profiles(st, &rep);

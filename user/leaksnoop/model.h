@@ -207,19 +207,29 @@ int leak_report_build(struct leak_report *report, const struct leak_snapshot *sn
 		      const struct leak_report_meta *meta);
 void leak_report_free(struct leak_report *report);
 
-/* Turns addresses into symbols. user: 0 when at least the module is known.
+/* Turns addresses into symbols. user: one address as up to max frames (the
+ * functions inlined there first, as usym_resolve_frames), their number, or
+ * <= 0 when not even the module is known. user_is_code (may be NULL): false
+ * when addr is not in the process's code, which ends the stack there.
  * kernel: the symbol at or below addr, NULL if none. Strings must outlive the
- * report (they are the snapshot's or kallsyms'). Either may be NULL. */
+ * report (they are the snapshot's or kallsyms'). Any may be NULL. */
 struct leak_symbolizer {
-	int (*user)(void *ctx, uint64_t addr, struct usym *out);
+	int (*user)(void *ctx, uint64_t addr, struct usym *out, int max);
+	bool (*user_is_code)(void *ctx, uint64_t addr);
 	void *user_ctx;
 	const char *(*kernel)(void *ctx, uint64_t addr, uint64_t *offset);
 	void *kernel_ctx;
 };
 
-/* Resolves the frames of the records in the top (all of them with all). */
-void leak_report_symbolize(struct leak_report *report, const struct leak_symbolizer *sym,
-			   bool all);
+/* Frames one user address may become (itself and the functions inlined). */
+#define LEAK_INLINE_MAX		8
+
+/* Resolves the frames of the records in the top (all of them with all):
+ * each user address into its frames (inlined functions as frames of their
+ * own), a user stack cut at its first address outside the code. 0, or
+ * -ENOMEM (the frames then resolved one per address, none cut). */
+int leak_report_symbolize(struct leak_report *report, const struct leak_symbolizer *sym,
+			  bool all);
 
 /* Remembers report's records and totals for the next report's growth. 0 or
  * -ENOMEM (history then unchanged). */

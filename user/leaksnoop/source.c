@@ -310,9 +310,14 @@ void leak_source_comm(pid_t pid, char *buf, size_t size)
 		snprintf(buf, size, "%s", ps.comm);
 }
 
-static int resolve_user(void *ctx, uint64_t addr, struct usym *out)
+static int resolve_user(void *ctx, uint64_t addr, struct usym *out, int max)
 {
-	return usym_resolve(ctx, addr, out);
+	return usym_resolve_frames(ctx, addr, out, max);
+}
+
+static bool user_is_code(void *ctx, uint64_t addr)
+{
+	return usym_is_code(ctx, addr);
 }
 
 static const char *resolve_kernel(void *ctx, uint64_t addr, uint64_t *offset)
@@ -323,7 +328,8 @@ static const char *resolve_kernel(void *ctx, uint64_t addr, uint64_t *offset)
 struct leak_symbolizer leak_source_symbolizer(struct usym_snapshot *usyms, struct ksyms *ksyms)
 {
 	return (struct leak_symbolizer){
-		.user = usyms ? resolve_user : NULL, .user_ctx = usyms,
+		.user = usyms ? resolve_user : NULL, .user_is_code = usyms ? user_is_code : NULL,
+		.user_ctx = usyms,
 		.kernel = ksyms ? resolve_kernel : NULL, .kernel_ctx = ksyms,
 	};
 }

@@ -14,8 +14,10 @@
 #include "intmap.h"
 #include "procfs.h"
 
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <libiberty/demangle.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -39,8 +41,9 @@ struct usym_snapshot {
 	 * and the names stay valid until the snapshot is freed. */
 	struct vma_list *maps;
 	size_t n_maps;
-	/* Symbol name as Dwfl gives it -> our copy without "@@VERSION". */
-	struct intmap unversioned;
+	/* Symbol name as Dwfl gives it -> our copy without "@@VERSION",
+	 * demangled (see display_name). */
+	struct intmap names;
 };
 
 /* --- opening the mapped files ---------------------------------------------- */
@@ -433,7 +436,7 @@ static struct usym_snapshot *snapshot_alloc(pid_t pid)
 	if (!s)
 		return NULL;
 	s->pid = pid;
-	intmap_init(&s->unversioned);
+	intmap_init(&s->names);
 	s->debuginfo_path = make_debuginfo_path(pid);
 	if (!s->debuginfo_path) {
 		free(s);
@@ -499,7 +502,7 @@ int usym_snapshot_refresh(struct usym_snapshot *s)
 	return keep_maps(s, &l);
 }
 
-static void free_unversioned_names(struct intmap *m)
+static void free_display_names(struct intmap *m)
 {
 	uint64_t key;
 	void *name;
@@ -517,7 +520,7 @@ void usym_snapshot_free(struct usym_snapshot *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
-	free_unversioned_names(&s->unversioned);
+	free_display_names(&s->names);
 	for (i = 0; i < s->n_maps; i++)
 		vma_list_free(&s->maps[i]);
 	free(s->maps);
@@ -542,22 +545,38 @@ static void resolve_line(Dwfl_Module *mod, uint64_t addr, struct usym *out)
 	}
 }
 
-/* A .symtab built with symbol versioning (libc's separate debuginfo) names
- * functions "clock_gettime@@GLIBC_2.17": drop the version, which says
- * nothing about where the code is. Copies are kept per snapshot so the name
- * lives as long as Dwfl's; if one can't be made, the versioned name will do. */
-static const char *unversioned_name(struct usym_snapshot *s, const char *name)
+char *usym_demangle(const char *name)
+{
+	/* DMGL_AUTO: Rust (legacy and v0) first, then the C++ ABI; "main"
+	 * and other C names come back NULL */
+	if (!name || (name[0] != '_' || (name[1] != 'Z' && name[1] != 'R')))
+		return NULL;
+	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+}
+
+/* The name a frame shows for a symbol as Dwfl or libdw gives it: demangled
+ * ("operator new(unsigned long)" for _Znwm), and without the symbol version
+ * a .symtab built with versioning has (libc's separate debuginfo names
+ * functions "clock_gettime@@GLIBC_2.17": where the code is doesn't depend on
+ * it). One copy per name per snapshot, so it lives as long as Dwfl's; if one
+ * can't be made, the raw name will do. */
+static const char *display_name(struct usym_snapshot *s, const char *name)
 {
 	const char *at = strchr(name, '@');
-	char *copy;
+	char *copy, *plain;
 
-	if (!at || at == name)
-		return name;
-	copy = intmap_get(&s->unversioned, (uint64_t)(uintptr_t)name);
+	copy = intmap_get(&s->names, (uint64_t)(uintptr_t)name);
 	if (copy)
 		return copy;
-	copy = strndup(name, (size_t)(at - name));
-	if (!copy || intmap_put(&s->unversioned, (uint64_t)(uintptr_t)name, copy) < 0) {
+	plain = at && at != name ? strndup(name, (size_t)(at - name)) : NULL;
+	copy = usym_demangle(plain ? plain : name);
+	if (copy)
+		free(plain);
+	else
+		copy = plain;
+	if (!copy)
+		return name;	/* nothing to change (or no memory) */
+	if (intmap_put(&s->names, (uint64_t)(uintptr_t)name, copy) < 0) {
 		free(copy);
 		return name;
 	}
@@ -581,7 +600,7 @@ static void resolve_in_module(struct usym_snapshot *s, Dwfl_Module *mod,
 	out->module_offset = addr - bias;
 	func = dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
 	if (func && *func) {
-		out->func = unversioned_name(s, func);
+		out->func = display_name(s, func);
 		out->func_offset = offset;
 	}
 	resolve_line(mod, addr, out);
@@ -668,6 +687,128 @@ int usym_module_of(struct usym_snapshot *s, uint64_t addr, struct usym_module *o
 	out->limit = v->end;
 	out->file_offset = v->kind == VMA_FILE ? v->offset : 0;
 	return 0;
+}
+
+/* --- inlined frames --------------------------------------------------------------- */
+
+/* A DIE's name for a frame: its linkage name demangled (valgrind shows
+ * "ns::f(int)"), else DW_AT_name; both followed through abstract_origin. */
+static const char *die_function_name(struct usym_snapshot *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute mem;
+	Dwarf_Attribute *a = dwarf_attr_integrate(die, DW_AT_linkage_name, &mem);
+	const char *name;
+
+	if (!a)
+		a = dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &mem);
+	name = a ? dwarf_formstring(a) : NULL;
+	if (!name)
+		name = dwarf_diename(die);
+	return name ? display_name(s, name) : NULL;
+}
+
+/* Where an inlined call was made: DW_AT_call_file (an index into the CU's
+ * file table) and DW_AT_call_line. */
+static void call_site_of(Dwarf_Die *inlined, Dwarf_Die *cu, struct usym *out)
+{
+	Dwarf_Attribute mem;
+	Dwarf_Word file_idx = 0, line = 0;
+	Dwarf_Files *files;
+	size_t nfiles;
+	const char *file;
+
+	out->file = NULL;
+	out->line = 0;
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &mem), &file_idx) != 0 ||
+	    dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &mem), &line) != 0 ||
+	    dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || file_idx >= nfiles)
+		return;
+	file = dwarf_filesrc(files, file_idx, NULL, NULL);
+	if (file && line > 0 && line <= INT_MAX) {
+		out->file = file;
+		out->line = (int)line;
+	}
+}
+
+/* The DIEs containing addr in the concrete tree, innermost first.
+ * dwarf_getscopes alone stops at the first inlined_subroutine (it goes on
+ * with its abstract origin's scopes); dwarf_getscopes_die on the innermost
+ * DIE walks its real parents: every inlined level, then the subprogram
+ * (what eu-addr2line -i does). */
+static int concrete_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die **out)
+{
+	Dwarf_Die *scopes = NULL, innermost;
+	int n = dwarf_getscopes(cu, pc, &scopes);
+
+	*out = NULL;
+	if (n <= 0) {
+		free(scopes);
+		return 0;
+	}
+	innermost = scopes[0];
+	free(scopes);
+	n = dwarf_getscopes_die(&innermost, out);
+	return n > 0 ? n : 0;
+}
+
+/* Splits out[0] (the function and the line at addr) into the chain of
+ * functions inlined at addr, innermost first, up to max frames; returns
+ * the frame count. */
+static int expand_inlined(struct usym_snapshot *s, Dwfl_Module *mod, uint64_t addr,
+			  struct usym *out, int max)
+{
+	struct usym outer = out[0];
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Die *scopes = NULL;
+	int nscopes = cu ? concrete_scopes(cu, addr - bias, &scopes) : 0;
+	int n = 0;
+
+	for (int i = 0; i < nscopes && n < max; i++) {
+		const char *name;
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		name = die_function_name(s, &scopes[i]);
+		if (!name)
+			break;	/* nameless: keep the frames we have */
+		out[n].func = name;
+		out[n].func_offset = 0;
+		out[n].inlined = true;
+		if (++n == max)
+			break;
+		out[n] = outer;
+		call_site_of(&scopes[i], cu, &out[n]);
+	}
+	free(scopes);
+	return n < max ? n + 1 : n;
+}
+
+int usym_resolve_frames(struct usym_snapshot *s, uint64_t addr, struct usym *out, int max)
+{
+	Dwfl_Module *mod;
+	int err;
+
+	if (max < 1)
+		return -EINVAL;
+	err = usym_resolve(s, addr, &out[0]);
+	if (err)
+		return err;
+	mod = dwfl_addrmodule(s->dwfl, addr);
+	return mod ? expand_inlined(s, mod, addr, out, max) : 1;
+}
+
+bool usym_is_code(const struct usym_snapshot *s, uint64_t addr)
+{
+	/* the newest listing that has addr decides (a library unmapped
+	 * since still counts: the frame was taken while it was there) */
+	for (size_t i = s ? s->n_maps : 0; i-- > 0;) {
+		const struct vma *v = vma_list_find(&s->maps[i], addr);
+
+		if (v)
+			return v->exec;
+	}
+	return false;
 }
 
 /* --- one file, for fuzzing ---------------------------------------------------- */

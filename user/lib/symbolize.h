@@ -30,6 +30,7 @@ struct usym {
 	uint64_t func_offset;
 	const char *file;	/* source file, NULL without DWARF line info */
 	int line;
+	bool inlined;		/* a function inlined into the next frame's */
 };
 
 /* Resolves one address. Returns 0 when at least the module is known, -ENOENT
@@ -49,6 +50,22 @@ struct usym_module {
 
 /* 0, or -ENOENT when addr is in no file mapping (heap, stack, anonymous). */
 int usym_module_of(struct usym_snapshot *s, uint64_t addr, struct usym_module *out);
+
+/* Resolves one address into its frames, valgrind's way: with debug info,
+ * first the functions inlined at addr (innermost first, each with the line
+ * in it), then the function the code belongs to, with the line of the
+ * outermost inlined call. Names are demangled (C++, Rust). Returns the
+ * number of frames written (at least 1, at most max), or -ENOENT when addr
+ * is in no mapping. */
+int usym_resolve_frames(struct usym_snapshot *s, uint64_t addr, struct usym *out, int max);
+
+/* True if addr is inside an executable mapping of the process: a return
+ * address anywhere else is not code, and ends a stack. */
+bool usym_is_code(const struct usym_snapshot *s, uint64_t addr);
+
+/* The demangled form of a C++ or Rust symbol (libiberty, as binutils and
+ * valgrind do), malloc'd; NULL when name isn't mangled. */
+char *usym_demangle(const char *name);
 
 /* Resolves addr in the one ELF file open at fd (the caller keeps fd), as
  * if the file's first page were mapped at 0x400000, and formats the result
