@@ -39,7 +39,7 @@ $(OUTPUT) $(OUTPUT)/lib $(addprefix $(OUTPUT)/,$(TOOLS:=.d)) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 # --- BPF objects and skeletons ---------------------------------------------
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/%.h $(wildcard bpf/*.bpf.h) $(VMLINUX) | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/%.h $(wildcard bpf/*.h) $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -65,7 +65,7 @@ $(OUTPUT)/proto/%.pb-c.o: $(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h
 leaksnoop_EXTRA_OBJS := $(OUTPUT)/proto/profile.pb-c.o
 
 # --- user space ----------------------------------------------------------------
-$(OUTPUT)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) | $(OUTPUT)/lib
+$(OUTPUT)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) $(wildcard bpf/*.h) | $(OUTPUT)/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -76,7 +76,7 @@ define tool_rules
 $(1)_SRCS := $$(wildcard user/$(1)/*.c)
 $(1)_OBJS := $$(patsubst user/$(1)/%.c,$(OUTPUT)/$(1).d/%.o,$$($(1)_SRCS))
 $(1)_SKEL_OBJS := $$(patsubst user/$(1)/%.c,$(OUTPUT)/$(1).d/%.o,$$(shell grep -l 'skel\.h' $$($(1)_SRCS)))
-$(OUTPUT)/$(1).d/%.o: user/$(1)/%.c $$(wildcard user/$(1)/*.h) $$(wildcard user/lib/*.h) bpf/$(1).h $$($(1)_EXTRA_OBJS:.o=.h) | $(OUTPUT)/$(1).d
+$(OUTPUT)/$(1).d/%.o: user/$(1)/%.c $$(wildcard user/$(1)/*.h) $$(wildcard user/lib/*.h) $$(wildcard bpf/*.h) $$($(1)_EXTRA_OBJS:.o=.h) | $(OUTPUT)/$(1).d
 	$$(call msg,CC,$$@)
 	$$(Q)$$(CC) $$(CFLAGS) -Iuser/$(1) -c $$< -o $$@
 $$($(1)_SKEL_OBJS): $(OUTPUT)/$(1).skel.h
@@ -118,6 +118,7 @@ $(OUTPUT)/tests/lib%.so: tests/e2e/workloads/lib/%.c | $(OUTPUT)/tests
 	$(Q)$(CC) -O0 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -fPIC -shared $< -o $@
 
 WORKLOAD_LDLIBS_leak_lib := -L$(OUTPUT)/tests -lleak_shlib -Wl,-rpath,'$$ORIGIN'
+WORKLOAD_LDLIBS_many_objects := -ldl
 $(OUTPUT)/tests/leak_lib: $(OUTPUT)/tests/libleak_shlib.so
 
 # Workloads built the way distributions build programs: -O2, no frame
@@ -153,7 +154,33 @@ $(OUTPUT)/tests/opt_%: $(OPT_C) $(OPT_CXX) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(if $(filter cxx_%,$*),$(CXX) -std=gnu++17,$(CC)) $(OPT_WFLAGS) $(OPT_SRC_$*) -o $@ $(OPT_LIBS_$*)
 
-tests-build: all $(UNIT_BINS) $(WORKLOAD_BINS) $(OPT_BINS)
+
+# Workloads built the way distributions build code (issue: stacks without
+# frame pointers): -O2 -fomit-frame-pointer, no debug info. The C++ library
+# is built with -g and then split like a Debian -dbgsym package: its DWARF in
+# .debug/libnofp_cxxlib.so.debug, found through .gnu_debuglink.
+NOFP_DIR    := tests/e2e/workloads/nofp
+NOFP_CFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
+NOFP_BINS   := $(addprefix $(OUTPUT)/tests/,nofp_deep nofp_deep_jemalloc nofp_cxx libnofp_cxxlib.so)
+
+$(OUTPUT)/tests/nofp_deep: $(NOFP_DIR)/deep.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@
+$(OUTPUT)/tests/nofp_deep_jemalloc: $(NOFP_DIR)/deep.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@ -ljemalloc
+$(OUTPUT)/tests/libnofp_cxxlib.so: $(NOFP_DIR)/lib/cxxlib.cpp $(NOFP_DIR)/cxxlib.h | $(OUTPUT)/tests
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(filter-out -g0,$(NOFP_CFLAGS)) -g -fPIC -shared $< -o $@
+	$(Q)mkdir -p $(OUTPUT)/tests/.debug && \
+		objcopy --only-keep-debug $@ $(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug && \
+		strip --strip-debug $@ && \
+		objcopy --add-gnu-debuglink=$(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug $@
+$(OUTPUT)/tests/nofp_cxx: $(NOFP_DIR)/cxx.cpp $(NOFP_DIR)/cxxlib.h $(OUTPUT)/tests/libnofp_cxxlib.so
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(NOFP_CFLAGS) $< -o $@ -L$(OUTPUT)/tests -lnofp_cxxlib -Wl,-rpath,'$$ORIGIN'
+
+tests-build: all $(UNIT_BINS) $(WORKLOAD_BINS) $(OPT_BINS) $(NOFP_BINS)
 
 deps:
 	$(Q)./scripts/install-deps.sh
@@ -290,6 +317,7 @@ LINT_CFLAGS  = $(filter-out -I$(OUTPUT) -I$(OUTPUT)/proto,$(CFLAGS)) -isystem $(
 LINT_WORKLOAD_CFLAGS := -O0 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror -pthread
 TIDY_SRCS   := $(LIB_SRCS) $(foreach t,$(TOOLS),$(wildcard user/$(t)/*.c)) $(UNIT_SRCS) \
 	       $(wildcard tests/fuzz/*.c) $(WORKLOAD_SRCS) $(wildcard tests/e2e/workloads/lib/*.c) \
+	       $(wildcard tests/e2e/workloads/nofp/*.c) \
 	       $(wildcard bpf/*.bpf.c)
 # The tool a file belongs to: user/<tool>/*, tests/unit/test_<tool>_*, tests/fuzz/fuzz_<tool>_*.
 lint_tool    = $(firstword $(foreach t,$(TOOLS),$(if $(filter user/$(t)/% tests/unit/test_$(t)_% \
@@ -325,7 +353,8 @@ $(addprefix lint-cppcheck/,$(TOOLS)): lint-cppcheck/%:
 	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) -Iuser/$* -Itests/unit -Itests/fuzz $(wildcard user/$*/*.c) $(call LINT_TOOL_TESTS,$*)
 lint-cppcheck/workloads:
 	$(call msg,CPPCHECK,tests/e2e/workloads)
-	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) $(WORKLOAD_SRCS) $(wildcard tests/e2e/workloads/lib/*.c)
+	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) $(WORKLOAD_SRCS) $(wildcard tests/e2e/workloads/lib/*.c) \
+		$(wildcard tests/e2e/workloads/nofp/*.c)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all

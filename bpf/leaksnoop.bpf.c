@@ -36,6 +36,8 @@ const volatile bool user_stacks = true;
  * __kconfig extern fails the whole load where there is none. */
 const volatile __u64 page_size = 4096;
 const volatile __u64 jiffy_ns;
+const volatile bool cfi_unwind = true;		/* false: --frame-pointers */
+const volatile bool stop_on_dl_change = false;	/* leaksnoop ptraces the command */
 
 /* jiffies-to-CLOCK_MONOTONIC offset in ns, taken at the first kernel
  * allocation (see kernel_now) */
@@ -83,7 +85,17 @@ struct {									\
 	__uint(value_size, (frames) * sizeof(__u64));				\
 } name SEC(".maps")
 
-STACK_MAP(stacks, LS_MAX_FRAMES);
+/* User stacks, each stored once under an id (see uw_store_stack): the CFI
+ * unwinder's frames, or the frame-pointer walk's with --frame-pointers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64[LS_MAX_FRAMES]);
+} stacks SEC(".maps");
+
+#define UW_STACK_FRAMES LS_MAX_FRAMES
+#include "unwind.bpf.h"
 /* -K's kernel stacks: fewer frames than user stacks (see LS_KSTACK_FRAMES) */
 STACK_MAP(kstacks, LS_KSTACK_FRAMES);
 
@@ -312,7 +324,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 	a.src = SRC_USER;
 	/* taken at return: ip is the caller's return address, so the first
 	 * frame is right even when the caller keeps no frame pointer */
-	a.stack_id = user_stacks ? (__s32)bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+	a.stack_id = user_stacks ? uw_stack_id(ctx, cfi_unwind) : -1;
 	if (a.stack_id < 0) {
 		if (user_stacks)
 			stat_add(STAT_STACK_FAIL, 1);
@@ -452,6 +464,15 @@ SEC("uprobe")
 int uprobe_multi_return(struct pt_regs *ctx)
 {
 	return ualloc_return(ctx);
+}
+
+/* ld.so's _dl_debug_state: the mappings changed (see unwind.bpf.h). */
+SEC("uprobe")
+int BPF_KPROBE(on_dl_debug_state)
+{
+	if (counting)
+		uw_on_dl_debug_state(stop_on_dl_change);
+	return 0;
 }
 
 /* ---- kernel allocations ----------------------------------------------------- */
@@ -760,7 +781,8 @@ static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len, __u64 ca
 
 	a.ts = bpf_ktime_get_ns();
 	if (user_stacks) {
-		a.stack_id = (__s32)bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		/* a tracepoint's ctx holds no user registers: frame pointers */
+		a.stack_id = uw_stack_id(ctx, false);
 		if (a.stack_id < 0) {
 			stat_add(STAT_STACK_FAIL, 1);
 			a.stack_id = -1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Layouts of the CFI unwinder shared by bpf/unwind.bpf.h and user space
- * (user/lib/unwind_table.c builds the rows, leaksnoop's loader fills the
+ * (user/lib/unwind_table.c builds the rows, leaksnoop's unwind.c fills the
  * maps). x86-64 only: the rows speak of rsp, rbp and the return address. */
 #ifndef MMSCOPE_UNWIND_H
 #define MMSCOPE_UNWIND_H
@@ -16,26 +16,28 @@ enum uw_cfa {
 	UW_CFA_RSP,	/* rsp + cfa_off */
 	UW_CFA_RBP,	/* rbp + cfa_off */
 	UW_CFA_PLT,	/* a PLT stub's expression: rsp + cfa_off, plus 8 when
-			 * (rip & 15) >= plt_thr (past the stub's push) */
+			 * (rip & 15) >= rbp_off (past the stub's push) */
 	UW_CFA_END,	/* the return address is undefined: the outermost frame
 			 * (_start, a thread's start), the stack ends here */
 };
 
 /* One row: from pc (an address in the ELF file's own terms, i.e. the
  * runtime address minus the load bias) up to the next row's pc. The return
- * address is always at CFA - 8 (rows where it isn't become UW_CFA_NONE). */
+ * address is always at CFA - 8 (rows where it isn't become UW_CFA_NONE).
+ * 8 bytes, so a million rows (the tables of ~35 libcs) take 8 MiB: CFA
+ * offsets beyond +-32 KiB (huge stack frames) become UW_CFA_NONE too. */
 struct uw_row {
 	__u32 pc;
-	__s32 cfa_off;
-	__s16 rbp_off;	/* the caller's rbp is saved at CFA + rbp_off; 0: rbp
-			 * is unchanged (the caller's value is still in rbp) */
+	__s16 cfa_off;
 	__u8 cfa;	/* enum uw_cfa */
-	__u8 plt_thr;
+	__s8 rbp_off;	/* the caller's rbp is saved at CFA + 8 * rbp_off; 0: rbp
+			 * is unchanged (the caller's value is still in rbp).
+			 * UW_CFA_PLT: the threshold instead (stubs leave rbp be) */
 };
 
-/* One executable mapping of the traced process, sorted by start: which
- * rows (in the shared pool) cover it. row_count 0: no table (JIT code, a
- * file without CFI, a table that didn't fit): frame pointers only. */
+/* One executable mapping of a traced process, in a list sorted by start:
+ * which rows (in the shared pool) cover it. row_count 0: no table (JIT
+ * code, a file without CFI, a table that didn't fit): frame pointers only. */
 struct uw_mapping {
 	__u64 start, end;
 	__u64 bias;		/* runtime address - bias = the file's pc */
@@ -43,14 +45,14 @@ struct uw_mapping {
 };
 
 #define UW_MAX_MAPPINGS	512	/* executable mappings per process (a power of two) */
-#define UW_MAX_ROWS	(1u << 22)	/* rows in the pool shared by every file: 48 MiB max */
+#define UW_MAX_ROWS	(1u << 23)	/* rows in the pool shared by every file: 64 MiB max */
+#define UW_MAX_PROCS	32	/* processes with mapping lists */
 
-/* The mapping table of one process: the value of the per-process hash.
- * User space replaces it whole, so a reader sees one version or the other. */
+/* Where one process's mapping list is: n entries of the uw_maps array from
+ * index base. User space writes a new list into the other of the process's
+ * two halves, then replaces this value: BPF sees one list or the other. */
 struct uw_proc {
-	__u32 n;
-	__u32 generation;
-	struct uw_mapping m[UW_MAX_MAPPINGS];
+	__u32 base, n;
 };
 
 #endif

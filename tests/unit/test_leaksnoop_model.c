@@ -281,7 +281,7 @@ static void test_symbolize_inlined_and_cut_at_non_code(void)
 	struct leak_history h = { .start_ns = START };
 	struct leak_snapshot s = {};
 	struct leak_report r;
-	struct leak_stack st = { .id = 6, .nr_ips = 4,
+	struct leak_stack st = { .ref = { .id = 6 }, .nr_ips = 4,
 				 .ips = { 0x401234, 0x402000, 0x7f0000001000, 0x402000 } };
 	struct leak_symbolizer sym = { .user = fake_user_inlined, .user_is_code = fake_is_code };
 	const struct leak_record *u;

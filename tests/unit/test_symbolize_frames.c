@@ -229,10 +229,15 @@ static void check_debug_known(pid_t pid, uint64_t addr)
 	usym_snapshot_free(s);
 }
 
-static void remove_dir(const char *dir)
+/* Ends the program (if it started) and removes its directory. */
+static void stop_prog(pid_t pid, const char *dir)
 {
 	char cmd[PATH_MAX + 16];
 
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);	// NOLINT(cert-env33-c): removing the test's own temp dir
 }
@@ -256,11 +261,7 @@ static void test_debuginfo_build_id_in_target_root(void)
 	CHECK(access(moved, F_OK) != 0);
 	if (pid > 0 && addr)
 		check_debug_known(pid, addr);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	remove_dir(dir);
+	stop_prog(pid, dir);
 }
 
 /* The debug file beside the binary, named by .gnu_debuglink. */
@@ -276,11 +277,7 @@ static void test_debuginfo_debuglink(void)
 	CHECK(pid > 0 && addr != 0);
 	if (pid > 0 && addr)
 		check_debug_known(pid, addr);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	remove_dir(dir);
+	stop_prog(pid, dir);
 }
 
 /* Without the debug file: the .symtab name, no line. */
@@ -305,11 +302,7 @@ static void test_no_debuginfo_symtab_name(void)
 		CHECK(sym.file == NULL);
 		usym_snapshot_free(s);
 	}
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	remove_dir(dir);
+	stop_prog(pid, dir);
 }
 
 int main(void)

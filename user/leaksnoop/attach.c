@@ -20,6 +20,7 @@
 #include "fmt.h"
 #include "procfs.h"
 #include "symbolize.h"
+#include "unwind.h"
 #include "uprobe_multi.h"
 #include "leaksnoop.h"
 #include "leaksnoop.skel.h"
@@ -217,7 +218,7 @@ static void set_own_ranges(struct loader *l)
 }
 
 int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const struct ksyms *ksyms,
-		pid_t tgid, bool counting)
+		pid_t tgid, bool counting, const struct unwind_plan *plan)
 {
 	struct leaksnoop_bpf *s;
 	struct bpf_program *p;
@@ -259,6 +260,8 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const stru
 	bpf_map__set_max_entries(s->maps.kallocs, l->cfg->kernel ? l->cfg->max_allocs : 1);
 	if (!l->has_syscalls)
 		bpf_map__set_max_entries(s->maps.regions, 1);
+	unwind_configure(s, cfg->user && tgid && !cfg->frame_pointers, plan->stop_on_dl,
+			 plan->rows);
 	for (int i = 0; (p = group_prog(s, PROGS_USER, i)); i++) {
 		bpf_program__set_autoattach(p, false);
 		if (!l->cfg->user)

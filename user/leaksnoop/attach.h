@@ -41,11 +41,14 @@ struct loader {
 	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
 };
 
-/* Opens and loads the BPF object for tgid (0: whole system) as cfg asks.
- * counting: allocations count from the start (-p), not from the traced
- * command's exec. Returns -1 after printing why. */
+struct unwind_plan;
+
+/* Opens and loads the BPF object for tgid (0: whole system) as cfg asks,
+ * with the CFI unwinder as plan says (unwind.h). counting: allocations
+ * count from the start (-p), not from the traced command's exec. Returns -1
+ * after printing why. */
 int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const struct ksyms *ksyms,
-		pid_t tgid, bool counting);
+		pid_t tgid, bool counting, const struct unwind_plan *plan);
 /* Attaches everything l->cfg asks for. -1 after printing why. */
 int loader_attach(struct loader *l, pid_t tgid);
 void loader_close(struct loader *l);

@@ -30,6 +30,7 @@ struct leaksnoop_config {
 	enum leaksnoop_output output;
 	const char *pprof_path;		/* --pprof: also write each report there */
 	int error_exitcode;		/* 0: off */
+	bool frame_pointers;		/* --frame-pointers: no CFI unwinding */
 	uint32_t max_allocs;		/* per table */
 	bool exit_now;			/* --help, --usage or --version was printed */
 };

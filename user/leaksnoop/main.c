@@ -11,8 +11,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "attach.h"
 #include "clock.h"
 #include "config.h"
@@ -25,6 +27,7 @@
 #include "source.h"
 #include "symbolize.h"
 #include "target.h"
+#include "unwind.h"
 #include "leaksnoop.skel.h"
 
 #define SNAPSHOT_REFRESH_S	2.0
@@ -55,7 +58,10 @@ struct state {
 	char comm[32];
 	struct usym_snapshot *usyms;	/* NULL: user frames print as addresses */
 	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
+	struct unwinder *uw;	/* NULL: frame-pointer stacks (--frame-pointers, no pool) */
 	bool has_target;
+	bool uw_synced;
+	double uw_build_s, uw_build_cpu_s;	/* -p: building the tables before load */
 	double last_refresh;
 	int64_t start_wall_ns;		/* for the pprof profile */
 	bool pprof_failed;
@@ -74,6 +80,132 @@ static void snapshot_update(struct state *st)
 	else
 		usym_snapshot_refresh(st->usyms);
 	st->last_refresh = monotonic_s();
+}
+
+/* Gives the BPF unwinder the tables of what the process maps now. A
+ * command's tables wait for its exec, like its snapshot. */
+static void unwind_update(struct state *st)
+{
+	if (!st->uw || st->target.exited)
+		return;
+	if (st->target.child && !st->loader.skel->bss->counting)
+		return;
+	if (unwinder_sync(st->uw) == 0)
+		st->uw_synced = true;
+}
+
+/* BPF stopped the command at ld.so's _dl_debug_state: its mappings
+ * changed; the tables go in before it runs the new code. */
+static bool on_sigstop(void *ctx, pid_t tid)
+{
+	struct state *st = ctx;
+
+	if (!unwinder_take_stop(st->uw, tid))
+		return false;
+	st->uw_synced = true;
+	return true;
+}
+
+/* Before load: a running process's tables are built now (on several
+ * threads), so the pool can be sized for them. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);	/* every thread's, the table builders' too */
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void unwind_prepare(struct state *st, struct unwind_plan *plan)
+{
+	double t0 = monotonic_s(), c0 = cpu_s();
+
+	plan->stop_on_dl = st->target.traced;
+	if (!st->cfg->user || !st->has_target || st->cfg->frame_pointers)
+		return;
+	st->uw = unwinder_new(st->target.pid);
+	if (!st->uw || !st->cfg->pid)
+		return;
+	unwinder_sync(st->uw);
+	plan->rows = unwinder_rows_built(st->uw);
+	st->uw_build_s = monotonic_s() - t0;
+	st->uw_build_cpu_s = cpu_s() - c0;
+}
+
+/* After load: the pool is mapped and filled, the ld.so hook attached. */
+static void unwind_start(struct state *st)
+{
+	double t0 = monotonic_s(), c0 = cpu_s();
+	int err;
+
+	if (!st->uw)
+		return;
+	err = unwinder_bind(st->uw, st->loader.skel);
+	if (err) {
+		fprintf(stderr, "leaksnoop: warning: the unwind table pool can't be mapped (%s): "
+			"frame-pointer stacks only\n", strerror(-err));
+		unwinder_free(st->uw);
+		st->uw = NULL;
+		return;
+	}
+	/* a command has not exec'd yet: its ld.so is the one we run on */
+	err = unwinder_attach_dl_hook(st->uw, st->cfg->cmd ? 0 : st->target.pid, st->target.pid);
+	if (err && st->cfg->verbose)
+		fprintf(stderr, "leaksnoop: no ld.so hook (%s): new libraries get tables within 2 s\n",
+			strerror(-err));
+	if (st->cfg->pid) {
+		unwind_update(st);
+		if (st->cfg->verbose) {
+			struct unwind_stats us;
+
+			unwinder_get_stats(st->uw, &us);
+			fprintf(stderr, "leaksnoop: unwind tables for %zu mappings in %.0f ms (%.0f ms "
+				"CPU)\n", us.mappings, (st->uw_build_s + monotonic_s() - t0) * 1e3,
+				(st->uw_build_cpu_s + cpu_s() - c0) * 1e3);
+		}
+	}
+}
+
+/* -v: what the tables cost; always: what they couldn't cover. */
+static void unwind_report(const struct state *st)
+{
+	struct unwind_stats us;
+
+	if (!st->uw)
+		return;
+	unwinder_get_stats(st->uw, &us);
+	if (st->cfg->verbose)
+		fprintf(stderr, "leaksnoop: unwind tables: %zu files, %zu rows (%zu of %zu KiB), built in "
+			"%.1f ms over %u syncs; %zu executable files without CFI\n", us.files, us.rows,
+			us.rows * 8 / 1024, us.rows_max * 8 / 1024, us.build_ms, us.syncs, us.files_no_cfi);
+	if (us.files_too_big || us.mappings_dropped)
+		fprintf(stderr, "leaksnoop: warning: %zu files' unwind tables did not fit the pool and %zu "
+			"mappings the list: their frames were walked by frame pointers\n",
+			us.files_too_big, us.mappings_dropped);
+}
+
+/* -v: what each user-heap program cost per run, when the kernel counts it
+ * (sysctl kernel.bpf_stats_enabled=1; make bench turns it on). */
+static void print_prog_costs(const struct state *st)
+{
+	const struct bpf_program *progs[] = {
+		/* uprobe_multi links (6.6+) or one perf-event link per probe */
+		st->loader.skel->progs.uprobe_multi_return, st->loader.skel->progs.uprobe_return,
+		st->loader.skel->progs.uprobe_multi_entry, st->loader.skel->progs.uprobe_entry,
+	};
+
+	for (size_t i = 0; st->cfg->verbose && st->cfg->user && i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
+			continue;
+		fprintf(stderr, "leaksnoop: program %s: %llu runs, %.0f ns per run\n",
+			bpf_program__name(progs[i]), (unsigned long long)info.run_cnt,
+			(double)info.run_time_ns / (double)info.run_cnt);
+	}
 }
 
 static void on_exit_hold(void *ctx)
@@ -202,8 +334,12 @@ static int trace(struct state *st)
 			if (next_report < now)
 				next_report = now + cfg->interval_s;
 		}
-		if (st->has_target && now - st->last_refresh >= SNAPSHOT_REFRESH_S)
+		if (st->has_target && now - st->last_refresh >= SNAPSHOT_REFRESH_S) {
 			snapshot_update(st);
+			unwind_update(st);
+		} else if (st->uw && (!st->uw_synced || unwinder_maps_changed(st->uw))) {
+			unwind_update(st);
+		}
 		if (st->has_target && st->target.child)
 			read_comm(st);	/* the command's name after exec */
 		if (cfg->duration_s && wake > start + cfg->duration_s)
@@ -253,6 +389,7 @@ int main(int argc, char **argv)
 	struct leaksnoop_config config;
 	const struct leaksnoop_config *cfg = &config;
 	struct state st = { .cfg = cfg };
+	struct unwind_plan plan = {};
 	int found, rc = 0;
 
 	if (leaksnoop_parse_args(argc, argv, &config))
@@ -280,6 +417,7 @@ int main(int argc, char **argv)
 
 	st.target.pidfd = st.target.go_fd = st.target.err_fd = -1;
 	st.target.on_exit_hold = on_exit_hold;
+	st.target.on_sigstop = on_sigstop;
 	st.target.ctx = &st;
 	if (cfg->cmd) {
 		if (target_spawn(&st.target, cfg->cmd))
@@ -288,17 +426,19 @@ int main(int argc, char **argv)
 		if (target_open_pid(&st.target, cfg->pid))
 			return 1;
 	}
+	unwind_prepare(&st, &plan);
 	if (cfg->kernel) {
 		st.ksyms = ksyms_load();
 		if (!st.ksyms)
 			fprintf(stderr, "leaksnoop: warning: /proc/kallsyms: %s; kernel frames print as "
 				"addresses\n", strerror(errno));
 	}
-	if (loader_open(&st.loader, cfg, st.ksyms, st.target.pid, !cfg->cmd) ||
+	if (loader_open(&st.loader, cfg, st.ksyms, st.target.pid, !cfg->cmd, &plan) ||
 	    loader_attach(&st.loader, st.target.pid)) {
 		rc = 1;
 		goto out;
 	}
+	unwind_start(&st);
 	st.source = (struct leak_source){ .skel = st.loader.skel, .pid = st.target.pid,
 					  .user = cfg->user, .kernel = cfg->kernel,
 					  .has_syscalls = st.loader.has_syscalls,
@@ -346,6 +486,10 @@ int main(int argc, char **argv)
 out:
 	if (cfg->cmd && !st.target.exited && st.target.pid > 0 && rc)
 		target_kill(&st.target, SIGKILL);
+	unwind_report(&st);
+	if (st.loader.skel)
+		print_prog_costs(&st);
+	unwinder_free(st.uw);	/* its ld.so probe before the object goes */
 	loader_close(&st.loader);
 	target_close(&st.target);
 	usym_snapshot_free(st.usyms);

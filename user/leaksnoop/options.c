@@ -56,7 +56,7 @@ static const char doc[] =
 
 enum {
 	OPT_JSON = 0x100, OPT_FOLDED, OPT_USER, OPT_KERNEL, OPT_LIB, OPT_ERROR_EXITCODE,
-	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE, OPT_PPROF,
+	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE, OPT_PPROF, OPT_FRAME_POINTERS,
 };
 
 static const struct argp_option opts[] = {
@@ -72,6 +72,8 @@ static const struct argp_option opts[] = {
 	{ "kernel-stacks", 'K', NULL, 0, "Full kernel stacks, not just the call site (costs more)", 0 },
 	{ "lib", OPT_LIB, "PATH", 0, "Probe only this allocator object (default: the ones the process's "
 	  "calls bind to, by the dynamic linker's rule)", 0 },
+	{ "frame-pointers", OPT_FRAME_POINTERS, NULL, 0, "Walk user stacks by frame pointers only, not by the "
+	  "code's CFI (cheaper; loses frames in code built without them)", 0 },
 	{ "no-mmap", OPT_NO_MMAP, NULL, 0, "Don't track mmap/munmap/mremap/brk", 0 },
 	{ "no-pages", OPT_NO_PAGES, NULL, 0, "Don't track the page allocator", 0 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Size of each allocation table (default 262144)", 0 },
@@ -198,6 +200,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'K': cfg->kernel_stacks = true; break;
 	case OPT_LIB: cfg->lib = arg; break;
 	case OPT_NO_MMAP: cfg->mmap = false; break;
+	case OPT_FRAME_POINTERS: cfg->frame_pointers = true; break;
 	case OPT_NO_PAGES: cfg->pages = false; break;
 	case OPT_MAX_ALLOCS: return parse_max_allocs(arg, state);
 	case OPT_JSON: cfg->output = LS_OUT_JSON; break;

@@ -71,6 +71,8 @@ int target_spawn(struct target *t, char **argv)
 	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
 		fprintf(stderr, "leaksnoop: warning: ptrace: %s (symbols of a short-lived "
 			"command may be missing)\n", strerror(errno));
+	else
+		t->traced = true;
 	return 0;
 }
 
@@ -136,6 +138,8 @@ static bool child_step(struct target *t, int status)
 	} else if (event == PTRACE_EVENT_STOP) {
 		/* group stop (SIGSTOP, SIGTSTP): stay stopped like an untraced process */
 		ptrace(PTRACE_LISTEN, t->pid, 0, 0);
+	} else if (sig == SIGSTOP && t->on_sigstop && t->on_sigstop(t->ctx, t->pid)) {
+		ptrace(PTRACE_CONT, t->pid, 0, 0);	/* leaksnoop's own stop: swallowed */
 	} else {
 		ptrace(PTRACE_CONT, t->pid, 0, sig);	/* pass the signal on */
 	}

@@ -10,6 +10,7 @@
 struct target {
 	pid_t pid;
 	bool child;		/* we started it (and ptrace it to catch its exit) */
+	bool traced;		/* child: the ptrace seize worked */
 	bool exited;		/* gone (reaped, for a child) */
 	int status;		/* child: the wait status */
 	int pidfd;		/* -p: readable when the process exits */
@@ -17,6 +18,9 @@ struct target {
 	int err_fd;		/* child: read end of the exec-error pipe */
 	/* called with the process stopped at its exit, mappings still there */
 	void (*on_exit_hold)(void *ctx);
+	/* called when the traced thread stops with SIGSTOP: true if it was
+	 * ours to take (then it is resumed without the signal) */
+	bool (*on_sigstop)(void *ctx, pid_t tid);
 	void *ctx;
 };
 

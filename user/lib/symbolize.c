@@ -132,6 +132,19 @@ static int open_mapped_file(pid_t pid, const struct vma *v, const char *name,
 	return open_map_file(pid, v);
 }
 
+int usym_open_mapped_file(pid_t pid, const struct vma *v)
+{
+	char root_path[PATH_MAX];
+	char *name = v->path ? module_name_of(v->path) : NULL;
+	int fd;
+
+	if (!name)
+		return -1;
+	fd = open_mapped_file(pid, v, name, root_path, sizeof(root_path));
+	free(name);
+	return fd;
+}
+
 /* --- load bias ----------------------------------------------------------------- */
 
 /* ld.so maps each PT_LOAD at bias + page_down(p_vaddr) from file offset

@@ -15,6 +15,12 @@
 #include <sys/types.h>
 
 struct usym_snapshot;
+struct vma;
+
+/* Opens the file behind one mapping of pid as the process sees it (through
+ * /proc/PID/root, or /proc/PID/map_files for a deleted or replaced file).
+ * Returns an fd (the caller closes it) or -1. */
+int usym_open_mapped_file(pid_t pid, const struct vma *v);
 
 /* Reads /proc/PID/maps and opens every mapped ELF file now. NULL and errno
  * set when the process is gone. */

@@ -256,8 +256,8 @@ static bool plt_expression(const Dwarf_Op *ops, size_t nops, struct uw_row *row)
 	if (ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit15 || ops[1].number != 0)
 		return false;
 	row->cfa = UW_CFA_PLT;
-	row->cfa_off = (int32_t)ops[0].number;
-	row->plt_thr = (uint8_t)(ops[4].atom - DW_OP_lit0);
+	row->cfa_off = (int16_t)ops[0].number;
+	row->rbp_off = (int8_t)(ops[4].atom - DW_OP_lit0);	/* the threshold */
 	return true;
 }
 
@@ -280,10 +280,10 @@ static bool cfa_rule(Dwarf_Frame *frame, struct uw_row *row)
 	} else {
 		return plt_expression(ops, nops, row);
 	}
-	if ((reg != X86_64_RSP && reg != X86_64_RBP) || off < INT32_MIN || off > INT32_MAX)
+	if ((reg != X86_64_RSP && reg != X86_64_RBP) || off < INT16_MIN || off > INT16_MAX)
 		return false;
 	row->cfa = reg == X86_64_RSP ? UW_CFA_RSP : UW_CFA_RBP;
-	row->cfa_off = (int32_t)off;
+	row->cfa_off = (int16_t)off;
 	return true;
 }
 
@@ -320,13 +320,15 @@ static bool row_of_frame(Dwarf_Frame *frame, int ra_reg, struct uw_row *row)
 	}
 	if (!cfa_rule(frame, row))
 		return false;
+	if (row->cfa == UW_CFA_PLT)
+		return true;	/* rbp_off holds the threshold; stubs leave rbp be */
 	switch (register_rule(frame, X86_64_RBP, &k)) {
 	case REG_AT_CFA:
-		if (k == 0 || k < INT16_MIN || k > INT16_MAX) {
+		if (k == 0 || k % 8 || k / 8 < INT8_MIN || k / 8 > INT8_MAX) {
 			row->cfa = UW_CFA_NONE;
 			return false;
 		}
-		row->rbp_off = (int16_t)k;
+		row->rbp_off = (int8_t)(k / 8);
 		break;
 	case REG_OTHER:	/* rbp kept in another register: rare; not followed */
 		row->cfa = UW_CFA_NONE;
@@ -342,8 +344,7 @@ static bool row_of_frame(Dwarf_Frame *frame, int ra_reg, struct uw_row *row)
 
 static bool same_rule(const struct uw_row *a, const struct uw_row *b)
 {
-	return a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->rbp_off == b->rbp_off &&
-	       a->plt_thr == b->plt_thr;
+	return a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->rbp_off == b->rbp_off;
 }
 
 /* Appends row unless the last one already says the same. */
@@ -552,10 +553,12 @@ enum uw_step_result uw_step(const struct uw_row *row, struct uw_regs *regs,
 			cfa = regs->rbp + (int64_t)row->cfa_off;
 		else
 			cfa = regs->rsp + (int64_t)row->cfa_off;
-		if (row->cfa == UW_CFA_PLT && (regs->rip & 15) >= row->plt_thr)
-			cfa += 8;
-		if (row->rbp_off && !read(ctx, cfa + (int64_t)row->rbp_off, &rbp))
+		if (row->cfa == UW_CFA_PLT) {
+			if ((int64_t)(regs->rip & 15) >= row->rbp_off)
+				cfa += 8;
+		} else if (row->rbp_off && !read(ctx, cfa + 8 * (int64_t)row->rbp_off, &rbp)) {
 			return UW_STEP_FAIL;
+		}
 	}
 	if (!read(ctx, cfa - 8, &ra))
 		return UW_STEP_FAIL;

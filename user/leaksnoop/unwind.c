@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Feeding the BPF CFI unwinder (see unwind.h).
+ *
+ * The row pool is an mmap-able BPF array: a file's table goes in with one
+ * memcpy, not one syscall per row (libc alone has 28,000 rows). Files are
+ * keyed by device and inode, so a library mapped by many processes, or
+ * re-read at every sync, is built once. A process's mapping list is
+ * written into the half of its uw_maps slots BPF isn't reading, then the
+ * uw_procs value naming it is replaced: BPF sees one list or the other.
+ *
+ * Tables are built before the BPF object is loaded when the process is
+ * already running (-p), so the pool is sized for what it maps, and on up to
+ * four threads: a process mapping 250 of Debian's libraries (1.3 million
+ * rows) takes ~1 s of table building on one core here. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "intmap.h"
+#include "procfs.h"
+#include "symbolize.h"
+#include "unwind.h"
+#include "unwind_table.h"
+#include "vec.h"
+#include "leaksnoop.h"
+#include "leaksnoop.skel.h"
+
+#define MAX_LOADS 16
+
+/* One file's table in the pool, and its segments (for the load bias). */
+struct file_entry {
+	uint64_t inode;
+	unsigned int dev_major, dev_minor;
+	int fd;				/* open until built; -1 after */
+	bool built, placed;		/* table built; copied into the pool */
+	struct uw_table table;		/* until placed */
+	uint32_t row_start, row_count;	/* row_count 0: no table (yet) */
+	int nloads;
+	struct {
+		uint64_t vaddr, offset, filesz;
+	} loads[MAX_LOADS];
+};
+
+struct unwinder {
+	pid_t pid;
+	struct leaksnoop_bpf *skel;	/* NULL until bound */
+	struct uw_row *pool;		/* the mmap'ed uw_rows map */
+	size_t pool_bytes;
+	uint32_t rows_used, rows_max;
+	struct intmap files;		/* file_key() -> struct file_entry * */
+	struct uw_mapping *list;	/* the list being built */
+	size_t n;
+	unsigned half;			/* which half of slot 0 BPF reads now */
+	struct bpf_link *dl_link;
+	struct unwind_stats st;
+};
+
+void unwind_configure(struct leaksnoop_bpf *skel, bool cfi, bool stop_on_dl, size_t rows_needed)
+{
+	size_t rows = UNWIND_DEFAULT_ROWS;
+
+	/* room for what the process maps now and for a quarter more loaded later */
+	if (rows_needed + rows_needed / 4 > rows)
+		rows = rows_needed + rows_needed / 4;
+	if (rows > UW_MAX_ROWS)
+		rows = UW_MAX_ROWS;
+	skel->rodata->cfi_unwind = cfi;
+	skel->rodata->stop_on_dl_change = cfi && stop_on_dl;
+	bpf_map__set_max_entries(skel->maps.uw_rows, cfi ? (__u32)rows : 1);
+	bpf_map__set_max_entries(skel->maps.uw_procs, cfi ? UW_MAX_PROCS : 1);
+	bpf_map__set_max_entries(skel->maps.uw_maps, cfi ? 2 * UW_MAX_PROCS * UW_MAX_MAPPINGS : 1);
+	if (!cfi)
+		bpf_program__set_autoload(skel->progs.on_dl_debug_state, false);
+	bpf_program__set_autoattach(skel->progs.on_dl_debug_state, false);
+}
+
+struct unwinder *unwinder_new(pid_t pid)
+{
+	struct unwinder *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->pid = pid;
+	elf_version(EV_CURRENT);	/* read_loads may be libelf's first user */
+	u->list = calloc(UW_MAX_MAPPINGS, sizeof(*u->list));
+	if (!u->list) {
+		free(u);
+		return NULL;
+	}
+	intmap_init(&u->files);
+	return u;
+}
+
+size_t unwinder_rows_built(const struct unwinder *u)
+{
+	uint64_t key;
+	void *v;
+	size_t rows = 0;
+
+	for (size_t pos = 0; u && intmap_next(&u->files, &pos, &key, &v);)
+		rows += ((const struct file_entry *)v)->table.n + ((const struct file_entry *)v)->row_count;
+	return rows;
+}
+
+/* ---- the ld.so hook -------------------------------------------------------- */
+
+static bool is_ld_so(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld-2.", 5) == 0 ||
+	       strncmp(base, "ld-musl", 7) == 0;
+}
+
+/* The dynamic loader pid maps (pid 0: ours), as a path we can open. */
+static int find_ld_so(pid_t pid, char *out, size_t size)
+{
+	struct vma_list maps = { 0 };
+	int err = pid ? procfs_read_pid_maps(pid, &maps) : -ENOENT;
+
+	if (!pid) {
+		char *text = procfs_slurp("/proc/self/maps", NULL);
+
+		err = text ? procfs_parse_maps(text, &maps) : -errno;
+		free(text);
+	}
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (size_t i = 0; i < maps.n && err; i++) {
+		const struct vma *v = &maps.v[i];
+
+		if (v->kind != VMA_FILE || !v->exec || !v->path || v->path[0] != '/' ||
+		    !is_ld_so(v->path))
+			continue;
+		if (pid)
+			snprintf(out, size, "/proc/%d/root%s", (int)pid, v->path);
+		else
+			snprintf(out, size, "%s", v->path);
+		err = 0;
+	}
+	vma_list_free(&maps);
+	return err;
+}
+
+int unwinder_attach_dl_hook(struct unwinder *u, pid_t pid, pid_t filter)
+{
+	struct bpf_uprobe_opts o = { .sz = sizeof(o), .func_name = "_dl_debug_state" };
+	char path[4096];
+	int err = find_ld_so(pid, path, sizeof(path));
+
+	if (err)
+		return err;
+	u->dl_link = bpf_program__attach_uprobe_opts(u->skel->progs.on_dl_debug_state, filter,
+						     path, 0, &o);
+	if (!u->dl_link)
+		return -errno;
+	return 0;
+}
+
+/* ---- tables ------------------------------------------------------------------ */
+
+static uint64_t file_key(const struct vma *v)
+{
+	return v->inode ^ ((uint64_t)v->dev_major << 52) ^ ((uint64_t)v->dev_minor << 40);
+}
+
+static void read_loads(int fd, struct file_entry *f)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	size_t phnum = 0;
+
+	if (!elf)
+		return;
+	if (elf_getphdrnum(elf, &phnum) == 0) {
+		for (size_t i = 0; i < phnum && f->nloads < MAX_LOADS; i++) {
+			GElf_Phdr mem, *ph = gelf_getphdr(elf, (int)i, &mem);
+
+			if (!ph || ph->p_type != PT_LOAD)
+				continue;
+			f->loads[f->nloads].vaddr = ph->p_vaddr;
+			f->loads[f->nloads].offset = ph->p_offset;
+			f->loads[f->nloads].filesz = ph->p_filesz;
+			f->nloads++;
+		}
+	}
+	elf_end(elf);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The file's entry, opened on first sight (built later, see build_all).
+ * NULL when memory is short or two files share a key. */
+static struct file_entry *file_of(struct unwinder *u, const struct vma *v)
+{
+	uint64_t key = file_key(v);
+	struct file_entry *f = intmap_get(&u->files, key);
+
+	if (f && f->inode == v->inode && f->dev_major == v->dev_major && f->dev_minor == v->dev_minor)
+		return f;
+	if (f)
+		return NULL;	/* a key collision: that file goes without a table */
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->inode = v->inode;
+	f->dev_major = v->dev_major;
+	f->dev_minor = v->dev_minor;
+	f->fd = usym_open_mapped_file(u->pid, v);
+	if (f->fd >= 0)
+		read_loads(f->fd, f);
+	if (intmap_put(&u->files, key, f) < 0) {
+		if (f->fd >= 0)
+			close(f->fd);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+struct build_job {
+	struct file_entry **todo;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+static void *build_worker(void *arg)
+{
+	struct build_job *j = arg;
+
+	for (;;) {
+		struct file_entry *f;
+
+		pthread_mutex_lock(&j->lock);
+		f = j->next < j->n ? j->todo[j->next++] : NULL;
+		pthread_mutex_unlock(&j->lock);
+		if (!f)
+			return NULL;
+		if (uw_table_build_fd(f->fd, &f->table) != 0)
+			memset(&f->table, 0, sizeof(f->table));
+		close(f->fd);
+		f->fd = -1;
+		f->built = true;
+	}
+}
+
+#define BUILD_THREADS 4
+
+/* Builds every table not built yet, on up to BUILD_THREADS threads. */
+static void build_all(struct unwinder *u)
+{
+	struct build_job j = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t th[BUILD_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int nth = cpus < 1 ? 1 : cpus > BUILD_THREADS ? BUILD_THREADS : (int)cpus, started = 0;
+	double t0 = now_ms();
+	uint64_t key;
+	void *v;
+	size_t cap = 0;
+
+	for (size_t pos = 0; intmap_next(&u->files, &pos, &key, &v);) {
+		struct file_entry *f = v, **g;
+
+		if (f->built)
+			continue;
+		if (f->fd < 0) {	/* could not be opened */
+			f->built = true;
+			u->st.files_no_cfi++;
+			continue;
+		}
+		g = vec_reserve(j.todo, &cap, j.n, sizeof(struct file_entry *));
+		if (!g)
+			break;	/* the rest waits for the next sync */
+		j.todo = g;
+		j.todo[j.n++] = f;
+	}
+	for (int i = 0; i < nth - 1 && (size_t)i + 1 < j.n; i++)
+		if (pthread_create(&th[started], NULL, build_worker, &j) == 0)
+			started++;
+	build_worker(&j);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < j.n; i++)
+		if (!j.todo[i]->table.n)
+			u->st.files_no_cfi++;
+	free(j.todo);
+	if (j.n)
+		u->st.build_ms += now_ms() - t0;
+}
+
+/* Copies built tables into the pool (once bound), as far as they fit. */
+static void place_all(struct unwinder *u)
+{
+	uint64_t key;
+	void *v;
+
+	for (size_t pos = 0; u->pool && intmap_next(&u->files, &pos, &key, &v);) {
+		struct file_entry *f = v;
+
+		if (!f->built || f->placed)
+			continue;
+		f->placed = true;
+		if (!f->table.n)
+			continue;
+		if (f->table.n > u->rows_max - u->rows_used) {
+			u->st.files_too_big++;
+		} else {
+			memcpy(&u->pool[u->rows_used], f->table.rows, f->table.n * sizeof(*f->table.rows));
+			f->row_start = u->rows_used;
+			f->row_count = (uint32_t)f->table.n;
+			u->rows_used += (uint32_t)f->table.n;
+			u->st.rows = u->rows_used;
+			u->st.files++;
+		}
+		uw_table_free(&f->table);
+	}
+}
+
+/* ld.so maps the segment holding file offset O at bias + page_down(p_vaddr)
+ * + (O - page_down(p_offset)): the bias follows from any mapping of it. */
+static bool bias_of(const struct file_entry *f, const struct vma *v, uint64_t *bias)
+{
+	uint64_t mask = ~((uint64_t)sysconf(_SC_PAGESIZE) - 1);
+
+	for (int i = 0; i < f->nloads; i++) {
+		uint64_t off = f->loads[i].offset & mask;
+
+		if (v->offset < off || v->offset >= f->loads[i].offset + f->loads[i].filesz)
+			continue;
+		*bias = v->start - (f->loads[i].vaddr & mask) - (v->offset - off);
+		return true;
+	}
+	return false;
+}
+
+static void add_mapping(struct unwinder *u, const struct vma *v)
+{
+	struct uw_mapping *m;
+	struct file_entry *f = NULL;
+	uint64_t bias = 0;
+
+	if (u->n == UW_MAX_MAPPINGS) {
+		u->st.mappings_dropped++;
+		return;
+	}
+	m = &u->list[u->n++];
+	memset(m, 0, sizeof(*m));
+	m->start = v->start;
+	m->end = v->end;
+	/* anonymous code (JIT), [vdso]: in the list, so the walk knows it is
+	 * code, but without rows */
+	if (v->kind == VMA_FILE)
+		f = intmap_get(&u->files, file_key(v));
+	if (f && f->row_count && bias_of(f, v, &bias)) {
+		m->bias = bias;
+		m->row_start = f->row_start;
+		m->row_count = f->row_count;
+	}
+}
+
+/* Writes the list into the half BPF isn't reading, then points pid at it.
+ * One traced process per leaksnoop: its lists live in slot 0. */
+static int publish(struct unwinder *u, pid_t pid)
+{
+	unsigned half = u->half ^ 1;
+	struct uw_proc p = { .base = half * UW_MAX_MAPPINGS, .n = (__u32)u->n };
+	int fd = bpf_map__fd(u->skel->maps.uw_maps);
+	__u32 key = (__u32)pid;
+
+	for (size_t i = 0; i < u->n; i++) {
+		__u32 idx = p.base + (__u32)i;
+
+		if (bpf_map_update_elem(fd, &idx, &u->list[i], BPF_ANY))
+			return -errno;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(u->skel->maps.uw_procs), &key, &p, BPF_ANY))
+		return -errno;
+	u->half = half;
+	return 0;
+}
+
+int unwinder_sync(struct unwinder *u)
+{
+	struct vma_list maps = { 0 };
+	int err;
+
+	if (!u)
+		return -EINVAL;
+	if (u->skel)	/* before reading: a change after it is seen */
+		u->skel->bss->uw_maps_changed = 0;
+	err = procfs_read_pid_maps(u->pid, &maps);
+	if (err)
+		return err;
+	for (size_t i = 0; i < maps.n; i++)
+		if (maps.v[i].exec && maps.v[i].kind == VMA_FILE)
+			file_of(u, &maps.v[i]);
+	build_all(u);
+	place_all(u);
+	u->n = 0;
+	u->st.mappings_dropped = 0;
+	for (size_t i = 0; i < maps.n; i++)
+		if (maps.v[i].exec)
+			add_mapping(u, &maps.v[i]);
+	vma_list_free(&maps);
+	u->st.mappings = u->n;
+	u->st.syncs++;
+	return u->skel ? publish(u, u->pid) : 0;
+}
+
+int unwinder_bind(struct unwinder *u, struct leaksnoop_bpf *skel)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	u->rows_max = bpf_map__max_entries(skel->maps.uw_rows);
+	u->pool_bytes = ((size_t)u->rows_max * sizeof(struct uw_row) + (size_t)page - 1) &
+			~((size_t)page - 1);
+	u->pool = mmap(NULL, u->pool_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(skel->maps.uw_rows), 0);
+	if (u->pool == MAP_FAILED) {
+		u->pool = NULL;
+		return -errno;
+	}
+	u->skel = skel;
+	u->st.rows_max = u->rows_max;
+	return 0;
+}
+
+bool unwinder_take_stop(struct unwinder *u, pid_t tid)
+{
+	if (!u || !u->skel || !tid || u->skel->bss->uw_stop_tid != (__u32)tid)
+		return false;
+	u->skel->bss->uw_stop_tid = 0;
+	unwinder_sync(u);
+	return true;
+}
+
+bool unwinder_maps_changed(const struct unwinder *u)
+{
+	return u && u->skel && u->skel->bss->uw_maps_changed;
+}
+
+void unwinder_get_stats(const struct unwinder *u, struct unwind_stats *out)
+{
+	if (u)
+		*out = u->st;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+void unwinder_free(struct unwinder *u)
+{
+	uint64_t key;
+	void *f;
+
+	if (!u)
+		return;
+	bpf_link__destroy(u->dl_link);
+	for (size_t pos = 0; intmap_next(&u->files, &pos, &key, &f);) {
+		struct file_entry *e = f;
+
+		if (e->fd >= 0)
+			close(e->fd);
+		uw_table_free(&e->table);
+		free(e);
+	}
+	intmap_free(&u->files);
+	if (u->pool)
+		munmap(u->pool, u->pool_bytes);
+	free(u->list);
+	free(u);
+}
