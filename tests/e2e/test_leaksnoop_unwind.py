@@ -202,3 +202,56 @@ def test_attach_to_running_process_unwinds():
     rec = record_with(reports[-1], "level3")
     assert until([frame_func(f) for f in rec["frames"]], "main") == \
         ["level3", "level2", "level1", "main"], rec["frames"]
+
+
+def test_debian_redis_server_full_stacks():
+    """The issue's own example: Debian's redis-server (-O2, no frame
+    pointers, jemalloc, no debug info) storing 300 values. With CFI the
+    values' stack runs from zmalloc up to aeMain and main, as heaptrack
+    shows it; frame pointers alone lose it."""
+    port = 16000 + os.getpid() % 1000
+    jemalloc = JEMALLOC
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly",
+                               "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    funcs = {}
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
+                             text=True).stdout.strip() != "PONG":
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+        for mode in ("cfi", "fp"):
+            with tempfile.TemporaryFile("w+") as errf:
+                tracer = subprocess.Popen([e2e.tool("leaksnoop"), "--json", "--user", "--no-mmap",
+                                           "-o", "0", "-T", "0", "-v", "--lib", jemalloc,
+                                           *(["--frame-pointers"] if mode == "fp" else []),
+                                           "-p", str(server.pid), "4"],
+                                          stdout=subprocess.PIPE, stderr=errf, text=True)
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline and tracer.poll() is None:
+                    errf.seek(0)
+                    if "probing" in errf.read():
+                        break
+                    time.sleep(0.05)
+                cmds = "".join(f"SET {mode}{i} {'x' * 300}\n" for i in range(300))
+                subprocess.run(["redis-cli", "-p", str(port)], input=cmds, capture_output=True,
+                               text=True, timeout=30)
+                out, _ = tracer.communicate(timeout=60)
+            rep = [json.loads(l) for l in out.splitlines() if l.startswith("{")][-1]
+            # by frame pointers the keys' and values' stacks merge (600 blocks)
+            recs = [r for r in rep["records"] if r["source"] == "user" and r["blocks"] >= 300
+                    and r["frames"] and frame_func(r["frames"][0]) == "zmalloc_usable"]
+            assert recs, f"{mode}: no record of the 300 values:\n{describe(rep)}"
+            funcs[mode] = [frame_func(f) for f in recs[0]["frames"]]
+            if mode == "cfi":
+                assert recs[0]["blocks"] == 300, describe(rep)
+    finally:
+        server.kill()
+        server.wait()
+    cfi = funcs["cfi"]
+    for want in ("zmalloc_usable", "_sdsnewlen", "readQueryFromClient", "aeMain", "main"):
+        assert want in cfi, (want, cfi)
+    assert cfi.index("zmalloc_usable") < cfi.index("readQueryFromClient") < cfi.index("aeMain") \
+        < cfi.index("main"), cfi
+    assert "aeMain" not in funcs["fp"] and "main" not in funcs["fp"], funcs["fp"]
+    print(f"    redis-server stack: {' <- '.join(cfi)}")
