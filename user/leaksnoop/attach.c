@@ -341,6 +341,10 @@ int add_link(struct loader *l, struct bpf_link *link, const char *what)
 	return 0;
 }
 
+int loader_adopt_link(struct loader *l, struct bpf_link *link)
+{
+	return add_link(l, link, "the ld.so probe") ? -ENOSPC : 0;
+}
 /* Before 6.1, kmalloc_node and kmem_cache_alloc_node are tracepoints of
  * their own, with the arguments of kmalloc and of the old kmem_cache_alloc
  * plus a node: the same raw_tp programs serve them. */

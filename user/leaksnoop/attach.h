@@ -51,6 +51,10 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const stru
 		pid_t tgid, bool counting, const struct unwind_plan *plan);
 /* Attaches everything l->cfg asks for. -1 after printing why. */
 int loader_attach(struct loader *l, pid_t tgid);
+/* Takes a link attached elsewhere (the unwinder's ld.so probe), so that
+ * loader_close detaches it with the others, in parallel. 0 or -ENOSPC (the
+ * link is then destroyed). */
+int loader_adopt_link(struct loader *l, struct bpf_link *link);
 void loader_close(struct loader *l);
 
 /* internal to attach*.c */

@@ -137,6 +137,7 @@ static void unwind_prepare(struct state *st, struct unwind_plan *plan)
 static void unwind_start(struct state *st)
 {
 	double t0 = monotonic_s(), c0 = cpu_s();
+	struct bpf_link *link = NULL;
 	int err;
 
 	if (!st->uw)
@@ -150,7 +151,10 @@ static void unwind_start(struct state *st)
 		return;
 	}
 	/* a command has not exec'd yet: its ld.so is the one we run on */
-	err = unwinder_attach_dl_hook(st->uw, st->cfg->cmd ? 0 : st->target.pid, st->target.pid);
+	err = unwinder_attach_dl_hook(st->uw, st->cfg->cmd ? 0 : st->target.pid, st->target.pid,
+				      &link);
+	if (!err)	/* detached with the loader's links, in parallel */
+		err = loader_adopt_link(&st->loader, link);
 	if (err && st->cfg->verbose)
 		fprintf(stderr, "leaksnoop: no ld.so hook (%s): new libraries get tables within 2 s\n",
 			strerror(-err));
@@ -489,7 +493,7 @@ out:
 	unwind_report(&st);
 	if (st.loader.skel)
 		print_prog_costs(&st);
-	unwinder_free(st.uw);	/* its ld.so probe before the object goes */
+	unwinder_free(st.uw);
 	loader_close(&st.loader);
 	target_close(&st.target);
 	usym_snapshot_free(st.usyms);

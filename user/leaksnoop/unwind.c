@@ -59,7 +59,6 @@ struct unwinder {
 	struct uw_mapping *list;	/* the list being built */
 	size_t n;
 	unsigned half;			/* which half of slot 0 BPF reads now */
-	struct bpf_link *dl_link;
 	struct unwind_stats st;
 };
 
@@ -152,7 +151,7 @@ static int find_ld_so(pid_t pid, char *out, size_t size)
 	return err;
 }
 
-int unwinder_attach_dl_hook(struct unwinder *u, pid_t pid, pid_t filter)
+int unwinder_attach_dl_hook(struct unwinder *u, pid_t pid, pid_t filter, struct bpf_link **link)
 {
 	struct bpf_uprobe_opts o = { .sz = sizeof(o), .func_name = "_dl_debug_state" };
 	char path[4096];
@@ -160,9 +159,9 @@ int unwinder_attach_dl_hook(struct unwinder *u, pid_t pid, pid_t filter)
 
 	if (err)
 		return err;
-	u->dl_link = bpf_program__attach_uprobe_opts(u->skel->progs.on_dl_debug_state, filter,
+	*link = bpf_program__attach_uprobe_opts(u->skel->progs.on_dl_debug_state, filter,
 						     path, 0, &o);
-	if (!u->dl_link)
+	if (!*link)
 		return -errno;
 	return 0;
 }
@@ -469,7 +468,6 @@ void unwinder_free(struct unwinder *u)
 
 	if (!u)
 		return;
-	bpf_link__destroy(u->dl_link);
 	for (size_t pos = 0; intmap_next(&u->files, &pos, &key, &f);) {
 		struct file_entry *e = f;
 

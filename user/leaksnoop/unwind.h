@@ -49,9 +49,10 @@ size_t unwinder_rows_built(const struct unwinder *u);
 /* After load: maps the pool; the next sync fills it. 0 or -errno. */
 int unwinder_bind(struct unwinder *u, struct leaksnoop_bpf *skel);
 /* Attaches the _dl_debug_state probe in the ld.so of pid (ours, for a
- * command not yet exec'd: pid 0), for filter. 0 or -errno; failing is not
- * fatal: mappings are then re-read every 2 s only. */
-int unwinder_attach_dl_hook(struct unwinder *u, pid_t pid, pid_t filter);
+ * command not yet exec'd: pid 0), for filter; *link gets it (the caller
+ * destroys it before the BPF object). 0 or -errno; failing is not fatal:
+ * mappings are then re-read every 2 s only. */
+int unwinder_attach_dl_hook(struct unwinder *u, pid_t pid, pid_t filter, struct bpf_link **link);
 /* Re-reads the mappings, builds what is new (on several threads), and once
  * bound gives BPF their tables. 0 or -errno. */
 int unwinder_sync(struct unwinder *u);
