@@ -127,6 +127,22 @@ def leaksnoop_leak_loop_user():
     _leak_loop("--user")
 
 
+def leaksnoop_cfi_stack():
+    """The CFI unwinder on this kernel: a leak three calls below main in a
+    program built -O2 -fomit-frame-pointer, no debug info, has every frame
+    up to main (frame pointers alone find none of them)."""
+    n = 7
+    rc, reports, err = ls.leaksnoop("--json", "--user", "--no-mmap", "-T", "0", "--",
+                                    e2e.workload("nofp_deep"), n, timeout=120)
+    assert rc == 0 and reports, f"leaksnoop exit {rc}: {err[-1500:]}"
+    recs = [r for r in reports[-1]["records"] if r["source"] == "user" and r["frames"]
+            and r["frames"][0].get("func") == "level3"]
+    assert len(recs) == 1 and recs[0]["blocks"] == n, ls.describe(reports[-1])
+    funcs = [f.get("func") for f in recs[0]["frames"]]
+    assert funcs[:4] == ["level3", "level2", "level1", "main"], funcs
+    assert_nothing_attached("leaksnoop")
+
+
 def leaksnoop_kernel_eventfd():
     """--kernel -p: eventfds held == blocks outstanding, 0 once closed."""
     n = 40
@@ -216,7 +232,7 @@ EXTRA_CHECKS = [toggle_stress, sampling_cost]
 
 CHECKS = [faulttop_minflt_rusage, faulttop_majflt_kernel, faulttop_segv_maperr,
           faulttop_segv_accerr, leaksnoop_leak_loop_default, leaksnoop_leak_loop_user,
-          leaksnoop_kernel_eventfd]
+          leaksnoop_cfi_stack, leaksnoop_kernel_eventfd]
 
 
 def setup():
