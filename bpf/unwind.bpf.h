@@ -8,7 +8,9 @@
  * naming its file's rows and load bias. Per frame the walk does two binary
  * searches (the mapping, then the row) and one or two reads of the user
  * stack; where no row covers a pc (no CFI, JIT code, a table that didn't
- * fit) it follows the frame pointer instead, as bpf_get_stack would.
+ * fit) it follows the frame pointer instead, as bpf_get_stack would, and a
+ * pc outside every executable mapping ends the stack (so garbage never
+ * splits one stack into several).
  *
  * Loops are bounded with constant trip counts and no helper beyond 5.5's
  * (bpf_probe_read_user), so the verifiers of 5.10 to 6.18 take it: no
@@ -174,10 +176,21 @@ static __always_inline int uw_unwind(struct pt_regs *ctx, struct uw_frames *f)
 		const struct uw_row *row = NULL;
 		const struct uw_mapping *m;
 
-		f->pc[i] = r.rip;
-		n = i + 1;
 		/* a return address is one past its call: the call's row is at rip - 1 */
 		m = p ? uw_find_mapping(p, r.rip - 1) : NULL;
+		if (p && !m) {
+			/* not in any executable mapping: not a return address
+			 * (a stale frame pointer, data) and the stack ends here;
+			 * or, as the first frame, code mapped since the last sync */
+			if (i == 0) {
+				f->pc[0] = r.rip;
+				n = 1;
+				uw_maps_changed = 1;
+			}
+			break;
+		}
+		f->pc[i] = r.rip;
+		n = i + 1;
 		if (m)
 			row = uw_find_row(m, r.rip - 1);
 		if (!uw_step_bpf(row, &r))
