@@ -155,14 +155,15 @@ def check_cxx(variant, family, file_part):
     rc, rep, err = final_report(["--", e2e.workload("opt_" + variant), N])
     assert rc == 0, err
     assert_named(rep, family, file_part)
-    want = {"_Z8leak_objv": (N, N * 1024), "_Z10leak_arrayv": (N, N * 2000),
-            "_Z12leak_nothrowv": (1, 700), "_Z12leak_alignedv": (1, 512)}
+    # names demangled, as valgrind prints them (issue 10)
+    want = {"leak_obj()": (N, N * 1024), "leak_array()": (N, N * 2000),
+            "leak_nothrow()": (1, 700), "leak_aligned()": (1, 512)}
     for func, (blocks, size) in want.items():
         at = by_func(rep, func)
         assert len(at) == 1 and (at[0]["blocks"], at[0]["bytes"]) == (blocks, size), \
             f"{func}: {show(rep)}"
     # 2000 rounds of new/delete (sized, aligned) leave nothing behind
-    assert not by_func(rep, "_Z5churni"), show(rep)
+    assert not by_func(rep, "churn(int)"), show(rep)
 
 
 def test_allocator_cxx_jemalloc():
@@ -314,7 +315,7 @@ def test_fallback_no_cookies():
     assert sites and all(" at +0 " in l for l in sites), sites[:5]
     rc, rep, err = final_report(["--", e2e.workload("opt_cxx_tc"), N], env=env)
     assert rc == 0, err
-    at = by_func(rep, "_Z8leak_objv")
+    at = by_func(rep, "leak_obj()")
     assert len(at) == 1 and (at[0]["blocks"], at[0]["bytes"]) == (N, N * 1024), show(rep)
 
 
@@ -333,6 +334,21 @@ def link_types(pid):
     return kinds
 
 
+def perf_uprobe_files(pid):
+    """The files of the uprobes a process holds as perf-event links (fdinfo's
+    name, event_type uprobe), one entry per link."""
+    files = []
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                info = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+        except OSError:
+            continue
+        if info.get("link_type") == "perf" and info.get("event_type") == "uprobe":
+            files.append(info.get("name", ""))
+    return files
+
+
 def test_one_link_per_object_and_quick_exit():
     """All of an object's probes are one uprobe_multi link (entries) and one
     uretprobe_multi link (returns): detaching waits for one grace period per
@@ -345,8 +361,11 @@ def test_one_link_per_object_and_quick_exit():
         json.loads(t.next_line(30))                 # attached, running
         kinds = link_types(t.proc.pid)
         assert kinds.get("uprobe_multi") == 1 and kinds.get("uretprobe_multi") == 1, kinds
-        # perf-event links: the 7 syscall tracepoints only, no uprobe among them
-        assert kinds.get("perf", 0) <= 7, kinds
+        # perf-event links: the 7 syscall tracepoints, and one uprobe: the
+        # unwinder's on ld.so's _dl_debug_state (issue 10), no allocator's
+        uprobes = perf_uprobe_files(t.proc.pid)
+        assert len(uprobes) == 1 and "/ld-linux" in uprobes[0], uprobes
+        assert kinds.get("perf", 0) - len(uprobes) <= 7, kinds
     finally:
         t.proc.kill()
         t.proc.wait()
