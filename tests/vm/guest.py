@@ -132,12 +132,12 @@ def leaksnoop_cfi_stack():
     program built -O2 -fomit-frame-pointer, no debug info, has every frame
     up to main (frame pointers alone find none of them)."""
     n = 7
-    rc, reports, err = ls.leaksnoop("--json", "--user", "--no-mmap", "-T", "0", "--",
-                                    e2e.workload("nofp_deep"), n, timeout=120)
+    rc, reports, err = e2e.leaksnoop("--json", "--user", "--no-mmap", "-T", "0", "--",
+                                     e2e.workload("nofp_deep"), n, timeout=120)
     assert rc == 0 and reports, f"leaksnoop exit {rc}: {err[-1500:]}"
     recs = [r for r in reports[-1]["records"] if r["source"] == "user" and r["frames"]
             and r["frames"][0].get("func") == "level3"]
-    assert len(recs) == 1 and recs[0]["blocks"] == n, ls.describe(reports[-1])
+    assert len(recs) == 1 and recs[0]["blocks"] == n, e2e.describe(reports[-1])
     funcs = [f.get("func") for f in recs[0]["frames"]]
     assert funcs[:4] == ["level3", "level2", "level1", "main"], funcs
     assert_nothing_attached("leaksnoop")
