@@ -338,34 +338,16 @@ static __always_inline void sys_end(void *ctx, long ret)
 		sys_account(s, &c, ret);
 }
 
-SEC("tracepoint/syscalls/sys_enter_mmap")
-int on_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+/* every call is counted: nothing to filter at the entry */
+static __always_inline void sys_begin(void *ctx, const struct syscall_inflight *args)
 {
-	syscall_enter(SYSCALL_MMAP, 0, ctx->args[1], 0);
-	return 0;
+	syscall_enter(args);
 }
 
-SEC("tracepoint/syscalls/sys_enter_munmap")
-int on_enter_munmap(struct trace_event_raw_sys_enter *ctx)
-{
-	syscall_enter(SYSCALL_MUNMAP, ctx->args[0], ctx->args[1], 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_mremap")
-int on_enter_mremap(struct trace_event_raw_sys_enter *ctx)
-{
-	syscall_enter(SYSCALL_MREMAP, ctx->args[0], ctx->args[1], ctx->args[2]);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_brk")
-int on_enter_brk(struct trace_event_raw_sys_enter *ctx)
-{
-	syscall_enter(SYSCALL_BRK, current_brk(), 0, 0);
-	return 0;
-}
-
+MMSCOPE_SYSCALL_ENTER_HOOK(mmap, SYSCALL_MMAP, sys_begin)
+MMSCOPE_SYSCALL_ENTER_HOOK(munmap, SYSCALL_MUNMAP, sys_begin)
+MMSCOPE_SYSCALL_ENTER_HOOK(mremap, SYSCALL_MREMAP, sys_begin)
+MMSCOPE_SYSCALL_ENTER_HOOK(brk, SYSCALL_BRK, sys_begin)
 MMSCOPE_SYSCALL_EXIT_HOOK(mmap, sys_end)
 MMSCOPE_SYSCALL_EXIT_HOOK(munmap, sys_end)
 MMSCOPE_SYSCALL_EXIT_HOOK(mremap, sys_end)

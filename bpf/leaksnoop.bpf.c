@@ -419,19 +419,23 @@ static __always_inline int ualloc_return(struct pt_regs *ctx)
 }
 
 /* Two variants of each: as uprobe_multi programs (one link per file,
- * kernel 6.6+; user space sets their expected attach type) and as
- * classic ones for one perf-event link per probe. */
-SEC("uprobe")
-int uprobe_entry(struct pt_regs *ctx)
-{
-	return ualloc_entry(ctx);
+ * kernel 6.6+; user space sets their expected attach type, so both are
+ * SEC("uprobe") here) and as classic ones for one perf-event link per
+ * probe. <prefix>_entry and <prefix>_return, the same bodies. */
+#define UALLOC_PROGRAMS(prefix, return_sec)					\
+SEC("uprobe")									\
+int prefix##_entry(struct pt_regs *ctx)						\
+{										\
+	return ualloc_entry(ctx);						\
+}										\
+										\
+SEC(return_sec)									\
+int prefix##_return(struct pt_regs *ctx)					\
+{										\
+	return ualloc_return(ctx);						\
 }
-
-SEC("uretprobe")
-int uprobe_return(struct pt_regs *ctx)
-{
-	return ualloc_return(ctx);
-}
+UALLOC_PROGRAMS(uprobe, "uretprobe")
+UALLOC_PROGRAMS(uprobe_multi, "uprobe")
 
 /* Kernels before 5.15 give uprobes no cookie: one program per argument
  * layout, each probe at the function's entry where the ABI puts them. */
@@ -453,18 +457,6 @@ FIXED_ENTRY(fixed_reallocn, KIND_REALLOC, DI_, SI_, DX_)		/* (ptr, n, size) */
 FIXED_ENTRY(fixed_posix_memalign, KIND_POSIX_MEMALIGN, DI_, NO_, DX_)
 FIXED_ENTRY(fixed_free, KIND_FREE, DI_, NO_, NO_)
 FIXED_ENTRY(fixed_resize, KIND_RESIZE, DI_, NO_, NO_)
-
-SEC("uprobe")
-int uprobe_multi_entry(struct pt_regs *ctx)
-{
-	return ualloc_entry(ctx);
-}
-
-SEC("uprobe")
-int uprobe_multi_return(struct pt_regs *ctx)
-{
-	return ualloc_return(ctx);
-}
 
 /* ld.so's _dl_debug_state: the mappings changed (see unwind.bpf.h). */
 SEC("uprobe")
@@ -759,20 +751,26 @@ COMPAT_TP_HOOK("mm_page_free_batched", on_page_free_batched, block_freed_arg0)
 
 /* ---- address space: mmap/munmap/mremap/brk ---------------------------------- */
 
-static __always_inline void sys_begin(__u64 kind, __u64 addr, __u64 len, __u64 len2)
+/* Anonymous mappings only: a file mapping (a library, a mapped file) is
+ * not memory the process allocated. */
+static __always_inline void sys_begin(struct trace_event_raw_sys_enter *ctx,
+				      struct syscall_inflight *args)
 {
+	if (args->kind == SYSCALL_MMAP && !(ctx->args[3] & MMAP_FLAG_ANONYMOUS))
+		return;
 	if (!counting || !targ_tgid || !is_target(bpf_get_current_pid_tgid()))
 		return;
-	if (kind == SYSCALL_MMAP) {
+	if (args->kind == SYSCALL_MMAP) {
 		/* libc's mmap wrapper keeps no frame: at the syscall, [rsp] is
 		 * its return address, in whoever called mmap(); mmap has no
 		 * second length, so len2 carries it */
 		struct pt_regs *regs = compat_task_pt_regs(false, compat_current_task(false));
 
-		if (!regs || bpf_probe_read_user(&len2, sizeof(len2), (void *)BPF_CORE_READ(regs, sp)))
-			len2 = 0;
+		if (!regs || bpf_probe_read_user(&args->len2, sizeof(args->len2),
+						 (void *)BPF_CORE_READ(regs, sp)))
+			args->len2 = 0;
 	}
-	syscall_enter(kind, addr, len, len2);
+	syscall_enter(args);
 }
 
 static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len, __u64 caller)
@@ -824,30 +822,9 @@ static __always_inline void sys_end(void *ctx, long ret)
 	mmap_done(ctx, (__u64)ret, c.len, c.len2);	/* len2: the caller (sys_begin) */
 }
 
-/* Anonymous mappings only: a file mapping (a library, a mapped file) is
- * not memory the process allocated. */
-SEC("tracepoint/syscalls/sys_enter_mmap")
-int on_enter_mmap(struct trace_event_raw_sys_enter *ctx)
-{
-	if (!(ctx->args[3] & MMAP_FLAG_ANONYMOUS))
-		return 0;
-	sys_begin(SYSCALL_MMAP, 0, ctx->args[1], 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_mremap")
-int on_enter_mremap(struct trace_event_raw_sys_enter *ctx)
-{
-	sys_begin(SYSCALL_MREMAP, ctx->args[0], ctx->args[1], ctx->args[2]);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_brk")
-int on_enter_brk(struct trace_event_raw_sys_enter *ctx)
-{
-	sys_begin(SYSCALL_BRK, current_brk(), 0, 0);
-	return 0;
-}
+MMSCOPE_SYSCALL_ENTER_HOOK(mmap, SYSCALL_MMAP, sys_begin)
+MMSCOPE_SYSCALL_ENTER_HOOK(mremap, SYSCALL_MREMAP, sys_begin)
+MMSCOPE_SYSCALL_ENTER_HOOK(brk, SYSCALL_BRK, sys_begin)
 
 /* munmap is accounted at entry: a region unmapped from its start loses its
  * first len bytes (all of it, usually). Unmaps that begin inside a region

@@ -20,7 +20,8 @@ struct syscall_inflight {
 };
 
 /* Defines the map syscall_inflight (max_threads slots) and:
- *   syscall_enter(kind, addr, len, len2)  at sys_enter_X; a full table
+ *   syscall_enter(&args)                  at sys_enter_X (args from
+ *                                         syscall_args); a full table
  *                                         counts in stat slot full_stat;
  *   syscall_exit(&out)                    at sys_exit_X: true and the
  *                                         entry's record, once;
@@ -34,14 +35,11 @@ struct {									\
 	__type(value, struct syscall_inflight);					\
 } syscall_inflight SEC(".maps");						\
 										\
-static __always_inline void syscall_enter(__u64 kind, __u64 addr, __u64 len, __u64 len2) \
+static __always_inline void syscall_enter(const struct syscall_inflight *args) \
 {										\
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();				\
-	struct syscall_inflight s = {						\
-		.kind = kind, .addr = addr, .len = len, .len2 = len2,		\
-	};									\
 										\
-	if (bpf_map_update_elem(&syscall_inflight, &tid, &s, BPF_ANY))		\
+	if (bpf_map_update_elem(&syscall_inflight, &tid, args, BPF_ANY))	\
 		stat_add(full_stat, 1);						\
 }										\
 										\
@@ -60,6 +58,47 @@ static __always_inline bool syscall_exit(struct syscall_inflight *out)		\
 static __always_inline void syscall_forget(__u32 tid)				\
 {										\
 	bpf_map_delete_elem(&syscall_inflight, &tid);				\
+}
+
+/* What the exit needs of a kind's arguments, read at its sys_enter_X:
+ * mmap's address is its return value; brk's argument is the new break,
+ * and the exit needs the old one. */
+static __always_inline void syscall_args(struct syscall_inflight *s, __u64 kind,
+					 const struct trace_event_raw_sys_enter *ctx)
+{
+	s->kind = kind;
+	s->addr = s->len = s->len2 = 0;
+	switch (kind) {
+	case SYSCALL_MMAP:
+		s->len = ctx->args[1];
+		break;
+	case SYSCALL_MUNMAP:
+		s->addr = ctx->args[0];
+		s->len = ctx->args[1];
+		break;
+	case SYSCALL_MREMAP:	/* old address, old length, new length */
+		s->addr = ctx->args[0];
+		s->len = ctx->args[1];
+		s->len2 = ctx->args[2];
+		break;
+	case SYSCALL_BRK:
+		s->addr = current_brk();
+		break;
+	}
+}
+
+/* The sys_enter_<sc> program on_enter_<sc>, calling begin(ctx, &args) with
+ * the syscall's arguments (kind: its enum syscall_kind); begin decides
+ * whether to syscall_enter() them. */
+#define MMSCOPE_SYSCALL_ENTER_HOOK(sc, kind, begin)				\
+SEC("tracepoint/syscalls/sys_enter_" #sc)					\
+int on_enter_##sc(struct trace_event_raw_sys_enter *ctx)			\
+{										\
+	struct syscall_inflight args;						\
+										\
+	syscall_args(&args, kind, ctx);						\
+	begin(ctx, &args);							\
+	return 0;								\
 }
 
 /* The sys_exit_<sc> program on_exit_<sc>, calling done(ctx, ret). */
