@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Frame names as valgrind prints them: C++ and Rust symbols demangled
+ * (libiberty's cplus_demangle, the demangler binutils and valgrind use), and
+ * the functions inlined at an address as frames of their own, from the
+ * DWARF scopes (libdw), each with its call site's line. */
+#include "symbolize.h"
+#include "symbolize_names.h"
+
+#include <dwarf.h>
+#include <libiberty/demangle.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+void usym_names_free(struct intmap *names)
+{
+	uint64_t key;
+	void *name;
+	size_t pos;
+
+	for (pos = 0; intmap_next(names, &pos, &key, &name);)
+		free(name);
+	intmap_free(names);
+}
+
+char *usym_demangle(const char *name)
+{
+	/* DMGL_AUTO: Rust (legacy and v0) first, then the C++ ABI; "main"
+	 * and other C names come back NULL */
+	if (!name || (name[0] != '_' || (name[1] != 'Z' && name[1] != 'R')))
+		return NULL;
+	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+}
+
+/* Without the symbol version a .symtab built with versioning has (libc's
+ * separate debuginfo names functions "clock_gettime@@GLIBC_2.17": where the
+ * code is doesn't depend on it). One copy per name per snapshot, so it lives
+ * as long as Dwfl's. */
+const char *usym_display_name(struct intmap *names, const char *name)
+{
+	const char *at = strchr(name, '@');
+	char *copy, *plain;
+
+	copy = intmap_get(names, (uint64_t)(uintptr_t)name);
+	if (copy)
+		return copy;
+	plain = at && at != name ? strndup(name, (size_t)(at - name)) : NULL;
+	copy = usym_demangle(plain ? plain : name);
+	if (copy)
+		free(plain);
+	else
+		copy = plain;
+	if (!copy)
+		return name;	/* nothing to change (or no memory) */
+	if (intmap_put(names, (uint64_t)(uintptr_t)name, copy) < 0) {
+		free(copy);
+		return name;
+	}
+	return copy;
+}
+
+/* --- inlined frames --------------------------------------------------------------- */
+
+/* A DIE's name for a frame: its linkage name demangled (valgrind shows
+ * "ns::f(int)"), else DW_AT_name; both followed through abstract_origin. */
+static const char *die_function_name(struct intmap *names, Dwarf_Die *die)
+{
+	Dwarf_Attribute mem;
+	Dwarf_Attribute *a = dwarf_attr_integrate(die, DW_AT_linkage_name, &mem);
+	const char *name;
+
+	if (!a)
+		a = dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &mem);
+	name = a ? dwarf_formstring(a) : NULL;
+	if (!name)
+		name = dwarf_diename(die);
+	return name ? usym_display_name(names, name) : NULL;
+}
+
+/* Where an inlined call was made: DW_AT_call_file (an index into the CU's
+ * file table) and DW_AT_call_line. */
+static void call_site_of(Dwarf_Die *inlined, Dwarf_Die *cu, struct usym *out)
+{
+	Dwarf_Attribute mem;
+	Dwarf_Word file_idx = 0, line = 0;
+	Dwarf_Files *files;
+	size_t nfiles;
+	const char *file;
+
+	out->file = NULL;
+	out->line = 0;
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &mem), &file_idx) != 0 ||
+	    dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &mem), &line) != 0 ||
+	    dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || file_idx >= nfiles)
+		return;
+	file = dwarf_filesrc(files, file_idx, NULL, NULL);
+	if (file && line > 0 && line <= INT_MAX) {
+		out->file = file;
+		out->line = (int)line;
+	}
+}
+
+/* The DIEs containing addr in the concrete tree, innermost first.
+ * dwarf_getscopes alone stops at the first inlined_subroutine (it goes on
+ * with its abstract origin's scopes); dwarf_getscopes_die on the innermost
+ * DIE walks its real parents: every inlined level, then the subprogram
+ * (what eu-addr2line -i does). */
+static int concrete_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die **out)
+{
+	Dwarf_Die *scopes = NULL, innermost;
+	int n = dwarf_getscopes(cu, pc, &scopes);
+
+	*out = NULL;
+	if (n <= 0) {
+		free(scopes);
+		return 0;
+	}
+	innermost = scopes[0];
+	free(scopes);
+	n = dwarf_getscopes_die(&innermost, out);
+	return n > 0 ? n : 0;
+}
+
+int usym_expand_inlined(struct intmap *names, Dwfl_Module *mod, uint64_t addr,
+			struct usym *out, int max)
+{
+	struct usym outer = out[0];
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Die *scopes = NULL;
+	int nscopes = cu ? concrete_scopes(cu, addr - bias, &scopes) : 0;
+	int n = 0;
+
+	for (int i = 0; i < nscopes && n < max; i++) {
+		const char *name;
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		name = die_function_name(names, &scopes[i]);
+		if (!name)
+			break;	/* nameless: keep the frames we have */
+		out[n].func = name;
+		out[n].func_offset = 0;
+		out[n].inlined = true;
+		if (++n == max)
+			break;
+		out[n] = outer;
+		call_site_of(&scopes[i], cu, &out[n]);
+	}
+	free(scopes);
+	return n < max ? n + 1 : n;
+}

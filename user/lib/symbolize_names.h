@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Display names and inlined frames for the symbolizer (symbolize_names.c). */
+#ifndef MMSCOPE_SYMBOLIZE_NAMES_H
+#define MMSCOPE_SYMBOLIZE_NAMES_H
+
+#include <elfutils/libdwfl.h>
+#include <stdint.h>
+#include "intmap.h"
+#include "symbolize.h"
+
+/* The name a frame shows for a symbol as Dwfl or libdw gives it: demangled
+ * ("operator new(unsigned long)" for _Znwm), without a symbol version. The
+ * copy is kept in names (raw name pointer -> copy), so it lives until
+ * usym_names_free; if one can't be made, name itself. */
+const char *usym_display_name(struct intmap *names, const char *name);
+/* Frees every copy in names, and names. */
+void usym_names_free(struct intmap *names);
+
+/* Splits out[0] (the function and the line at addr in mod) into the chain
+ * of functions inlined at addr, innermost first, then the function the code
+ * belongs to, up to max frames; returns the frame count (at least 1). */
+int usym_expand_inlined(struct intmap *names, Dwfl_Module *mod, uint64_t addr,
+			struct usym *out, int max);
+
+#endif
