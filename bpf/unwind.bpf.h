@@ -78,6 +78,23 @@ struct uw_regs_ {
 	__u64 rip, rsp, rbp;
 };
 
+/* Both lookups are binary searches over a sorted array map: narrows
+ * [lo, hi) to the last element whose field is <= x, in at most steps
+ * halvings (a bound the verifier can see). elem must point at element lo
+ * on entry; it is NULL afterwards if a lookup failed. */
+#define UW_BSEARCH(map, field, x, lo, hi, steps, elem)				\
+	for (int i_ = 0; i_ < (steps) && (hi) - (lo) > 1; i_++) {		\
+		__u32 mid_ = (lo) + ((hi) - (lo)) / 2;				\
+										\
+		(elem) = bpf_map_lookup_elem(&(map), &mid_);			\
+		if (!(elem))							\
+			break;							\
+		if ((elem)->field <= (x))					\
+			(lo) = mid_;						\
+		else								\
+			(hi) = mid_;						\
+	}
+
 /* The mapping holding pc, by binary search over the process's sorted list. */
 static __always_inline const struct uw_mapping *uw_find_mapping(const struct uw_proc *p, __u64 pc)
 {
@@ -89,17 +106,9 @@ static __always_inline const struct uw_mapping *uw_find_mapping(const struct uw_
 	m = bpf_map_lookup_elem(&uw_maps, &lo);
 	if (!m || pc < m->start)
 		return NULL;
-	for (int i = 0; i < UW_MAPPING_STEPS && hi - lo > 1; i++) {	/* m[lo].start <= pc < m[hi].start */
-		__u32 mid = lo + (hi - lo) / 2;
-
-		m = bpf_map_lookup_elem(&uw_maps, &mid);
-		if (!m)
-			return NULL;
-		if (m->start <= pc)
-			lo = mid;
-		else
-			hi = mid;
-	}
+	UW_BSEARCH(uw_maps, start, pc, lo, hi, UW_MAPPING_STEPS, m);	/* m[lo].start <= pc < m[hi].start */
+	if (!m)
+		return NULL;
 	m = bpf_map_lookup_elem(&uw_maps, &lo);
 	return m && pc < m->end ? m : NULL;
 }
@@ -116,17 +125,9 @@ static __always_inline const struct uw_row *uw_find_row(const struct uw_mapping 
 	r = bpf_map_lookup_elem(&uw_rows, &lo);
 	if (!r || r->pc > fpc)
 		return NULL;
-	for (int i = 0; i < UW_ROW_STEPS && hi - lo > 1; i++) {	/* rows[lo].pc <= fpc < rows[hi].pc */
-		__u32 mid = lo + (hi - lo) / 2;
-
-		r = bpf_map_lookup_elem(&uw_rows, &mid);
-		if (!r)
-			return NULL;
-		if (r->pc <= fpc)
-			lo = mid;
-		else
-			hi = mid;
-	}
+	UW_BSEARCH(uw_rows, pc, fpc, lo, hi, UW_ROW_STEPS, r);	/* rows[lo].pc <= fpc < rows[hi].pc */
+	if (!r)
+		return NULL;
 	return bpf_map_lookup_elem(&uw_rows, &lo);
 }
 

@@ -242,42 +242,45 @@ static void stop_prog(pid_t pid, const char *dir)
 	CHECK(system(cmd) == 0);	// NOLINT(cert-env33-c): removing the test's own temp dir
 }
 
-/* The debug file only under the target's /usr/lib/debug/.build-id (a
- * tmpfs in its mount namespace): found through /proc/PID/root. */
-static void test_debuginfo_build_id_in_target_root(void)
+/* Builds the program in dir (mkdtemp template), starts it with its debug
+ * file where in_ns says (see start_prog), checks the file is found; with
+ * in_ns, that it is nowhere else first. */
+static void check_debuginfo_found(char *dir, bool in_ns)
 {
-	char dir[] = "/tmp/symbolize-bid-XXXXXX", id[128], moved[PATH_MAX];
+	char id[128], moved[PATH_MAX];
 	uint64_t addr = 0;
 	pid_t pid;
 
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(build_prog(dir, id, sizeof(id)));
-	pid = start_prog(dir, id, true, &addr);
+	pid = start_prog(dir, id, in_ns, &addr);
 	CHECK(pid > 0 && addr != 0);
-	/* gone from the directory and not under our /usr/lib/debug */
-	snprintf(moved, sizeof(moved), "%s/prog.debug", dir);
-	CHECK(access(moved, F_OK) != 0);
-	snprintf(moved, sizeof(moved), "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
-	CHECK(access(moved, F_OK) != 0);
+	if (in_ns) {	/* gone from the directory and not under our /usr/lib/debug */
+		snprintf(moved, sizeof(moved), "%s/prog.debug", dir);
+		CHECK(access(moved, F_OK) != 0);
+		snprintf(moved, sizeof(moved), "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
+		CHECK(access(moved, F_OK) != 0);
+	}
 	if (pid > 0 && addr)
 		check_debug_known(pid, addr);
 	stop_prog(pid, dir);
 }
 
+/* The debug file only under the target's /usr/lib/debug/.build-id (a
+ * tmpfs in its mount namespace): found through /proc/PID/root. */
+static void test_debuginfo_build_id_in_target_root(void)
+{
+	char dir[] = "/tmp/symbolize-bid-XXXXXX";
+
+	check_debuginfo_found(dir, true);
+}
+
 /* The debug file beside the binary, named by .gnu_debuglink. */
 static void test_debuginfo_debuglink(void)
 {
-	char dir[] = "/tmp/symbolize-dl-XXXXXX", id[128];
-	uint64_t addr = 0;
-	pid_t pid;
+	char dir[] = "/tmp/symbolize-dl-XXXXXX";
 
-	CHECK(mkdtemp(dir) != NULL);
-	CHECK(build_prog(dir, id, sizeof(id)));
-	pid = start_prog(dir, id, false, &addr);
-	CHECK(pid > 0 && addr != 0);
-	if (pid > 0 && addr)
-		check_debug_known(pid, addr);
-	stop_prog(pid, dir);
+	check_debuginfo_found(dir, false);
 }
 
 /* Without the debug file: the .symtab name, no line. */
