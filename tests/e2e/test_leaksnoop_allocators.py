@@ -302,6 +302,24 @@ def test_fallback_one_link_per_probe():
     assert_c_leaks(rep)
 
 
+def test_fallback_inflight_hash():
+    """Where uprobe programs may not use task local storage, a thread's
+    allocation in flight is kept in a hash by thread id
+    (MMSCOPE_NO_TASK_STORAGE takes that path here): the same exact counts,
+    C and C++ (operator new through malloc: nested calls, one level)."""
+    rc, rep, err = final_report(["-v", "--", e2e.workload("opt_leak_je"), N])
+    assert rc == 0 and "in-flight allocations kept in task local storage" in err, err[-1500:]
+    env = dict(os.environ, MMSCOPE_NO_TASK_STORAGE="1")
+    rc, rep, err = final_report(["-v", "--", e2e.workload("opt_leak_je"), N], env=env)
+    assert rc == 0 and "in-flight allocations kept in a hash by thread id" in err, err[-1500:]
+    assert_named(rep, "jemalloc", "libjemalloc.so")
+    assert_c_leaks(rep)
+    rc, rep, err = final_report(["--", e2e.workload("opt_cxx_tc"), N], env=env)
+    assert rc == 0, err
+    at = by_func(rep, "_Z8leak_objv")
+    assert len(at) == 1 and (at[0]["blocks"], at[0]["bytes"]) == (N, N * 1024), show(rep)
+
+
 def test_fallback_no_cookies():
     """Kernels before 5.15 give uprobes no BPF cookie: one program per
     argument layout, probes at the entries (MMSCOPE_NO_UPROBE_COOKIE takes

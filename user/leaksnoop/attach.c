@@ -93,11 +93,7 @@ static struct bpf_program *group_prog(struct leaksnoop_bpf *s, enum prog_group g
 		s->progs.on_kmem_cache_alloc_nocache,
 		s->progs.on_page_alloc, s->progs.on_page_alloc_raw,
 	};
-	struct bpf_program *syscalls[] = {
-		s->progs.on_enter_mmap, s->progs.on_exit_mmap, s->progs.on_enter_munmap,
-		s->progs.on_enter_mremap, s->progs.on_exit_mremap, s->progs.on_enter_brk,
-		s->progs.on_exit_brk,
-	};
+	struct bpf_program *syscalls[] = { s->progs.on_sys_enter, s->progs.on_sys_exit };
 	/* the cookie-driven ones, then (from USER_FIXED on) the fixed-layout
 	 * ones for kernels without uprobe cookies */
 	struct bpf_program *user[] = {
@@ -208,8 +204,8 @@ static void set_own_ranges(struct loader *l)
 		/* a hull wider than a source file's text would be a mistake */
 		if (!r[c].lo || r[c].hi - r[c].lo > (1 << 18))
 			continue;
-		l->skel->rodata->own_ranges[l->nr_own_ranges].lo = r[c].lo;
-		l->skel->rodata->own_ranges[l->nr_own_ranges].hi = r[c].hi;
+		l->skel->bss->own_ranges[l->nr_own_ranges].lo = r[c].lo;
+		l->skel->bss->own_ranges[l->nr_own_ranges].hi = r[c].hi;
 		l->nr_own_ranges++;
 	}
 	if (l->cfg->verbose)
@@ -217,8 +213,44 @@ static void set_own_ranges(struct loader *l)
 			l->nr_own_ranges);
 }
 
-int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const struct ksyms *ksyms,
-		pid_t tgid, bool counting, const struct unwind_plan *plan)
+/* Task local storage for the in-flight allocations where uprobe programs
+ * may use it (6.x; MMSCOPE_NO_TASK_STORAGE: the fallback, for its tests),
+ * else the tid-keyed hash: its storage map then becomes a one-slot hash
+ * nothing uses, so the object loads on kernels without the map type. */
+static void pick_inflight_store(struct loader *l)
+{
+	struct leaksnoop_bpf *s = l->skel;
+
+	l->task_storage = l->cfg->user && !getenv("MMSCOPE_NO_TASK_STORAGE") &&
+			  libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1 &&
+			  libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_storage_get, NULL) == 1 &&
+			  libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_current_task_btf,
+						  NULL) == 1;
+	s->rodata->task_storage = l->task_storage;
+	if (l->cfg->verbose && l->cfg->user)
+		fprintf(stderr, "leaksnoop: in-flight allocations kept in %s\n",
+			l->task_storage ? "task local storage" : "a hash by thread id");
+	if (l->task_storage) {
+		bpf_map__set_max_entries(s->maps.inflight, 1);
+		return;
+	}
+	bpf_map__set_type(s->maps.inflight_task, BPF_MAP_TYPE_HASH);
+	bpf_map__set_max_entries(s->maps.inflight_task, 1);
+}
+
+/* mmap/brk tracking goes through the raw syscall tracepoints (see
+ * on_sys_enter): no tracefs needed. */
+static bool raw_syscall_tracepoints(void)
+{
+	if (tp_btf_exists("sys_enter") && tp_btf_exists("sys_exit"))
+		return true;
+	fprintf(stderr, "leaksnoop: warning: no raw syscall tracepoints in the kernel's BTF; "
+		"mmap/brk tracking is off\n");
+	return false;
+}
+
+int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting,
+		const struct unwind_plan *plan)
 {
 	struct leaksnoop_bpf *s;
 	struct bpf_program *p;
@@ -226,7 +258,6 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const stru
 
 	memset(l, 0, sizeof(*l));
 	l->cfg = cfg;
-	l->ksyms = ksyms;
 	if (l->cfg->kernel) {
 		static const char *const need[] = { "kmalloc", "kfree", "kmem_cache_alloc", "kmem_cache_free" };
 
@@ -239,8 +270,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const stru
 			}
 		}
 	}
-	l->has_syscalls = l->cfg->user && l->cfg->mmap && tgid &&
-			  syscall_tracepoints_usable("leaksnoop", "mmap/brk tracking is off");
+	l->has_syscalls = l->cfg->user && l->cfg->mmap && tgid && raw_syscall_tracepoints();
 	l->has_pages = l->cfg->kernel && l->cfg->pages && tp_btf_exists("mm_page_alloc") &&
 		       tp_btf_exists("mm_page_free");
 
@@ -273,6 +303,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const stru
 	 * 6.6, for their tests on kernels that have both */
 	l->cookies = l->cfg->user && !getenv("MMSCOPE_NO_UPROBE_COOKIE") && uprobe_cookie_supported();
 	l->multi = l->cookies && !getenv("MMSCOPE_NO_UPROBE_MULTI") && uprobe_multi_supported();
+	pick_inflight_store(l);
 	/* before 5.15 (no cookies): the fixed-layout programs, at entries */
 	for (int i = USER_FIXED; (p = group_prog(s, PROGS_USER, i)); i++)
 		if (l->cookies)
@@ -307,8 +338,6 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const stru
 		bpf_program__set_autoload(s->progs.on_fork, false);
 		bpf_map__set_max_entries(s->maps.thread_sps, 1);
 	}
-	if (l->cfg->kernel)
-		set_own_ranges(l);
 	err = leaksnoop_bpf__load(s);
 	if (err == -ESRCH) {
 		/* libbpf's word for a kernel BTF it could not load (even for
@@ -375,10 +404,14 @@ static int attach_node_variants(struct loader *l)
 	return 0;
 }
 
-int loader_attach(struct loader *l, pid_t tgid)
+int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid)
 {
 	struct leaksnoop_bpf *s = l->skel;
 	struct bpf_program *p;
+
+	l->ksyms = ksyms;
+	if (l->cfg->kernel)
+		set_own_ranges(l);	/* before the first kernel hook */
 
 	if (tgid) {
 		if (add_link(l, bpf_program__attach(s->progs.on_exit), "sched_process_exit") ||

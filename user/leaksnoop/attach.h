@@ -29,6 +29,7 @@ struct loader {
 	int nr_multi;
 	bool multi;			/* the kernel has uprobe_multi links (6.6+) */
 	bool cookies;			/* uprobes get BPF cookies (5.15+) */
+	bool task_storage;		/* in-flight state in task local storage */
 	struct allocator_info allocs[MAX_ALLOCATORS];
 	int nr_allocs;
 	bool heap_traced;		/* some allocator's malloc and free are probed */
@@ -47,10 +48,11 @@ struct unwind_plan;
  * with the CFI unwinder as plan says (unwind.h). counting: allocations
  * count from the start (-p), not from the traced command's exec. Returns -1
  * after printing why. */
-int loader_open(struct loader *l, const struct leaksnoop_config *cfg, const struct ksyms *ksyms,
-		pid_t tgid, bool counting, const struct unwind_plan *plan);
-/* Attaches everything l->cfg asks for. -1 after printing why. */
-int loader_attach(struct loader *l, pid_t tgid);
+int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting,
+		const struct unwind_plan *plan);
+/* Attaches everything l->cfg asks for; ksyms (NULL: none) tells the uprobe
+ * machinery's own kernel allocations apart. -1 after printing why. */
+int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid);
 /* Takes a link attached elsewhere (the unwinder's ld.so probe), so that
  * loader_close detaches it with the others, in parallel. 0 or -ENOSPC (the
  * link is then destroyed). */

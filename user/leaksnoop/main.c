@@ -8,6 +8,7 @@
  * render_*.c (print it). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,8 +32,36 @@
 #include "leaksnoop.skel.h"
 
 #define SNAPSHOT_REFRESH_S	2.0
+#define SNAPSHOT_FIRST_S	0.5	/* after a command's exec */
 
 static volatile sig_atomic_t exiting;
+
+/* -v: where the wall time of a run goes, phase by phase */
+enum phase { PH_START, PH_LOADED, PH_ATTACHED, PH_RELEASED, PH_ENDED, PH_REPORTED, PH_DETACHED,
+	     PH_MAX };
+static const char *const phase_names[PH_MAX] = {
+	"start", "load", "attach", "release", "trace", "report", "detach",
+};
+static double phase_at[PH_MAX];
+
+static void phase_mark(enum phase p)
+{
+	phase_at[p] = monotonic_s();
+}
+
+static void phases_print(void)
+{
+	double prev = phase_at[PH_START];
+
+	fprintf(stderr, "leaksnoop: wall time by phase (ms):");
+	for (int p = PH_START + 1; p < PH_MAX; p++) {
+		if (!phase_at[p])
+			continue;
+		fprintf(stderr, " %s %.0f", phase_names[p], (phase_at[p] - prev) * 1e3);
+		prev = phase_at[p];
+	}
+	fprintf(stderr, "; total %.0f\n", (prev - phase_at[PH_START]) * 1e3);
+}
 
 static void on_signal(int sig)
 {
@@ -312,6 +341,56 @@ static void read_comm(struct state *st)
 		leak_source_comm(st->target.pid, st->comm, sizeof(st->comm));
 }
 
+/* Reading /proc/kallsyms takes ~100 ms here: done on a thread while the
+ * BPF programs load (another ~100-150 ms); needed from the attach on. */
+static void *load_ksyms(void *errp)
+{
+	struct ksyms *k = ksyms_load();
+
+	if (!k)
+		*(int *)errp = errno;
+	return k;
+}
+
+/* kallsyms is read on a thread while the unwind tables are built (-p) and
+ * the programs load (see load_ksyms); the attach needs it. 0, or -1 after printing why. */
+static int load_and_attach(struct state *st, struct unwind_plan *plan)
+{
+	const struct leaksnoop_config *cfg = st->cfg;
+	pthread_t ksyms_thread;
+	int err, ksyms_err = 0;
+	bool ksyms_started = cfg->kernel &&
+			     !pthread_create(&ksyms_thread, NULL, load_ksyms, &ksyms_err);
+
+	unwind_prepare(st, plan);
+	err = loader_open(&st->loader, cfg, st->target.pid, !cfg->cmd, plan);
+	if (ksyms_started)
+		pthread_join(ksyms_thread, (void **)&st->ksyms);
+	else if (cfg->kernel)
+		st->ksyms = load_ksyms(&ksyms_err);
+	if (cfg->kernel && !st->ksyms)
+		fprintf(stderr, "leaksnoop: warning: /proc/kallsyms: %s; kernel frames print as "
+			"addresses\n", strerror(ksyms_err));
+	if (err)
+		return -1;
+	phase_mark(PH_LOADED);
+	if (loader_attach(&st->loader, st->ksyms, st->target.pid))
+		return -1;
+	phase_mark(PH_ATTACHED);
+	return 0;
+}
+
+static void say_probed(const struct loader *l)
+{
+	for (int i = 0; i < l->nr_allocs; i++) {
+		char shown[PATH_MAX];
+
+		fprintf(stderr, "leaksnoop: probing %d %s functions in %s%s\n", l->allocs[i].nr_funcs,
+			l->allocs[i].family, fmt_printable(shown, sizeof(shown), l->allocs[i].path),
+			l->multi ? " (uprobe_multi)" : "");
+	}
+}
+
 /* ---- the trace loop --------------------------------------------------------------- */
 
 /* Returns the number of records in the final report (or -1 on error). */
@@ -364,7 +443,9 @@ static int trace(struct state *st)
 				usleep((useconds_t)(left * 1e6));
 		}
 	}
+	phase_mark(PH_ENDED);
 	found = emit(st, true, exited);
+	phase_mark(PH_REPORTED);
 	return found;
 }
 
@@ -396,6 +477,7 @@ int main(int argc, char **argv)
 	struct unwind_plan plan = {};
 	int found, rc = 0;
 
+	phase_mark(PH_START);
 	if (leaksnoop_parse_args(argc, argv, &config))
 		return 2;
 	if (cfg->exit_now)
@@ -430,15 +512,7 @@ int main(int argc, char **argv)
 		if (target_open_pid(&st.target, cfg->pid))
 			return 1;
 	}
-	unwind_prepare(&st, &plan);
-	if (cfg->kernel) {
-		st.ksyms = ksyms_load();
-		if (!st.ksyms)
-			fprintf(stderr, "leaksnoop: warning: /proc/kallsyms: %s; kernel frames print as "
-				"addresses\n", strerror(errno));
-	}
-	if (loader_open(&st.loader, cfg, st.ksyms, st.target.pid, !cfg->cmd, &plan) ||
-	    loader_attach(&st.loader, st.target.pid)) {
+	if (load_and_attach(&st, &plan)) {
 		rc = 1;
 		goto out;
 	}
@@ -455,20 +529,18 @@ int main(int argc, char **argv)
 	read_comm(&st);
 	if (cfg->pid)
 		snapshot_update(&st);
-	if (cfg->verbose && cfg->user) {
-		for (int i = 0; i < st.loader.nr_allocs; i++) {
-			char shown[PATH_MAX];
-
-			fprintf(stderr, "leaksnoop: probing %d %s functions in %s%s\n",
-				st.loader.allocs[i].nr_funcs, st.loader.allocs[i].family,
-				fmt_printable(shown, sizeof(shown), st.loader.allocs[i].path),
-				st.loader.multi ? " (uprobe_multi)" : "");
-		}
-	}
+	if (cfg->verbose && cfg->user)
+		say_probed(&st.loader);
 	if (cfg->cmd && target_release(&st.target)) {
 		rc = 127;
 		goto out;
 	}
+	phase_mark(PH_RELEASED);
+	/* a command held at its exit gets its snapshot there: the first
+	 * periodic one waits (a whole one, ~20-90 ms here, right after the
+	 * exec would mostly see ld.so alone, and /bin/true be over before) */
+	if (cfg->cmd && st.target.exit_held)
+		st.last_refresh = monotonic_s() - SNAPSHOT_REFRESH_S + SNAPSHOT_FIRST_S;
 	if (!cfg->cmd && cfg->output == LS_OUT_TEXT && isatty(STDERR_FILENO))
 		fprintf(stderr, "leaksnoop: tracing %s... Ctrl-C to report\n",
 			st.has_target ? "the process" : "kernel allocations");
@@ -495,6 +567,9 @@ out:
 		print_prog_costs(&st);
 	unwinder_free(st.uw);
 	loader_close(&st.loader);
+	phase_mark(PH_DETACHED);
+	if (cfg->verbose)
+		phases_print();
 	target_close(&st.target);
 	usym_snapshot_free(st.usyms);
 	ksyms_free(st.ksyms);

@@ -68,12 +68,37 @@ int target_spawn(struct target *t, char **argv)
 	t->pidfd = -1;
 	/* only to hold it at exit; if ptrace is refused we lose nothing but
 	 * the exit-time snapshot */
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
+	t->exit_held = !ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT);
+	if (!t->exit_held)
 		fprintf(stderr, "leaksnoop: warning: ptrace: %s (symbols of a short-lived "
 			"command may be missing)\n", strerror(errno));
 	else
 		t->traced = true;
 	return 0;
+}
+
+static bool child_step(struct target *t, int status);
+
+/* Waits for the child's exec: the error pipe closes on success, or carries
+ * errno. The child is ptraced, so a signal it gets before the exec (a
+ * SIGTERM sent to the group) stops it until we let it go on: serviced
+ * here, or both would wait for each other forever. */
+static ssize_t read_exec_result(struct target *t, int *e)
+{
+	for (;;) {
+		struct pollfd p = { .fd = t->err_fd, .events = POLLIN };
+		int status;
+
+		if (poll(&p, 1, 20) > 0) {
+			ssize_t n = read(t->err_fd, e, sizeof(*e));
+
+			if (n >= 0 || errno != EINTR)
+				return n;
+			continue;
+		}
+		if (waitpid(t->pid, &status, WNOHANG | __WALL) == t->pid && child_step(t, status))
+			return 0;	/* gone before its exec */
+	}
 }
 
 int target_release(struct target *t)
@@ -88,9 +113,7 @@ int target_release(struct target *t)
 	close(t->go_fd);
 	t->go_fd = -1;
 	/* the error pipe closes on a successful exec, or carries errno */
-	do
-		n = read(t->err_fd, &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
+	n = read_exec_result(t, &e);
 	close(t->err_fd);
 	t->err_fd = -1;
 	if (n == sizeof(e)) {
