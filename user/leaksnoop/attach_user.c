@@ -297,10 +297,11 @@ static int attach_object(struct loader *l, const struct alloc_obj *o, pid_t pid,
 			err = attach_multi(l, o->path, pid, v, n, false);
 		if (!err)
 			return 0;
-		if (l->cfg->verbose)
-			fprintf(stderr, "leaksnoop: uprobe_multi link failed (%s): one link per probe\n",
-				strerror(-err));
-		l->multi = false;
+		/* the kernel has the link (a probed fact): the per-probe
+		 * programs were not even loaded, see loader_open */
+		fprintf(stderr, "leaksnoop: attaching the uprobe_multi link in %s failed: %s\n",
+			o->shown, strerror(-err));
+		return -1;
 	}
 	if (attach_perf(l, o->path, pid, v, n, true) || attach_perf(l, o->path, pid, v, n, false))
 		return -1;

@@ -539,7 +539,7 @@ int main(int argc, char **argv)
 	/* a command held at its exit gets its snapshot there: the first
 	 * periodic one waits (a whole one, ~20-90 ms here, right after the
 	 * exec would mostly see ld.so alone, and /bin/true be over before) */
-	if (cfg->cmd && st.target.exit_held)
+	if (cfg->cmd && st.target.traced)
 		st.last_refresh = monotonic_s() - SNAPSHOT_REFRESH_S + SNAPSHOT_FIRST_S;
 	if (!cfg->cmd && cfg->output == LS_OUT_TEXT && isatty(STDERR_FILENO))
 		fprintf(stderr, "leaksnoop: tracing %s... Ctrl-C to report\n",

@@ -68,8 +68,7 @@ int target_spawn(struct target *t, char **argv)
 	t->pidfd = -1;
 	/* only to hold it at exit; if ptrace is refused we lose nothing but
 	 * the exit-time snapshot */
-	t->exit_held = !ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT);
-	if (!t->exit_held)
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
 		fprintf(stderr, "leaksnoop: warning: ptrace: %s (symbols of a short-lived "
 			"command may be missing)\n", strerror(errno));
 	else

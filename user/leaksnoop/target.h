@@ -16,7 +16,6 @@ struct target {
 	int pidfd;		/* -p: readable when the process exits */
 	int go_fd;		/* child: write end of the "exec now" pipe */
 	int err_fd;		/* child: read end of the exec-error pipe */
-	bool exit_held;		/* child: ptraced, so its exit stops for on_exit_hold */
 	/* called with the process stopped at its exit, mappings still there */
 	void (*on_exit_hold)(void *ctx);
 	/* called when the traced thread stops with SIGSTOP: true if it was
