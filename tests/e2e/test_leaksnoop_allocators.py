@@ -316,7 +316,7 @@ def test_fallback_inflight_hash():
     assert_c_leaks(rep)
     rc, rep, err = final_report(["--", e2e.workload("opt_cxx_tc"), N], env=env)
     assert rc == 0, err
-    at = by_func(rep, "_Z8leak_objv")
+    at = by_func(rep, "leak_obj()")
     assert len(at) == 1 and (at[0]["blocks"], at[0]["bytes"]) == (N, N * 1024), show(rep)
 
 
