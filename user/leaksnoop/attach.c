@@ -312,9 +312,8 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	 * the return program (its CFI unwinder) takes ~0.35 s of start-up */
 	if (!l->cookies || l->multi)
 		bpf_program__set_autoload(s->progs.uprobe_entry, false);
-	if (l->multi)
-		bpf_program__set_autoload(s->progs.uprobe_return, false);
 	if (l->multi) {
+		bpf_program__set_autoload(s->progs.uprobe_return, false);
 		bpf_program__set_expected_attach_type(s->progs.uprobe_multi_entry,
 			(enum bpf_attach_type)MMSCOPE_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(s->progs.uprobe_multi_return,
