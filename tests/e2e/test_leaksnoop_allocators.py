@@ -4,6 +4,7 @@ operator new — in programs built as distributions build them (-O2, no frame
 pointers, no debug info), and counts their known leaks exactly."""
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -318,6 +319,24 @@ def test_fallback_inflight_hash():
     assert rc == 0, err
     at = by_func(rep, "leak_obj()")
     assert len(at) == 1 and (at[0]["blocks"], at[0]["bytes"]) == (N, N * 1024), show(rep)
+
+
+def test_dlopen_brings_a_new_allocator():
+    """An allocator loaded after the start (leak_dlopen dlopen()s Debian's
+    libjemalloc and leaks through mallocx, which only it defines) is found
+    when ld.so reports the new mapping (the unwinder's _dl_debug_state
+    hook) and probed before the new code runs: the leak exact, the freed
+    blocks not outstanding, both allocators named."""
+    env = dict(os.environ, GLIBC_TUNABLES="glibc.rtld.optional_static_tls=16384")
+    rc, rep, err = final_report(["-v", "--", e2e.workload("leak_dlopen"), N], env=env)
+    assert rc == 0, err[-2000:]
+    assert_named(rep, "glibc", "libc.so")
+    assert_named(rep, "jemalloc", "libjemalloc.so")
+    assert re.search(r"new objects mapped: [1-9]\d* more allocator functions probed", err), err[-2000:]
+    at = by_func(rep, "leak_dl")
+    assert len(at) == 1 and (at[0]["blocks"], at[0]["bytes"]) == (N, N * 1000), show(rep)
+    kept = [r for r in user_records(rep) if r["bytes"] % 2000 == 0 and r["blocks"] >= N]
+    assert not kept, show(rep)      # the mallocx/dallocx pairs: freed, not outstanding
 
 
 def test_fallback_no_cookies():

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "allocators.h"
 
@@ -19,6 +20,22 @@ struct ksyms;
 #define MAX_LINKS 256
 #define MAX_MULTI_FDS 32
 #define MAX_ALLOCATORS 8
+
+/* A file, as /proc/PID/maps names it (device and inode). */
+struct file_id {
+	unsigned int major, minor;
+	uint64_t ino;
+};
+
+/* the objects looked at for allocators (dlopen re-check: only new ones
+ * start one) and the probes attached, by file and offset */
+#define MAX_EXAMINED 1024
+#define MAX_PROBED 256
+
+struct probed_site {
+	struct file_id file;
+	uint64_t off;
+};
 
 struct loader {
 	const struct leaksnoop_config *cfg;
@@ -35,6 +52,11 @@ struct loader {
 	bool heap_traced;		/* some allocator's malloc and free are probed */
 	char heap_why[160];		/* !heap_traced: why not */
 	int nr_funcs;			/* allocator functions probed, all objects */
+	struct file_id examined[MAX_EXAMINED];
+	int nr_examined;		/* MAX_EXAMINED: full, every change re-checks */
+	struct probed_site probed[MAX_PROBED];
+	int nr_probed;
+	int nr_rechecks;		/* dlopen re-checks that found new objects */
 	bool has_syscalls;		/* mmap/brk tracepoints attached */
 	bool has_pages;
 	bool has_cache_names;		/* kmem_cache_alloc carries the cache (6.1+) */
@@ -66,5 +88,10 @@ int find_mapped(pid_t pid, const char *want, char *out, size_t size);
  * -1 only when --lib names something unusable; an allocator not found is
  * reported through heap_traced/heap_why. */
 int attach_user(struct loader *l, pid_t tgid);
+/* After the process's mappings changed (a dlopen): when an object not
+ * looked at before is mapped, finds the allocators again and probes the
+ * functions not probed yet (a new allocator's). Returns how many were
+ * probed, or -1 after printing why. */
+int attach_user_recheck(struct loader *l, pid_t tgid);
 
 #endif

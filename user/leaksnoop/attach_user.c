@@ -8,13 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <bpf/libbpf.h>
 #include "allocators.h"
+#include "clock.h"
 #include "attach.h"
 #include "config.h"
 #include "fmt.h"
 #include "leaksnoop.h"
 #include "probe_site.h"
+#include "procfs.h"
 #include "uprobe_multi.h"
 #include "leaksnoop.skel.h"
 
@@ -312,6 +316,12 @@ static void note_allocator(struct loader *l, const struct alloc_obj *o, int nr)
 {
 	struct allocator_info *a;
 
+	for (int i = 0; i < l->nr_allocs; i++) {
+		if (!strcmp(l->allocs[i].path, o->shown)) {
+			l->allocs[i].nr_funcs += nr;	/* more of one seen before */
+			return;
+		}
+	}
 	if (l->nr_allocs == MAX_ALLOCATORS)
 		return;
 	a = &l->allocs[l->nr_allocs++];
@@ -336,13 +346,96 @@ static void not_traced(struct loader *l, const char *why)
 		"with --lib PATH)\n", why);
 }
 
+/* ---- what is probed already ------------------------------------------------- */
+
+static bool file_id_of(const char *path, struct file_id *id)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return false;
+	*id = (struct file_id){ major(st.st_dev), minor(st.st_dev), st.st_ino };
+	return true;
+}
+
+static bool same_file(const struct file_id *a, const struct file_id *b)
+{
+	return a->major == b->major && a->minor == b->minor && a->ino == b->ino;
+}
+
+static bool was_examined(const struct loader *l, const struct file_id *id)
+{
+	for (int i = 0; i < l->nr_examined; i++)
+		if (same_file(&l->examined[i], id))
+			return true;
+	return false;
+}
+
+static void note_examined(struct loader *l, const struct file_id *id)
+{
+	if (l->nr_examined < MAX_EXAMINED && !was_examined(l, id))
+		l->examined[l->nr_examined++] = *id;
+}
+
+static void mark_examined(struct loader *l, const struct alloc_obj *objs, size_t n)
+{
+	struct file_id id;
+
+	for (size_t i = 0; i < n; i++)
+		if (file_id_of(objs[i].path, &id))
+			note_examined(l, &id);
+}
+
+static bool is_probed(const struct loader *l, const struct file_id *f, uint64_t off)
+{
+	for (int i = 0; i < l->nr_probed; i++)
+		if (same_file(&l->probed[i].file, f) && l->probed[i].off == off)
+			return true;
+	return false;
+}
+
+/* Attaches, object by object, the sites not probed before. Returns how
+ * many were attached, or -1. */
+static int attach_sites(struct loader *l, const struct alloc_obj *objs, size_t n,
+			const struct usite *sites, size_t ns, pid_t tgid)
+{
+	struct usite *mine = malloc((ns ? ns : 1) * sizeof(*mine));
+	int total = 0;
+
+	if (!mine)
+		return -1;
+	for (size_t o = 0; o < n; o++) {
+		struct file_id f = { 0, 0, 0 };
+		bool known = file_id_of(objs[o].path, &f);
+		size_t cnt = 0;
+
+		for (size_t i = 0; i < ns; i++)
+			if (sites[i].obj == o && !(known && is_probed(l, &f, sites[i].off)))
+				mine[cnt++] = sites[i];
+		if (!cnt)
+			continue;
+		if (attach_object(l, &objs[o], tgid, mine, cnt)) {
+			free(mine);
+			return -1;
+		}
+		for (size_t i = 0; known && i < cnt && l->nr_probed < MAX_PROBED; i++)
+			l->probed[l->nr_probed++] = (struct probed_site){ f, mine[i].off };
+		note_allocator(l, &objs[o], (int)cnt);
+		l->nr_funcs += (int)cnt;
+		total += (int)cnt;
+	}
+	free(mine);
+	return total;
+}
+
+/* ---- the user heap's probes --------------------------------------------------- */
+
 int attach_user(struct loader *l, pid_t tgid)
 {
 	struct alloc_obj *objs = NULL;
 	struct alloc_plan *plan = malloc(sizeof(*plan));
 	struct usite *sites = malloc(PLAN_MAX_PROBES * sizeof(*sites));
 	int n = plan && sites ? user_objects(l->cfg, tgid, &objs) : -ENOMEM;
-	struct usite *mine = NULL;
 	size_t ns = 0;
 	int rc = 0;
 
@@ -369,30 +462,76 @@ int attach_user(struct loader *l, pid_t tgid)
 		}
 		goto out;
 	}
-	if (!(mine = malloc((ns ? ns : 1) * sizeof(*mine)))) {
+	if (attach_sites(l, objs, (size_t)n, sites, ns, tgid) < 0) {
 		rc = -1;
 		goto out;
 	}
-	for (int o = 0; o < n; o++) {
-		size_t cnt = 0;
-
-		for (size_t i = 0; i < ns; i++)
-			if (sites[i].obj == (size_t)o)
-				mine[cnt++] = sites[i];
-		if (!cnt)
-			continue;
-		if (attach_object(l, &objs[o], tgid, mine, cnt)) {
-			rc = -1;
-			goto out;
-		}
-		note_allocator(l, &objs[o], (int)cnt);
-		l->nr_funcs += (int)cnt;
-	}
 	l->heap_traced = true;
 out:
+	if (n > 0)
+		mark_examined(l, objs, (size_t)n);
 	alloc_objs_free(objs, n > 0 ? (size_t)n : 0);
 	free(plan);
 	free(sites);
-	free(mine);
 	return rc;
+}
+
+/* ---- a dlopen: new allocators ---------------------------------------------------- */
+
+/* Whether an executable file mapped now was not looked at before (its
+ * identity is noted either way, so that one which is no allocator does
+ * not start a re-check each time). */
+static bool maps_have_new_object(struct loader *l, pid_t tgid)
+{
+	struct vma_list maps = { 0 };
+	bool found = l->nr_examined == MAX_EXAMINED;
+
+	if (procfs_read_pid_maps(tgid, &maps))
+		return false;	/* gone */
+	for (size_t i = 0; i < maps.n; i++) {
+		const struct vma *v = &maps.v[i];
+		struct file_id id = { v->dev_major, v->dev_minor, v->inode };
+
+		if (v->kind != VMA_FILE || !v->exec || !v->inode || was_examined(l, &id))
+			continue;
+		found = true;
+		note_examined(l, &id);
+	}
+	vma_list_free(&maps);
+	return found;
+}
+
+/* Cost: one read of /proc/PID/maps per change; with a new object, the
+ * search of every object's symbols again (a few ms per object). */
+int attach_user_recheck(struct loader *l, pid_t tgid)
+{
+	struct alloc_obj *objs = NULL;
+	struct alloc_plan *plan;
+	struct usite *sites;
+	size_t ns = 0;
+	int n, got = 0;
+
+	double t0 = monotonic_s();
+
+	if (!l->cfg->user || l->cfg->lib || !tgid || !maps_have_new_object(l, tgid))
+		return 0;	/* --lib: the allocator is the one named */
+	plan = malloc(sizeof(*plan));
+	sites = malloc(PLAN_MAX_PROBES * sizeof(*sites));
+	n = plan && sites ? alloc_objs_of_pid(tgid, &objs) : -ENOMEM;
+	if (n > 0) {
+		alloc_plan(objs, (size_t)n, plan);
+		ns = choose_sites(l->cfg, l->cookies, objs, plan, sites);
+		got = attach_sites(l, objs, (size_t)n, sites, ns, tgid);
+		mark_examined(l, objs, (size_t)n);
+		l->nr_rechecks++;
+	}
+	if (got > 0 && has_probe(sites, ns, true) && has_probe(sites, ns, false))
+		l->heap_traced = true;
+	if (l->cfg->verbose)
+		fprintf(stderr, "leaksnoop: new objects mapped: %d more allocator functions probed "
+			"(%.1f ms)\n", got, (monotonic_s() - t0) * 1e3);
+	alloc_objs_free(objs, n > 0 ? (size_t)n : 0);
+	free(plan);
+	free(sites);
+	return got < 0 ? -1 : got;
 }

@@ -123,6 +123,19 @@ static void unwind_update(struct state *st)
 		st->uw_synced = true;
 }
 
+/* The mappings changed (ld.so's _dl_debug_state, or the periodic look):
+ * a dlopen may have brought an allocator not probed yet. Once the command
+ * has exec'd: before, it is a copy of leaksnoop. */
+static void allocators_recheck(struct state *st)
+{
+	if (!st->cfg->user || !st->has_target || st->target.exited)
+		return;
+	if (st->target.child && !st->loader.skel->bss->counting)
+		return;
+	if (attach_user_recheck(&st->loader, st->target.pid) < 0)
+		fprintf(stderr, "leaksnoop: warning: probing the allocator of a new library failed\n");
+}
+
 /* BPF stopped the command at ld.so's _dl_debug_state: its mappings
  * changed; the tables go in before it runs the new code. */
 static bool on_sigstop(void *ctx, pid_t tid)
@@ -132,6 +145,7 @@ static bool on_sigstop(void *ctx, pid_t tid)
 	if (!unwinder_take_stop(st->uw, tid))
 		return false;
 	st->uw_synced = true;
+	allocators_recheck(st);
 	return true;
 }
 
@@ -420,8 +434,13 @@ static int trace(struct state *st)
 		if (st->has_target && now - st->last_refresh >= SNAPSHOT_REFRESH_S) {
 			snapshot_update(st);
 			unwind_update(st);
+			allocators_recheck(st);	/* --frame-pointers has no ld.so hook */
 		} else if (st->uw && (!st->uw_synced || unwinder_maps_changed(st->uw))) {
+			bool changed = unwinder_maps_changed(st->uw);
+
 			unwind_update(st);
+			if (changed)
+				allocators_recheck(st);	/* -p: no stop, within 0.2 s */
 		}
 		if (st->has_target && st->target.child)
 			read_comm(st);	/* the command's name after exec */
