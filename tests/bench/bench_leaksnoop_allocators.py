@@ -68,6 +68,33 @@ def wait_port(port, timeout=20):
     raise RuntimeError(f"redis did not listen on {port}")
 
 
+def holds_uprobe_links(pid):
+    """Whether the process holds a uprobe link (fdinfo's link_type): the
+    heap probes are in."""
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                if any(l.startswith("link_type:") and "uprobe" in l for l in f):
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def wait_attached(tracer, timeout=60):
+    """Until leaksnoop -p has its uprobes in (tables built, programs loaded
+    and attached: seconds on a loaded machine), so that the benchmark runs
+    traced from its first request."""
+    end = time.time() + timeout
+    while not holds_uprobe_links(tracer.pid):
+        if tracer.poll() is not None:
+            raise RuntimeError(f"leaksnoop: {tracer.stderr.read()[-800:]}")
+        if time.time() > end:
+            raise RuntimeError("leaksnoop -p did not attach")
+        time.sleep(0.05)
+    time.sleep(0.2)     # the other uprobe links of the same attach
+
+
 def redis_rps(port, requests):
     p = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set,get", "-n", str(requests),
                         "-c", "20", "-q"], capture_output=True, text=True, timeout=600)
@@ -92,9 +119,7 @@ def redis_round(build, mode, requests):
             pid = srv.pid
             tracer = subprocess.Popen([os.path.join(build, "leaksnoop"), "-p", str(pid)],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            time.sleep(2.0)      # attached (BPF load + probes)
-            if tracer.poll() is not None:
-                raise RuntimeError(f"leaksnoop: {tracer.stderr.read()[-800:]}")
+            wait_attached(tracer)
         return redis_rps(port, requests)
     finally:
         if tracer:
