@@ -896,33 +896,32 @@ int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	const struct pt_regs *regs = (const struct pt_regs *)ctx->args[0];
 	long id = (long)ctx->args[1];
 	struct syscall_inflight args;
+	__u64 kind;
 
 	if (id != NR_MMAP_ && id != NR_MUNMAP_ && id != NR_BRK_ && id != NR_MREMAP_)
 		return 0;
 	if (!target_syscall(regs))
 		return 0;
 	switch (id) {
+	case NR_MUNMAP_:
+		munmap_begin(PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs));
+		return 0;
 	case NR_MMAP_:
 		/* anonymous mappings only: a file mapping (a library, a
 		 * mapped file) is not memory the process allocated */
 		if (!(PT_REGS_PARM4_CORE_SYSCALL(regs) & MMAP_FLAG_ANONYMOUS))
 			return 0;
-		args = (struct syscall_inflight){ .kind = SYSCALL_MMAP,
-						  .len = PT_REGS_PARM2_CORE_SYSCALL(regs) };
+		kind = SYSCALL_MMAP;
 		break;
-	case NR_MREMAP_:	/* old address, old length, new length */
-		args = (struct syscall_inflight){ .kind = SYSCALL_MREMAP,
-						  .addr = PT_REGS_PARM1_CORE_SYSCALL(regs),
-						  .len = PT_REGS_PARM2_CORE_SYSCALL(regs),
-						  .len2 = PT_REGS_PARM3_CORE_SYSCALL(regs) };
-		break;
-	case NR_BRK_:		/* the exit needs the old break */
-		args = (struct syscall_inflight){ .kind = SYSCALL_BRK, .addr = current_brk() };
+	case NR_MREMAP_:
+		kind = SYSCALL_MREMAP;
 		break;
 	default:
-		munmap_begin(PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs));
-		return 0;
+		kind = SYSCALL_BRK;
+		break;
 	}
+	syscall_args(&args, kind, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
+		     PT_REGS_PARM3_CORE_SYSCALL(regs));
 	sys_begin(&args);
 	return 0;
 }

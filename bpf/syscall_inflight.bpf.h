@@ -60,26 +60,27 @@ static __always_inline void syscall_forget(__u32 tid)				\
 	bpf_map_delete_elem(&syscall_inflight, &tid);				\
 }
 
-/* What the exit needs of a kind's arguments, read at its sys_enter_X:
- * mmap's address is its return value; brk's argument is the new break,
- * and the exit needs the old one. */
+/* What the exit needs of a kind's arguments (a0..a2, however the caller's
+ * tracepoint hands them over), read at its entry: mmap's address is its
+ * return value; brk's argument is the new break, and the exit needs the
+ * old one. */
 static __always_inline void syscall_args(struct syscall_inflight *s, __u64 kind,
-					 const struct trace_event_raw_sys_enter *ctx)
+					 __u64 a0, __u64 a1, __u64 a2)
 {
 	s->kind = kind;
 	s->addr = s->len = s->len2 = 0;
 	switch (kind) {
 	case SYSCALL_MMAP:
-		s->len = ctx->args[1];
+		s->len = a1;
 		break;
 	case SYSCALL_MUNMAP:
-		s->addr = ctx->args[0];
-		s->len = ctx->args[1];
+		s->addr = a0;
+		s->len = a1;
 		break;
 	case SYSCALL_MREMAP:	/* old address, old length, new length */
-		s->addr = ctx->args[0];
-		s->len = ctx->args[1];
-		s->len2 = ctx->args[2];
+		s->addr = a0;
+		s->len = a1;
+		s->len2 = a2;
 		break;
 	case SYSCALL_BRK:
 		s->addr = current_brk();
@@ -96,7 +97,7 @@ int on_enter_##sc(struct trace_event_raw_sys_enter *ctx)			\
 {										\
 	struct syscall_inflight args;						\
 										\
-	syscall_args(&args, kind, ctx);						\
+	syscall_args(&args, kind, ctx->args[0], ctx->args[1], ctx->args[2]);	\
 	begin(ctx, &args);							\
 	return 0;								\
 }
