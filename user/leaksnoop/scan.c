@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Stops a live process, reads its registers and writable memory into
+ * reach.c, resumes it. What is read, and why:
+ * - every thread's general registers (a pointer held only in a register
+ *   counts, as in valgrind), taken with PTRACE_GETREGS, fs_base included;
+ * - every readable+writable mapping: data/bss of every object, the heap and
+ *   malloc's arenas, anonymous mappings (TLS blocks and thread stacks live
+ *   there), shared memory — except device mappings (valgrind skips them
+ *   too: reading one can have side effects) and, in a thread's stack, what
+ *   lies below its stack pointer and 128-byte red zone (dead frames; memcheck
+ *   marks them unaddressable);
+ * - of those, only pages present in memory or swapped out (pagemap): a page
+ *   never touched is zeros or the file's contents, which hold no heap
+ *   pointer, and reading it would fault it in (file pages from disk).
+ * Memory is read in batches of up to BATCH_BYTES through one
+ * process_vm_readv with up to IOV_BATCH ranges, and handed to reach.c
+ * while the target is still stopped: nothing of its memory is kept beyond
+ * the batch buffer. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "procfs.h"
+#include "scan.h"
+#include "vec.h"
+
+#ifndef __WALL
+#define __WALL 0x40000000
+#endif
+
+/* 1 MiB: each batch is scanned right after it is read, while it is still
+ * in the L2 cache; bigger batches save no measurable syscall time (a
+ * process_vm_readv costs ~2 us plus the per-page pinning). */
+#define BATCH_BYTES	(1u << 20)
+#define IOV_BATCH	1024
+#define PAGEMAP_CHUNK	4096		/* pagemap entries read at a time */
+#define PM_PRESENT	(1ULL << 63)
+#define PM_SWAPPED	(1ULL << 62)
+#define RED_ZONE	128		/* x86-64 SysV: leaf functions use it */
+#define STOP_TIMEOUT_MS	2000		/* a thread that takes longer: give up */
+
+struct thr {
+	pid_t tid;
+	bool seized;		/* by this scan (so detached by it) */
+	bool stopped;
+	bool gone;		/* exited meanwhile */
+	int sig;		/* stopped delivering this signal: pass it on */
+	uint64_t sp;
+};
+
+struct freeze {
+	const struct scan_target *t;
+	struct thr *v;
+	size_t n, cap;
+	bool traced_stopped;	/* we stopped t->traced_tid: resume it */
+	sig_atomic_t signals_at_start;
+	char *why;
+	size_t why_size;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static bool cancelled(const struct freeze *f)
+{
+	return f->t->signals && *f->t->signals != f->signals_at_start;
+}
+
+/* ---- stopping and resuming every thread ------------------------------------------------ */
+
+static bool known(const struct freeze *f, pid_t tid)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].tid == tid)
+			return true;
+	return false;
+}
+
+static struct thr *add_thread(struct freeze *f, pid_t tid)
+{
+	struct thr *v = vec_reserve(f->v, &f->cap, f->n, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	f->v = v;
+	memset(&f->v[f->n], 0, sizeof(f->v[0]));
+	f->v[f->n].tid = tid;
+	return &f->v[f->n++];
+}
+
+/* A thread we could not seize: gone or dying (fine), or refused. */
+static bool thread_is_gone(pid_t pid, pid_t tid)
+{
+	char path[64];
+	struct proc_stat ps;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, tid);
+	if (access(path, F_OK))
+		return true;
+	return procfs_read_pid_stat(tid, &ps) == 0 && (ps.state == 'Z' || ps.state == 'X');
+}
+
+static int seize(struct freeze *f, struct thr *th)
+{
+	if (ptrace(PTRACE_SEIZE, th->tid, 0, 0) == 0) {
+		th->seized = true;
+		if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) && errno == ESRCH)
+			th->gone = true;
+		return 0;
+	}
+	if (errno == ESRCH || thread_is_gone(f->t->pid, th->tid) || f->t->traced_held) {
+		/* at the exit hold, the other threads are dying: their
+		 * stacks are still scanned, whole */
+		th->gone = true;
+		return 0;
+	}
+	snprintf(f->why, f->why_size, "ptrace(PTRACE_SEIZE, %d): %s (%s)", th->tid, strerror(errno),
+		 errno == EPERM ? "another tracer such as a debugger holds it, or Yama's "
+		 "kernel.yama.ptrace_scope forbids it" : "cannot stop it");
+	return -errno;
+}
+
+/* Waits for a seized thread's first stop: the interrupt, a group stop, or
+ * a signal it was about to take (passed on when we detach). */
+static int wait_stop(struct freeze *f, struct thr *th, double deadline)
+{
+	while (!th->stopped && !th->gone) {
+		int status;
+		pid_t r = waitpid(th->tid, &status, __WALL | WNOHANG);
+
+		if (r == th->tid) {
+			if (WIFEXITED(status) || WIFSIGNALED(status)) {
+				th->gone = true;
+			} else if (WIFSTOPPED(status)) {
+				th->stopped = true;
+				if ((unsigned)status >> 16 == 0)
+					th->sig = WSTOPSIG(status);
+			}
+			continue;
+		}
+		if (r < 0 && errno != EINTR) {
+			th->gone = true;	/* ECHILD: reaped, gone */
+			continue;
+		}
+		if (cancelled(f)) {
+			snprintf(f->why, f->why_size, "cancelled by a signal");
+			return -EINTR;
+		}
+		if (now_ms() > deadline) {
+			snprintf(f->why, f->why_size, "thread %d did not stop within %d ms (%s)",
+				 th->tid, STOP_TIMEOUT_MS, "uninterruptible sleep?");
+			return -ETIMEDOUT;
+		}
+		usleep(50);
+	}
+	return 0;
+}
+
+/* Seizes the threads of /proc/PID/task not yet known; *added says how
+ * many there were. */
+static int seize_new_threads(struct freeze *f, size_t *added)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int err = 0;
+
+	*added = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", f->t->pid);
+	d = opendir(path);
+	if (!d) {
+		snprintf(f->why, f->why_size, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (!err && (e = readdir(d))) {
+		pid_t tid = (pid_t)strtol(e->d_name, NULL, 10);
+		struct thr *th;
+
+		if (tid <= 0 || known(f, tid))
+			continue;
+		th = add_thread(f, tid);
+		if (!th) {
+			err = -ENOMEM;
+			break;
+		}
+		(*added)++;
+		err = seize(f, th);
+	}
+	closedir(d);
+	return err;
+}
+
+static void thaw(struct freeze *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct thr *th = &f->v[i];
+
+		/* a thread still running (its stop not seen yet) can't be
+		 * detached from by PTRACE_DETACH; leaving the tracer's list
+		 * on our exit resumes it then — wait for its stop instead */
+		if (th->seized && !th->stopped && !th->gone)
+			wait_stop(f, th, now_ms() + STOP_TIMEOUT_MS);
+		if (th->seized && !th->gone)
+			ptrace(PTRACE_DETACH, th->tid, 0, th->sig);
+	}
+	if (f->traced_stopped)
+		f->t->resume_traced(f->t->ctx);
+	f->traced_stopped = false;
+}
+
+/* Stops every thread, the ones that appear meanwhile too: a thread is
+ * only created by a running one, so once every thread listed is stopped
+ * and a listing finds none new, none can appear. */
+static int freeze(struct freeze *f)
+{
+	const struct scan_target *t = f->t;
+	size_t added;
+	int err;
+
+	if (t->traced_tid) {
+		struct thr *th = add_thread(f, t->traced_tid);
+
+		if (!th)
+			return -ENOMEM;
+		if (!t->traced_held) {
+			err = t->stop_traced(t->ctx);
+			if (err) {
+				snprintf(f->why, f->why_size, "could not stop the command: %s",
+					 strerror(-err));
+				return err;
+			}
+			f->traced_stopped = true;
+		}
+		th->stopped = true;
+	}
+	do {
+		double deadline = now_ms() + STOP_TIMEOUT_MS;
+
+		err = seize_new_threads(f, &added);
+		for (size_t i = 0; i < f->n && !err; i++)
+			err = wait_stop(f, &f->v[i], deadline);
+	} while (!err && added);
+	return err;
+}
+
+/* ---- registers ----------------------------------------------------------------------- */
+
+static void read_registers(struct freeze *f, struct reach *r, struct scan_stats *st)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct user_regs_struct regs;
+		const unsigned long long *w = (const unsigned long long *)&regs;
+
+		if (f->v[i].gone || !f->v[i].stopped ||
+		    ptrace(PTRACE_GETREGS, f->v[i].tid, 0, &regs))
+			continue;
+		for (size_t k = 0; k < sizeof(regs) / sizeof(*w); k++)
+			reach_add_root_word(r, w[k]);
+		f->v[i].sp = regs.rsp;
+		st->threads++;
+	}
+}
+
+/* ---- memory ---------------------------------------------------------------------------- */
+
+struct reader {
+	pid_t pid;
+	struct reach *r;
+	int pagemap_fd;		/* -1: read every page */
+	unsigned char *buf;
+	struct iovec remote[IOV_BATCH];
+	int nr_remote;
+	size_t batch;		/* bytes in remote[] */
+	struct scan_stats *st;
+	int err;
+};
+
+static void feed(struct reader *rd, uint64_t addr, const unsigned char *buf, size_t len)
+{
+	if (!rd->err && len)
+		rd->err = reach_scan(rd->r, addr, buf, len);
+	rd->st->bytes_scanned += len;
+}
+
+/* After a short batch read: the rest page by page, skipping what the
+ * kernel won't give (VM_IO/VM_PFNMAP pages, a page unmapped meanwhile). */
+static void read_slowly(struct reader *rd, int from, size_t skip)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	for (int i = from; i < rd->nr_remote && !rd->err; i++) {
+		uint64_t a = (uint64_t)rd->remote[i].iov_base + (i == from ? skip : 0);
+		uint64_t end = (uint64_t)rd->remote[i].iov_base + rd->remote[i].iov_len;
+
+		while (a < end && !rd->err) {
+			uint64_t next = (a + ps) & ~((uint64_t)ps - 1);
+			struct iovec l = { rd->buf, (next < end ? next : end) - a };
+			struct iovec rm = { (void *)a, l.iov_len };
+			ssize_t n = process_vm_readv(rd->pid, &l, 1, &rm, 1, 0);
+
+			if (n < 0 && errno == ESRCH)
+				rd->err = -ESRCH;
+			else if (n > 0)
+				feed(rd, a, rd->buf, (size_t)n);
+			if (n != (ssize_t)l.iov_len)
+				rd->st->unreadable_bytes += l.iov_len - (n > 0 ? (size_t)n : 0);
+			a += l.iov_len;
+		}
+	}
+}
+
+static void flush(struct reader *rd)
+{
+	struct iovec local = { rd->buf, rd->batch };
+	ssize_t n;
+	size_t off = 0;
+	int i;
+
+	if (!rd->nr_remote)
+		return;
+	n = process_vm_readv(rd->pid, &local, 1, rd->remote, (unsigned long)rd->nr_remote, 0);
+	if (n < 0 && errno == ESRCH) {
+		rd->err = -ESRCH;
+	} else {
+		size_t got = n > 0 ? (size_t)n : 0;
+
+		for (i = 0; i < rd->nr_remote && off + rd->remote[i].iov_len <= got; i++) {
+			feed(rd, (uint64_t)rd->remote[i].iov_base, rd->buf + off, rd->remote[i].iov_len);
+			off += rd->remote[i].iov_len;
+		}
+		if (i < rd->nr_remote) {
+			feed(rd, (uint64_t)rd->remote[i].iov_base, rd->buf + off, got - off);
+			read_slowly(rd, i, got - off);
+		}
+	}
+	rd->nr_remote = 0;
+	rd->batch = 0;
+}
+
+/* Queues [a, end) for reading, in pieces that fit a batch. */
+static void queue_range(struct reader *rd, uint64_t a, uint64_t end)
+{
+	while (a < end && !rd->err) {
+		size_t room = BATCH_BYTES - rd->batch;
+		size_t len = end - a < room ? (size_t)(end - a) : room;
+		struct iovec *last = rd->nr_remote ? &rd->remote[rd->nr_remote - 1] : NULL;
+
+		if (last && (uint64_t)last->iov_base + last->iov_len == a) {
+			last->iov_len += len;	/* adjacent pages: one range */
+		} else {
+			rd->remote[rd->nr_remote].iov_base = (void *)a;
+			rd->remote[rd->nr_remote].iov_len = len;
+			rd->nr_remote++;
+		}
+		rd->batch += len;
+		a += len;
+		if (rd->batch == BATCH_BYTES || rd->nr_remote == IOV_BATCH)
+			flush(rd);
+	}
+}
+
+/* Queues the present (or swapped) pages of [start, end). */
+static void read_present(struct reader *rd, uint64_t start, uint64_t end)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uint64_t pm[PAGEMAP_CHUNK];
+	uint64_t page = start / ps, last = (end + ps - 1) / ps;
+
+	if (rd->pagemap_fd < 0) {
+		queue_range(rd, start, end);
+		return;
+	}
+	while (page < last && !rd->err) {
+		size_t want = last - page < PAGEMAP_CHUNK ? (size_t)(last - page) : PAGEMAP_CHUNK;
+		ssize_t n = pread(rd->pagemap_fd, pm, want * sizeof(pm[0]), (off_t)(page * sizeof(pm[0])));
+
+		if (n <= 0) {	/* can't tell: read it all */
+			queue_range(rd, page * ps > start ? page * ps : start, end);
+			return;
+		}
+		for (size_t i = 0; i < (size_t)n / sizeof(pm[0]); i++) {
+			uint64_t a = (page + i) * ps, b = a + ps;
+
+			if (!(pm[i] & (PM_PRESENT | PM_SWAPPED)))
+				continue;
+			queue_range(rd, a > start ? a : start, b < end ? b : end);
+		}
+		page += (size_t)n / sizeof(pm[0]);
+	}
+}
+
+static bool is_device(const struct vma *v)
+{
+	return v->path && !strncmp(v->path, "/dev/", 5) && strcmp(v->path, "/dev/zero") &&
+	       strncmp(v->path, "/dev/shm/", 9);
+}
+
+/* Where scanning of mapping v starts: below a stack pointer in it is dead. */
+static uint64_t live_start(const struct freeze *f, const struct vma *v)
+{
+	uint64_t from = v->start;
+
+	for (size_t i = 0; i < f->n; i++) {
+		uint64_t sp = f->v[i].sp;
+
+		if (!sp || sp < v->start || sp >= v->end)
+			continue;
+		sp = sp - RED_ZONE < v->start ? v->start : (sp - RED_ZONE) & ~7ULL;
+		/* two stack pointers in one mapping: keep the lower */
+		if (from == v->start || sp < from)
+			from = sp;
+	}
+	return from;
+}
+
+static int read_memory(struct freeze *f, struct reach *r, struct scan_stats *st)
+{
+	struct vma_list maps = {};
+	char path[64];
+	struct reader rd = { .pid = f->t->pid, .r = r, .st = st };
+	int err = procfs_read_pid_maps(f->t->pid, &maps);
+
+	if (err) {
+		snprintf(f->why, f->why_size, "/proc/%d/maps: %s", f->t->pid, strerror(-err));
+		return err;
+	}
+	rd.buf = malloc(BATCH_BYTES);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", f->t->pid);
+	rd.pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < maps.n && rd.buf && !rd.err; i++) {
+		const struct vma *v = &maps.v[i];
+
+		if (!v->read || !v->write || is_device(v))
+			continue;
+		st->mappings++;
+		read_present(&rd, live_start(f, v), v->end);
+		if (cancelled(f)) {
+			snprintf(f->why, f->why_size, "cancelled by a signal");
+			rd.err = -EINTR;
+		}
+	}
+	if (!rd.err)
+		flush(&rd);
+	err = !rd.buf ? -ENOMEM : rd.err;
+	if (err == -ESRCH)
+		snprintf(f->why, f->why_size, "the process exited during the scan");
+	else if (err == -ENOMEM)
+		snprintf(f->why, f->why_size, "out of memory");
+	if (rd.pagemap_fd >= 0)
+		close(rd.pagemap_fd);
+	free(rd.buf);
+	vma_list_free(&maps);
+	return err;
+}
+
+/* ---- the whole scan ---------------------------------------------------------------------- */
+
+int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *bctx,
+		  uint8_t **kinds, uint64_t **indirect, size_t *n, struct scan_stats *st,
+		  char *why, size_t why_size)
+{
+	struct freeze f = { .t = t, .why = why, .why_size = why_size,
+			    .signals_at_start = t->signals ? *t->signals : 0 };
+	const struct reach_block *blocks = NULL;
+	struct reach *r = NULL;
+	double t0 = now_ms();
+	size_t nb = 0;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	why[0] = 0;
+	*kinds = NULL;
+	*indirect = NULL;
+	err = freeze(&f);
+	if (!err)
+		err = get_blocks(bctx, &blocks, &nb);
+	if (!err) {
+		r = reach_new(blocks, nb);
+		if (!r)
+			err = -ENOMEM;
+	}
+	if (!err)
+		read_registers(&f, r, st);
+	if (!err)
+		err = read_memory(&f, r, st);
+	thaw(&f);
+	st->stopped_ms = now_ms() - t0;
+	if (!err) {
+		*kinds = malloc(nb ? nb : 1);
+		*indirect = malloc((nb ? nb : 1) * sizeof(**indirect));
+		err = *kinds && *indirect ? reach_classify(r, *kinds, *indirect) : -ENOMEM;
+	}
+	if (err) {
+		if (!why[0])
+			snprintf(why, why_size, "%s", strerror(-err));
+		free(*kinds);
+		free(*indirect);
+		*kinds = NULL;
+		*indirect = NULL;
+	}
+	*n = nb;
+	reach_free(r);
+	free(f.v);
+	return err;
+}
