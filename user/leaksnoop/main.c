@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "attach.h"
+#include "classify.h"
 #include "clock.h"
 #include "config.h"
 #include "feature_probe.h"
@@ -34,6 +35,8 @@
 #define SNAPSHOT_REFRESH_S	2.0
 #define SNAPSHOT_FIRST_S	0.5	/* after a command's exec */
 
+/* SIGINT/SIGTERM so far: the first ends the trace (a final report); one
+ * that comes during a scan cancels the scan (the process resumes at once). */
 static volatile sig_atomic_t exiting;
 
 /* -v: where the wall time of a run goes, phase by phase */
@@ -66,7 +69,7 @@ static void phases_print(void)
 static void on_signal(int sig)
 {
 	(void)sig;
-	exiting = 1;
+	exiting = exiting + 1;
 }
 
 static void on_sigchld(int sig)
@@ -84,6 +87,7 @@ struct state {
 	struct leak_source source;
 	struct leak_model_config model;
 	struct leak_history history;
+	struct classifier classifier;
 	char comm[32];
 	struct usym_snapshot *usyms;	/* NULL: user frames print as addresses */
 	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
@@ -255,11 +259,22 @@ static void print_prog_costs(const struct state *st)
 	}
 }
 
+/* Does this report stop the process to classify its blocks? Only when
+ * there are user heap blocks to classify. */
+static bool wants_scan(const struct state *st, bool final)
+{
+	return st->has_target && st->cfg->user && st->loader.heap_traced &&
+	       (final ? st->cfg->scan : st->cfg->scan_intervals);
+}
+
 static void on_exit_hold(void *ctx)
 {
 	struct state *st = ctx;
 
 	snapshot_update(st);
+	st->source.usyms = st->usyms;
+	if (wants_scan(st, true))
+		classify_at_exit(&st->classifier);
 }
 
 static void render(const struct leak_report *rep, enum leaksnoop_output output)
@@ -298,8 +313,9 @@ static void write_profiles(struct state *st, const struct leak_report *rep)
 		write_profile(st, rep, numbered);
 }
 
-/* One report: source -> model -> renderer. Returns the number of
- * outstanding records found (after filters), or -errno. */
+/* One report: source (and scan) -> model -> renderer. Returns the number
+ * of records found (after filters) that are leaks: definitely or
+ * indirectly lost once classified, else every candidate; or -errno. */
 static int build_and_render(struct state *st, bool final, bool exited)
 {
 	struct leak_report_meta meta = {
@@ -314,7 +330,7 @@ static int build_and_render(struct state *st, bool final, bool exited)
 	int err;
 
 	st->source.usyms = st->usyms;
-	err = leak_source_read(&st->source, exited, &snap);
+	err = classify_read(&st->classifier, wants_scan(st, final), exited, &snap, &meta.scan);
 	if (err)
 		return err;
 	memcpy(meta.comm, st->comm, sizeof(meta.comm));
@@ -330,9 +346,11 @@ static int build_and_render(struct state *st, bool final, bool exited)
 	if (st->cfg->pprof_path)
 		write_profiles(st, &rep);
 	err = leak_history_advance(&st->history, &rep);
-	if (!err)
-		err = (int)(leak_report_candidates(&rep) > INT32_MAX ? INT32_MAX :
-			    leak_report_candidates(&rep));
+	if (!err) {
+		size_t leaks = rep.meta.scan.done ? rep.lost_records : leak_report_candidates(&rep);
+
+		err = (int)(leaks > INT32_MAX ? INT32_MAX : leaks);
+	}
 	leak_report_free(&rep);
 	return err;
 }
@@ -542,7 +560,10 @@ int main(int argc, char **argv)
 					  .allocs = st.loader.allocs, .nr_allocs = st.loader.nr_allocs };
 	st.model = (struct leak_model_config){ .older_than_ms = cfg->older_than_ms,
 					       .min_size = cfg->min_size, .max_size = cfg->max_size,
-					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks };
+					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks,
+					       .show_reachable = cfg->show_reachable };
+	st.classifier = (struct classifier){ .source = &st.source, .target = &st.target,
+					     .signals = &exiting };
 	st.history.start_ns = monotonic_ns();
 	st.start_wall_ns = wall_ns();
 	read_comm(&st);
@@ -593,5 +614,6 @@ out:
 	usym_snapshot_free(st.usyms);
 	ksyms_free(st.ksyms);
 	leak_history_free(&st.history);
+	classify_free(&st.classifier);
 	return rc;
 }

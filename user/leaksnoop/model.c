@@ -107,10 +107,19 @@ static int agg_key_cmp(const struct ls_agg_key *a, const struct ls_agg_key *b)
 	return memcmp(a, b, sizeof(*a));
 }
 
+/* A record is a key and a kind. */
+static int key_kind_cmp(const struct ls_agg_key *a, uint8_t ka, const struct ls_agg_key *b,
+			uint8_t kb)
+{
+	int c = agg_key_cmp(a, b);
+
+	return c ? c : (int)ka - (int)kb;
+}
+
 static int block_cmp(const void *a, const void *b)
 {
 	const struct leak_block *x = a, *y = b;
-	int c = agg_key_cmp(&x->key, &y->key);
+	int c = key_kind_cmp(&x->key, x->kind, &y->key, y->kind);
 
 	if (c)
 		return c;
@@ -124,13 +133,16 @@ static int total_cmp(const void *a, const void *b)
 
 static int history_cmp(const void *a, const void *b)
 {
-	return agg_key_cmp(&((const struct leak_history_entry *)a)->key,
-			   &((const struct leak_history_entry *)b)->key);
+	const struct leak_history_entry *x = a, *y = b;
+
+	return key_kind_cmp(&x->key, x->kind, &y->key, y->kind);
 }
 
 static int record_key_cmp(const void *a, const void *b)
 {
-	return agg_key_cmp(&((const struct leak_record *)a)->key, &((const struct leak_record *)b)->key);
+	const struct leak_record *x = a, *y = b;
+
+	return key_kind_cmp(&x->key, x->kind, &y->key, y->kind);
 }
 
 /* By source, then outstanding bytes, largest first, then key (stable). */
@@ -244,7 +256,7 @@ static int group_records(struct leak_report *rep)
 		const struct leak_block *b = &rep->blocks[i];
 		struct leak_record *x = rep->nr_records ? &rep->records[rep->nr_records - 1] : NULL;
 
-		if (!x || agg_key_cmp(&x->key, &b->key)) {
+		if (!x || key_kind_cmp(&x->key, x->kind, &b->key, b->kind)) {
 			x = vec_reserve(rep->records, &cap, rep->nr_records, sizeof(*x));
 			if (!x)
 				return -ENOMEM;
@@ -252,12 +264,14 @@ static int group_records(struct leak_report *rep)
 			x = &rep->records[rep->nr_records++];
 			memset(x, 0, sizeof(*x));
 			x->key = b->key;
+			x->kind = b->kind;
 			x->oldest_ts = b->ts;
 			x->block_first = i;
 		}
 		x->bytes += b->size;
 		x->blocks++;
 		x->block_count++;
+		x->indirect_bytes += b->indirect_bytes;
 		if (b->ts < x->oldest_ts)
 			x->oldest_ts = b->ts;
 	}
@@ -322,7 +336,7 @@ static void fill_figures(struct leak_report *rep, const struct leak_total *tot, 
 	}
 	for (size_t i = 0; i < rep->nr_records; i++) {
 		struct leak_record *x = &rep->records[i];
-		struct leak_history_entry want = { .key = x->key };
+		struct leak_history_entry want = { .key = x->key, .kind = x->kind };
 		const struct leak_history_entry *p = find_sorted(&want, h->prev, h->nr_prev,
 								  sizeof(*p), history_cmp);
 		const struct leak_total *t = find_sorted(&(struct leak_total){ .key = x->key }, tot,
@@ -337,6 +351,12 @@ static void fill_figures(struct leak_report *rep, const struct leak_total *tot, 
 		s->out_bytes += x->bytes;
 		s->out_blocks += x->blocks;
 		s->records++;
+		if (x->key.src == SRC_USER) {
+			rep->kinds[x->kind % LEAK_KINDS].bytes += x->bytes;
+			rep->kinds[x->kind % LEAK_KINDS].blocks += x->blocks;
+		}
+		if (x->kind == LEAK_DEFINITE || x->kind == LEAK_INDIRECT)
+			rep->lost_records++;
 	}
 	for (int k = 0; k < SRC_MAX; k++) {
 		struct leak_source_summary *s = &rep->summary[k];
@@ -390,17 +410,23 @@ static int attach_frames(struct leak_report *rep, const struct leak_snapshot *sn
 	return err;
 }
 
+/* Ranks count every record, as valgrind numbers its loss records; the top
+ * counts the listed ones (still reachable ones are counted, not listed,
+ * unless asked for: valgrind's default too). */
 static void rank_records(struct leak_report *rep)
 {
-	int rank[SRC_MAX] = {};
+	int rank[SRC_MAX] = {}, listed[SRC_MAX] = {};
 
 	if (rep->nr_records)
 		qsort(rep->records, rep->nr_records, sizeof(*rep->records), record_bytes_desc);
 	for (size_t i = 0; i < rep->nr_records; i++) {
 		struct leak_record *x = &rep->records[i];
+		uint32_t s = x->key.src % SRC_MAX;
 
-		x->rank = ++rank[x->key.src % SRC_MAX];
-		x->in_top = !rep->config.top || x->rank <= rep->config.top;
+		x->rank = ++rank[s];
+		x->in_top = rep->config.show_reachable || x->kind != LEAK_REACHABLE;
+		if (x->in_top)
+			x->in_top = !rep->config.top || ++listed[s] <= rep->config.top;
 	}
 }
 
@@ -656,6 +682,7 @@ int leak_history_advance(struct leak_history *h, const struct leak_report *rep)
 		return -ENOMEM;
 	for (size_t i = 0; i < rep->nr_records; i++) {
 		v[i].key = rep->records[i].key;
+		v[i].kind = rep->records[i].kind;
 		v[i].bytes = rep->records[i].bytes;
 		v[i].blocks = rep->records[i].blocks;
 	}

@@ -34,6 +34,7 @@
 #include "allocators.h"
 #include "leaksnoop.h"
 #include "procfs.h"
+#include "reach.h"
 #include "symbolize.h"
 
 /* ---- what the source reads (plain data) ------------------------------------ */
@@ -44,6 +45,10 @@ struct leak_block {
 	uint64_t addr, size;
 	uint64_t ts;			/* CLOCK_MONOTONIC ns at allocation */
 	struct ls_agg_key key;		/* the record it belongs to */
+	/* the scan's verdict (enum leak_kind; LEAK_UNKNOWN: not scanned) and,
+	 * for a definitely lost block, the bytes lost through it */
+	uint8_t kind;
+	uint64_t indirect_bytes;
 };
 
 /* One key's running totals from one place (the aggs table, or one CPU's
@@ -104,11 +109,13 @@ struct leak_model_config {
 	uint64_t min_size, max_size;	/* max 0: no limit */
 	int top;			/* records shown per source, 0: all */
 	bool kernel_stacks;		/* -K: page records have stacks */
+	bool show_reachable;		/* list still-reachable records too */
 };
 
 /* What the previous reports left for the next one's growth figures. */
 struct leak_history_entry {
 	struct ls_agg_key key;
+	uint8_t kind;
 	uint64_t bytes, blocks;
 };
 
@@ -122,6 +129,16 @@ struct leak_history {
 };
 
 void leak_history_free(struct leak_history *h);
+
+/* What the scan for leak kinds (scan.c) did for this report. */
+struct leak_scan_meta {
+	bool attempted;			/* kinds were asked for */
+	bool done;			/* and the user blocks have them */
+	double stopped_ms;		/* how long the target was stopped */
+	uint64_t bytes_scanned;
+	uint32_t threads, mappings;
+	char why[192];			/* attempted, not done: why not */
+};
 
 /* Facts about the report that don't come from the tables. */
 struct leak_report_meta {
@@ -137,6 +154,7 @@ struct leak_report_meta {
 	const char *heap_why;		/* !heap_traced: why not */
 	const struct allocator_info *allocs;
 	int nr_allocs;
+	struct leak_scan_meta scan;
 	/* filled by leak_report_build: */
 	double elapsed_s;		/* since tracing began */
 	double interval_s;		/* since the last report (or the start) */
@@ -153,16 +171,21 @@ struct leak_frame {
 	struct usym sym;		/* kernel frames: func and func_offset */
 };
 
-/* One stack (or kernel call site / slab cache) with what is outstanding. */
+/* One stack (or kernel call site / slab cache) with what is outstanding,
+ * and, once scanned, one leak kind: like valgrind's loss records, a stack
+ * whose blocks have several kinds has a record per kind. */
 struct leak_record {
 	struct ls_agg_key key;
+	uint8_t kind;				/* enum leak_kind */
+	uint64_t indirect_bytes;		/* definitely lost: lost through it */
 	uint64_t bytes, blocks;
 	uint64_t oldest_ts;
 	int64_t growth_bytes, growth_blocks;	/* since the last report */
 	bool is_new;				/* not in the last report */
 	struct ls_agg totals;			/* allocated/freed here, all time */
 	int rank;				/* 1-based within its source, by bytes */
-	bool in_top;				/* rank within config.top */
+	bool in_top;				/* listed: within config.top, and not
+						 * still reachable unless shown */
 	char cache_name[LS_CACHE_NAME_LEN + 1];	/* printable; "" when none */
 	size_t block_first, block_count;	/* its blocks in report->blocks */
 	size_t frame_first, nr_frames;		/* its frames in report->frames */
@@ -183,6 +206,11 @@ struct leak_not_shown {
 	uint64_t unmapped;			/* regions unmapped by a path not followed */
 };
 
+/* valgrind's LEAK SUMMARY lines (user heap, once scanned). */
+struct leak_kind_summary {
+	uint64_t bytes, blocks;
+};
+
 struct leak_report {
 	struct leak_model_config config;
 	struct leak_report_meta meta;
@@ -194,6 +222,8 @@ struct leak_report {
 	struct leak_frame *frames;
 	size_t nr_frames;
 	struct leak_source_summary summary[SRC_MAX];
+	struct leak_kind_summary kinds[LEAK_KINDS];	/* [LEAK_UNKNOWN]: not scanned */
+	uint64_t lost_records;		/* records definitely or indirectly lost */
 	struct leak_not_shown not_shown;
 	uint64_t stats[STAT_MAX];	/* health counters (enum ls_stat) */
 	uint64_t kernel_missed;

@@ -19,6 +19,7 @@ static const struct leaksnoop_config defaults = {
 	.mmap = true,
 	.pages = true,
 	.max_allocs = 262144,
+	.scan = true,
 };
 
 /* argp's state->input: the config being filled, and what the options ask
@@ -41,6 +42,11 @@ static const char doc[] =
 "summary. With neither -p nor a command it traces every kernel allocation (an\n"
 "on-demand kmemleak).\n"
 "\n"
+"A final report stops the process for a moment (ptrace) to scan its registers\n"
+"and writable memory, as valgrind and LeakSanitizer do, and says of each user\n"
+"block whether it is definitely, indirectly or possibly lost, or still\n"
+"reachable. --no-scan leaves the process alone.\n"
+"\n"
 "USAGE: leaksnoop [OPTIONS] -p PID [DURATION]\n"
 "       leaksnoop [OPTIONS] -- CMD [ARGS...]\n"
 "       leaksnoop [OPTIONS] [DURATION]          (whole-system kernel mode)\n"
@@ -52,11 +58,13 @@ static const char doc[] =
 "    leaksnoop --kernel -K 10               # whole system, kernel stacks\n"
 "    leaksnoop --folded -p 1234 60 | flamegraph.pl > leaks.svg\n"
 "    leaksnoop --pprof leaks.pb.gz -p 1234 60   # then: go tool pprof leaks.pb.gz\n"
-"    leaksnoop --error-exitcode 3 -- ./unit_tests   # for CI\n";
+"    leaksnoop --error-exitcode 3 -- ./unit_tests   # for CI\n"
+"    leaksnoop --show-reachable -p 1234 10  # every kind, reachable ones too\n";
 
 enum {
 	OPT_JSON = 0x100, OPT_FOLDED, OPT_USER, OPT_KERNEL, OPT_LIB, OPT_ERROR_EXITCODE,
 	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE, OPT_PPROF, OPT_FRAME_POINTERS,
+	OPT_SCAN, OPT_NO_SCAN, OPT_SHOW_REACHABLE,
 };
 
 static const struct argp_option opts[] = {
@@ -81,7 +89,14 @@ static const struct argp_option opts[] = {
 	{ "folded", OPT_FOLDED, NULL, 0, "Folded stacks weighted by outstanding bytes (flamegraph.pl input)", 0 },
 	{ "pprof", OPT_PPROF, "FILE", 0, "Also write each report to FILE as a gzipped pprof heap profile "
 	  "(go tool pprof, Pyroscope, Parca); with -i, report N also to FILE.N", 0 },
-	{ "error-exitcode", OPT_ERROR_EXITCODE, "N", 0, "Exit with N when outstanding allocations are reported", 0 },
+	{ "scan", OPT_SCAN, NULL, 0, "Classify the blocks of -i reports too (each stops the process "
+	  "briefly); final reports always are", 0 },
+	{ "no-scan", OPT_NO_SCAN, NULL, 0, "Never stop the process to classify blocks: every user "
+	  "block is reported as outstanding", 0 },
+	{ "show-reachable", OPT_SHOW_REACHABLE, NULL, 0, "List still-reachable blocks too (like "
+	  "valgrind's --show-leak-kinds=all); by default they are only counted", 0 },
+	{ "error-exitcode", OPT_ERROR_EXITCODE, "N", 0, "Exit with N when leaks are reported: "
+	  "definitely or indirectly lost blocks (any outstanding ones without a scan)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log, where each probe sits and why)", 0 },
 	/* argp's own -?/--help, --usage and -V/--version, which ARGP_NO_HELP
 	 * turns off, plus -h */
@@ -171,6 +186,8 @@ static error_t check_combinations(struct argp_state *state)
 		return BAD_ARG(state, "--user needs -p PID or a command");
 	if (cfg->max_size && cfg->min_size > cfg->max_size)
 		return BAD_ARG(state, "-z is larger than -Z");
+	if (cfg->scan_intervals && !cfg->scan)
+		return BAD_ARG(state, "--scan and --no-scan exclude each other");
 	return 0;
 }
 
@@ -211,6 +228,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		cfg->pprof_path = arg;
 		break;
 	case OPT_ERROR_EXITCODE: return parse_error_exitcode(arg, state);
+	case OPT_SCAN: cfg->scan_intervals = true; break;
+	case OPT_NO_SCAN: cfg->scan = false; break;
+	case OPT_SHOW_REACHABLE: cfg->show_reachable = true; break;
 	case 'v': cfg->verbose = true; break;
 	case '?':
 	case 'h':

@@ -38,12 +38,12 @@ struct reach {
 	size_t nr_edges, cap_edges;
 };
 
-static const char *const kind_words[LEAK_KINDS + 1] = {
+static const char *const kind_words[LEAK_KINDS] = {
 	[LEAK_DEFINITE] = "definitely lost", [LEAK_INDIRECT] = "indirectly lost",
 	[LEAK_POSSIBLE] = "possibly lost", [LEAK_REACHABLE] = "still reachable",
 	[LEAK_UNKNOWN] = "outstanding",
 };
-static const char *const kind_names[LEAK_KINDS + 1] = {
+static const char *const kind_names[LEAK_KINDS] = {
 	[LEAK_DEFINITE] = "definite", [LEAK_INDIRECT] = "indirect",
 	[LEAK_POSSIBLE] = "possible", [LEAK_REACHABLE] = "reachable",
 	[LEAK_UNKNOWN] = "unknown",
@@ -51,12 +51,12 @@ static const char *const kind_names[LEAK_KINDS + 1] = {
 
 const char *leak_kind_words(enum leak_kind k)
 {
-	return kind_words[k <= LEAK_UNKNOWN ? k : LEAK_UNKNOWN];
+	return kind_words[k < LEAK_KINDS ? k : LEAK_UNKNOWN];
 }
 
 const char *leak_kind_name(enum leak_kind k)
 {
-	return kind_names[k <= LEAK_UNKNOWN ? k : LEAK_UNKNOWN];
+	return kind_names[k < LEAK_KINDS ? k : LEAK_UNKNOWN];
 }
 
 /* ---- building ---------------------------------------------------------------- */

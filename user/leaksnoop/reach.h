@@ -32,17 +32,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* In valgrind's order of severity; LEAK_UNKNOWN: not classified (no scan). */
+/* In valgrind's order of severity. LEAK_UNKNOWN (0, what zeroed memory
+ * says): not classified (no scan, or a kernel allocation). */
 enum leak_kind {
+	LEAK_UNKNOWN,
 	LEAK_DEFINITE,
 	LEAK_INDIRECT,
 	LEAK_POSSIBLE,
 	LEAK_REACHABLE,
 	LEAK_KINDS,
-	LEAK_UNKNOWN = LEAK_KINDS,
 };
 
-/* "definitely lost", "indirectly lost", "possibly lost", "still reachable" */
+/* "definitely lost", "indirectly lost", "possibly lost", "still reachable";
+ * "outstanding" when unknown */
 const char *leak_kind_words(enum leak_kind k);
 /* "definite", "indirect", "possible", "reachable" (valgrind's
  * --show-leak-kinds names; JSON and folded output) */

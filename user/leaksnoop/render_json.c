@@ -48,6 +48,12 @@ static void json_record(struct json *j, const struct leak_report *r, const struc
 	json_str(j, "source", leak_src_name(x->key.src));
 	json_u64(j, "bytes", x->bytes);
 	json_u64(j, "blocks", x->blocks);
+	if (x->kind != LEAK_UNKNOWN)
+		json_str(j, "kind", leak_kind_name(x->kind));
+	else
+		json_null(j, "kind");
+	if (x->kind == LEAK_DEFINITE)
+		json_u64(j, "indirect_bytes", x->indirect_bytes);
 	json_i64(j, "growth_bytes", x->growth_bytes);
 	json_i64(j, "growth_blocks", x->growth_blocks);
 	json_u64_fields(j, &x->totals, totals_fields, sizeof(totals_fields) / sizeof(totals_fields[0]));
@@ -66,6 +72,39 @@ static const struct json_u64_field summary_fields[] = {
 	SUMMARY(free_bytes, "freed_bytes"), SUMMARY(free_count, "freed_blocks"),
 };
 #undef SUMMARY
+
+/* "scan": what the scan for leak kinds cost (null: not asked for);
+ * "leak_summary": valgrind's four kinds (null: no kinds). */
+static void json_leak_summary(struct json *j, const struct leak_report *r)
+{
+	const struct leak_scan_meta *sc = &r->meta.scan;
+
+	if (!sc->attempted) {
+		json_null(j, "scan");
+		json_null(j, "leak_summary");
+		return;
+	}
+	json_obj_begin(j, "scan");
+	json_bool(j, "done", sc->done);
+	json_f64(j, "stopped_ms", sc->stopped_ms);
+	json_u64(j, "bytes_scanned", sc->bytes_scanned);
+	json_u64(j, "threads", sc->threads);
+	json_u64(j, "mappings", sc->mappings);
+	json_str(j, "error", sc->done ? NULL : sc->why);
+	json_obj_end(j);
+	if (!sc->done) {
+		json_null(j, "leak_summary");
+		return;
+	}
+	json_obj_begin(j, "leak_summary");
+	for (int k = LEAK_DEFINITE; k < LEAK_KINDS; k++) {
+		json_obj_begin(j, leak_kind_name((enum leak_kind)k));
+		json_u64(j, "bytes", r->kinds[k].bytes);
+		json_u64(j, "blocks", r->kinds[k].blocks);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
 
 static void json_summary(struct json *j, const struct leak_report *r)
 {
@@ -137,6 +176,7 @@ void leak_render_json(FILE *out, const struct leak_report *r)
 		if (r->records[i].in_top)
 			json_record(&j, r, &r->records[i]);
 	json_arr_end(&j);
+	json_leak_summary(&j, r);
 	json_summary(&j, r);
 	json_obj_end(&j);
 	json_line_end(&j);

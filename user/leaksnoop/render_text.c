@@ -62,9 +62,21 @@ static void text_record(FILE *f, const struct leak_report *r, const struct leak_
 	uint32_t s = x->key.src % SRC_MAX;
 	char b1[32], b2[32], b3[32], b4[32], text[384];
 
-	fprintf(f, "\n%s bytes in %s blocks are outstanding in record %d of %d [%s%s%s]\n",
-		commas(b1, sizeof(b1), x->bytes), commas(b2, sizeof(b2), x->blocks), x->rank,
-		r->summary[s].records, leak_src_title(s), x->cache_name[0] ? ": " : "", x->cache_name);
+	if (x->kind == LEAK_UNKNOWN)
+		fprintf(f, "\n%s bytes in %s blocks are outstanding in record %d of %d [%s%s%s]\n",
+			commas(b1, sizeof(b1), x->bytes), commas(b2, sizeof(b2), x->blocks), x->rank,
+			r->summary[s].records, leak_src_title(s), x->cache_name[0] ? ": " : "",
+			x->cache_name);
+	else if (x->indirect_bytes)	/* valgrind: "N (D direct, I indirect) bytes" */
+		fprintf(f, "\n%s (%s direct, %s indirect) bytes in %s blocks are %s in loss record "
+			"%d of %d [%s]\n", commas(b1, sizeof(b1), x->bytes + x->indirect_bytes),
+			commas(b2, sizeof(b2), x->bytes), commas(b3, sizeof(b3), x->indirect_bytes),
+			commas(b4, sizeof(b4), x->blocks), leak_kind_words(x->kind), x->rank,
+			r->summary[s].records, leak_src_title(s));
+	else
+		fprintf(f, "\n%s bytes in %s blocks are %s in loss record %d of %d [%s]\n",
+			commas(b1, sizeof(b1), x->bytes), commas(b2, sizeof(b2), x->blocks),
+			leak_kind_words(x->kind), x->rank, r->summary[s].records, leak_src_title(s));
 	for (size_t j = 0; j < x->nr_frames; j++)
 		fprintf(f, "   %s 0x%" PRIx64 ": %s\n", j ? "by" : "at", fr[j].addr,
 			leak_frame_text(&fr[j], text, sizeof(text)));
@@ -81,6 +93,44 @@ static void text_record(FILE *f, const struct leak_report *r, const struct leak_
 			x->growth_bytes >= 0 ? "+" : "", x->growth_bytes, x->growth_blocks,
 			x->is_new ? " (new)" : "");
 	fprintf(f, "\n");
+}
+
+/* valgrind's LEAK SUMMARY, in its words, and what the scan cost. */
+static void text_leak_summary(FILE *f, const struct leak_report *r)
+{
+	static const char *const label[LEAK_KINDS] = {
+		[LEAK_DEFINITE] = "definitely lost", [LEAK_INDIRECT] = "indirectly lost",
+		[LEAK_POSSIBLE] = "  possibly lost", [LEAK_REACHABLE] = "still reachable",
+	};
+	const struct leak_scan_meta *sc = &r->meta.scan;
+	char b1[32], b2[32];
+
+	if (!sc->attempted)
+		return;
+	if (!sc->done) {
+		fprintf(f, "\nLEAK SUMMARY: not available (%s): the user blocks above are "
+			"outstanding, not classified\n", sc->why);
+		return;
+	}
+	fprintf(f, "\nLEAK SUMMARY (user heap; the process was stopped %.1f ms to scan %s bytes "
+		"of %u threads)\n", sc->stopped_ms, commas(b1, sizeof(b1), sc->bytes_scanned),
+		sc->threads);
+	for (int k = LEAK_DEFINITE; k < LEAK_KINDS; k++)
+		fprintf(f, "   %s: %s bytes in %s blocks\n", label[k],
+			commas(b1, sizeof(b1), r->kinds[k].bytes),
+			commas(b2, sizeof(b2), r->kinds[k].blocks));
+	if (r->kinds[LEAK_REACHABLE].blocks && !r->config.show_reachable)
+		fprintf(f, "Reachable blocks (those to which a pointer was found) are not shown.\n"
+			"To see them, rerun with: --show-reachable\n");
+	for (uint32_t s = 0; s < SRC_MAX; s++)
+		if (!leak_src_is_user(s) && (r->summary[s].out_blocks || r->summary[s].alloc_count)) {
+			fprintf(f, "Kernel allocations stay outstanding: reachability from user "
+				"memory doesn't apply to them.\n");
+			break;
+		}
+	if (r->summary[SRC_MMAP].out_blocks)
+		fprintf(f, "mmap regions stay outstanding (valgrind doesn't classify them either); "
+			"their contents count as roots.\n");
 }
 
 static void text_summary(FILE *f, const struct leak_report *r)
@@ -154,6 +204,7 @@ void leak_render_text(FILE *out, const struct leak_report *r)
 	for (size_t i = 0; i < r->nr_records; i++)
 		if (r->records[i].in_top)
 			text_record(out, r, &r->records[i]);
+	text_leak_summary(out, r);
 	text_summary(out, r);
 	text_health(out, r);
 	fflush(out);

@@ -157,6 +157,9 @@ static bool child_step(struct target *t, int status)
 		if (t->on_exit_hold)
 			t->on_exit_hold(t->ctx);
 		ptrace(PTRACE_CONT, t->pid, 0, 0);
+	} else if (event == PTRACE_EVENT_STOP && sig == SIGTRAP) {
+		/* an interrupt (target_interrupt) that came after another stop */
+		ptrace(PTRACE_CONT, t->pid, 0, 0);
 	} else if (event == PTRACE_EVENT_STOP) {
 		/* group stop (SIGSTOP, SIGTSTP): stay stopped like an untraced process */
 		ptrace(PTRACE_LISTEN, t->pid, 0, 0);
@@ -186,6 +189,11 @@ bool target_wait(struct target *t, int timeout_ms)
 			t->exited = true;
 		return t->exited;
 	}
+	if (t->has_pending) {
+		t->has_pending = false;
+		if (child_step(t, t->pending_status))
+			return true;
+	}
 	for (;;) {
 		int status;
 		pid_t r = waitpid(t->pid, &status, WNOHANG | __WALL);
@@ -204,6 +212,66 @@ bool target_wait(struct target *t, int timeout_ms)
 		/* SIGCHLD interrupts this early */
 		usleep(deadline - now_ms() > 20 ? 20000 : 1000);
 	}
+}
+
+int target_interrupt(struct target *t)
+{
+	double deadline = now_ms() + 2000;
+
+	t->resume = RESUME_NONE;
+	t->resume_sig = 0;
+	if (!t->child || t->exited)
+		return -ESRCH;
+	if (ptrace(PTRACE_INTERRUPT, t->pid, 0, 0))
+		return -errno;
+	for (;;) {
+		int status, event;
+		pid_t r = waitpid(t->pid, &status, WNOHANG | __WALL);
+
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r != t->pid) {
+			if (now_ms() > deadline)
+				return -ETIMEDOUT;
+			usleep(50);
+			continue;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			child_step(t, status);
+			return -ESRCH;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		event = (unsigned)status >> 16;
+		if (event == PTRACE_EVENT_STOP) {
+			/* our interrupt, or a group stop (then it stays stopped) */
+			t->resume = WSTOPSIG(status) == SIGTRAP ? RESUME_CONT : RESUME_LISTEN;
+		} else if (event == 0) {
+			/* about to take a signal: pass it on (unless it is
+			 * leaksnoop's own SIGSTOP, the unwinder's, taken here as
+			 * child_step would); our interrupt then arrives later,
+			 * and child_step lets it go */
+			int sig = WSTOPSIG(status);
+
+			t->resume = RESUME_CONT;
+			t->resume_sig = sig == SIGSTOP && t->on_sigstop && t->on_sigstop(t->ctx, t->pid) ?
+					0 : sig;
+		} else {
+			/* its exit (or another event): target_wait handles it */
+			t->has_pending = true;
+			t->pending_status = status;
+		}
+		return 0;
+	}
+}
+
+void target_resume(struct target *t)
+{
+	if (t->resume == RESUME_CONT)
+		ptrace(PTRACE_CONT, t->pid, 0, t->resume_sig);
+	else if (t->resume == RESUME_LISTEN)
+		ptrace(PTRACE_LISTEN, t->pid, 0, 0);
+	t->resume = RESUME_NONE;
 }
 
 void target_kill(struct target *t, int sig)

@@ -22,6 +22,12 @@ struct target {
 	 * ours to take (then it is resumed without the signal) */
 	bool (*on_sigstop)(void *ctx, pid_t tid);
 	void *ctx;
+	/* child, between target_interrupt() and target_resume(): how to let
+	 * it go, and a stop it reported meanwhile for target_wait() */
+	enum { RESUME_NONE, RESUME_CONT, RESUME_LISTEN } resume;
+	int resume_sig;
+	bool has_pending;
+	int pending_status;
 };
 
 /* Forks a child that waits until target_release(), then execvp()s argv.
@@ -35,6 +41,12 @@ int target_open_pid(struct target *t, pid_t pid);
 /* Waits up to timeout_ms for the process to end (serving ptrace stops).
  * Returns true once it has exited. */
 bool target_wait(struct target *t, int timeout_ms);
+/* Stops the running child (it is ptraced already) so that a scan can read
+ * it: 0 once stopped, -ESRCH once gone, -ETIMEDOUT. A signal or its exit
+ * that races with the stop is kept for target_resume()/target_wait(). */
+int target_interrupt(struct target *t);
+/* Lets the child go on after target_interrupt(). */
+void target_resume(struct target *t);
 /* Ends a child we started (SIGTERM, then reaps it). */
 void target_kill(struct target *t, int sig);
 /* The exit status to pass through: 0-255, 128+signal. */

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Leak kinds for a report: scan.c stops the process, the source reads the
+ * tables meanwhile, reach.c's verdicts go into the snapshot's blocks. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify.h"
+#include "scan.h"
+
+/* What the scan's callback fills while the process is stopped. */
+struct reading {
+	const struct leak_source *source;
+	struct leak_snapshot *snap;
+	bool have_snap;
+	struct reach_block *blocks;	/* the user blocks of snap */
+	size_t *index;			/* blocks[i] is snap->blocks[index[i]] */
+	size_t n;
+};
+
+static int read_while_stopped(void *ctx, const struct reach_block **blocks, size_t *n)
+{
+	struct reading *rd = ctx;
+	size_t m;
+	int err = leak_source_read(rd->source, false, rd->snap);
+
+	if (err)
+		return err;
+	rd->have_snap = true;
+	m = rd->snap->nr_blocks ? rd->snap->nr_blocks : 1;
+	rd->blocks = malloc(m * sizeof(*rd->blocks));
+	rd->index = malloc(m * sizeof(*rd->index));
+	if (!rd->blocks || !rd->index)
+		return -ENOMEM;
+	/* mmap regions are no blocks for valgrind either: their bytes are roots */
+	for (size_t i = 0; i < rd->snap->nr_blocks; i++) {
+		const struct leak_block *b = &rd->snap->blocks[i];
+
+		if (b->key.src != SRC_USER)
+			continue;
+		rd->blocks[rd->n] = (struct reach_block){ b->addr, b->size };
+		rd->index[rd->n++] = i;
+	}
+	*blocks = rd->blocks;
+	*n = rd->n;
+	return 0;
+}
+
+static int stop_child(void *ctx)
+{
+	return target_interrupt(ctx);
+}
+
+static void resume_child(void *ctx)
+{
+	target_resume(ctx);
+}
+
+static void scan_target_of(const struct classifier *c, bool held, struct scan_target *st)
+{
+	struct target *t = c->target;
+
+	memset(st, 0, sizeof(*st));
+	st->pid = t->pid;
+	st->signals = c->signals;
+	if (t->child && t->traced) {
+		/* leaksnoop holds the command with ptrace already */
+		st->traced_tid = t->pid;
+		st->traced_held = held;
+		st->stop_traced = stop_child;
+		st->resume_traced = resume_child;
+		st->ctx = t;
+	}
+}
+
+/* Scans with the snapshot read while stopped; verdicts into snap. */
+static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap,
+		     struct leak_scan_meta *meta)
+{
+	struct reading rd = { .source = c->source, .snap = snap };
+	struct scan_target t;
+	struct scan_stats st;
+	uint8_t *kinds = NULL;
+	uint64_t *indirect = NULL;
+	size_t n = 0;
+	int err;
+
+	scan_target_of(c, held, &t);
+	meta->attempted = true;
+	err = scan_classify(&t, read_while_stopped, &rd, &kinds, &indirect, &n, &st, meta->why,
+			    sizeof(meta->why));
+	meta->stopped_ms = st.stopped_ms;
+	meta->bytes_scanned = st.bytes_scanned;
+	meta->threads = st.threads;
+	meta->mappings = st.mappings;
+	if (!err) {
+		for (size_t i = 0; i < rd.n; i++) {
+			snap->blocks[rd.index[i]].kind = kinds[i];
+			snap->blocks[rd.index[i]].indirect_bytes = indirect[i];
+		}
+		meta->done = true;
+	}
+	free(kinds);
+	free(indirect);
+	free(rd.blocks);
+	free(rd.index);
+	if (!rd.have_snap)
+		return err ? err : -EIO;
+	return 0;
+}
+
+static void warn_once(struct classifier *c, const struct leak_scan_meta *meta)
+{
+	if (c->warned || meta->done)
+		return;
+	c->warned = true;
+	fprintf(stderr, "leaksnoop: leak kinds not available: %s; reporting outstanding blocks "
+		"without them\n", meta->why);
+}
+
+static int verdict_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct held_verdict *)a)->addr, y = ((const struct held_verdict *)b)->addr;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The exit hold's verdicts for the blocks of the final snapshot: nothing
+ * ran in the process between the two, so the blocks are the same. */
+static void apply_held(const struct classifier *c, struct leak_snapshot *snap)
+{
+	for (size_t i = 0; i < snap->nr_blocks; i++) {
+		struct leak_block *b = &snap->blocks[i];
+		struct held_verdict want = { .addr = b->addr }, *v;
+
+		if (b->key.src != SRC_USER || !c->nr_held)
+			continue;
+		v = bsearch(&want, c->held, c->nr_held, sizeof(*v), verdict_cmp);
+		if (v) {
+			b->kind = v->kind;
+			b->indirect_bytes = v->indirect_bytes;
+		}
+	}
+}
+
+int classify_read(struct classifier *c, bool scan, bool exited, struct leak_snapshot *snap,
+		  struct leak_scan_meta *meta)
+{
+	int err;
+
+	memset(meta, 0, sizeof(*meta));
+	if (!scan)
+		return leak_source_read(c->source, exited, snap);
+	if (exited && !c->held_meta.attempted) {
+		meta->attempted = true;
+		snprintf(meta->why, sizeof(meta->why), "the process exited before it could be "
+			 "stopped (with -p it is not held at its exit)");
+		warn_once(c, meta);
+		return leak_source_read(c->source, exited, snap);
+	}
+	if (exited) {
+		err = leak_source_read(c->source, exited, snap);
+		if (err)
+			return err;
+		*meta = c->held_meta;
+		if (meta->done)
+			apply_held(c, snap);
+		warn_once(c, meta);
+		return 0;
+	}
+	err = scan_into(c, false, snap, meta);
+	if (err == -EIO || (err && !meta->done))
+		err = leak_source_read(c->source, false, snap);	/* the scan never got to it */
+	warn_once(c, meta);
+	return err;
+}
+
+void classify_at_exit(struct classifier *c)
+{
+	struct leak_snapshot snap;
+	size_t n = 0;
+
+	free(c->held);
+	c->held = NULL;
+	c->nr_held = 0;
+	memset(&c->held_meta, 0, sizeof(c->held_meta));
+	if (scan_into(c, true, &snap, &c->held_meta))
+		return;
+	if (!c->held_meta.done) {
+		leak_snapshot_free(&snap);
+		return;
+	}
+	c->held = malloc((snap.nr_blocks ? snap.nr_blocks : 1) * sizeof(*c->held));
+	for (size_t i = 0; c->held && i < snap.nr_blocks; i++)
+		if (snap.blocks[i].key.src == SRC_USER)
+			c->held[n++] = (struct held_verdict){ snap.blocks[i].addr, snap.blocks[i].kind,
+							      snap.blocks[i].indirect_bytes };
+	c->nr_held = c->held ? n : 0;
+	if (n)
+		qsort(c->held, n, sizeof(*c->held), verdict_cmp);
+	if (!c->held)
+		c->held_meta.done = false;
+	leak_snapshot_free(&snap);
+}
+
+void classify_free(struct classifier *c)
+{
+	free(c->held);
+	c->held = NULL;
+	c->nr_held = 0;
+}
