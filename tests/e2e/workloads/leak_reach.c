@@ -190,7 +190,7 @@ static void __attribute__((noinline)) before_attach(void)
 {
 	table = malloc(16 * sizeof(void *));		/* @pre_table */
 	memset(table, 0, 16 * sizeof(void *));
-	lost_block(528);
+	lost_block(528);				/* @pre_lost */
 }
 
 static void __attribute__((noinline)) after_attach(void)
