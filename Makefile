@@ -360,14 +360,21 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./$(OUTPUT)/faulttop $(ARGS)
 
+# The scan benchmark's peer: the big-heap workload under AddressSanitizer,
+# timing LeakSanitizer's own check (bench only, not part of the tests).
+$(OUTPUT)/tests/leak_bigheap_lsan: tests/e2e/workloads/leak_bigheap.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fsanitize=address -DWITH_LSAN -Wall -Wextra -Werror $< -o $@
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory tests-build bench-build
 	$(Q)python3 tests/bench/bench.py $(OUTPUT)
 
 # What only the benchmarks use, kept out of the tools: the kernel floor
-# (tests/bench/floor.bpf.c, empty kmem tracepoint programs) and its runner.
+# (tests/bench/floor.bpf.c, empty kmem tracepoint programs) and its runner,
+# and the scan benchmark's LeakSanitizer peer.
 .PHONY: bench-build
-bench-build: $(OUTPUT)/bench/bench_floor
+bench-build: $(OUTPUT)/bench/bench_floor $(OUTPUT)/tests/leak_bigheap_lsan
 $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 $(OUTPUT)/bench/floor.bpf.o: tests/bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)/bench

@@ -93,6 +93,9 @@ static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap
 	meta->bytes_scanned = st.bytes_scanned;
 	meta->threads = st.threads;
 	meta->mappings = st.mappings;
+	meta->tables_ms = st.tables_ms;
+	meta->pagemap_ms = st.pagemap_ms;
+	meta->copy_ms = st.copy_ms;
 	if (!err) {
 		for (size_t i = 0; i < rd.n; i++) {
 			snap->blocks[rd.index[i]].kind = kinds[i];

@@ -137,6 +137,7 @@ struct leak_scan_meta {
 	double stopped_ms;		/* how long the target was stopped */
 	uint64_t bytes_scanned;
 	uint32_t threads, mappings;
+	double tables_ms, pagemap_ms, copy_ms;	/* parts of stopped_ms */
 	char why[192];			/* attempted, not done: why not */
 };
 

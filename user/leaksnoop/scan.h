@@ -35,6 +35,9 @@ struct scan_stats {
 	uint64_t bytes_scanned;
 	uint32_t threads, mappings;
 	uint64_t unreadable_bytes;	/* present pages process_vm_readv refused */
+	/* where the stop went: reading the allocation tables, the pagemap,
+	 * copying the memory (the rest: stopping and resuming the threads) */
+	double tables_ms, pagemap_ms, copy_ms;
 };
 
 /* Called once every thread is stopped: the blocks to classify (the

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""leaksnoop's leak-kinds scan (not a test): how long the target is stopped
+per 100 MiB scanned, on a process with a multi-GiB heap
+(build/tests/leak_bigheap MIB: 64 KiB blocks of a random pointer graph,
+every block traced), beside
+- the floor: only copying the same bytes out of the process
+  (process_vm_readv of its writable present pages, no scan, not stopped);
+- a peer: LeakSanitizer's own leak check of the same heap, timed inside
+  an AddressSanitizer build of the workload (leak_bigheap_lsan).
+Target: <= 50 ms stopped per 100 MiB scanned. Rounds interleave the sizes;
+spread is min/median/max.
+
+usage: bench_leaksnoop_scan.py [BUILD] [--rounds N] [--sizes MIB,MIB]"""
+import argparse
+import ctypes
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+def wait_ready(p, timeout=600):
+    lines = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = p.stderr.readline()
+        if not line:
+            raise RuntimeError("workload ended: " + "".join(lines)[-1000:])
+        if line.strip() == "ready":
+            return lines
+        lines.append(line)
+    raise RuntimeError("workload not ready")
+
+
+def copy_only_ms(pid):
+    """Copies every writable mapping of pid in 1 MiB reads; ms and bytes."""
+    buf = ctypes.create_string_buffer(1 << 20)
+    total = 0
+    t0 = time.monotonic()
+    with open(f"/proc/{pid}/maps") as f:
+        maps = [l.split() for l in f]
+    for m in maps:
+        if "rw" not in m[1][:2]:
+            continue
+        lo, hi = (int(x, 16) for x in m[0].split("-"))
+        for a in range(lo, hi, 1 << 20):
+            n = min(1 << 20, hi - a)
+            local, remote = Iovec(ctypes.addressof(buf), n), Iovec(a, n)
+            r = libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+            total += max(r, 0)
+    return (time.monotonic() - t0) * 1e3, total
+
+
+def leaksnoop_round(build, mib):
+    """leaksnoop -- leak_bigheap MIB, interrupted at ready: its scan figures."""
+    p = subprocess.Popen([os.path.join(build, "leaksnoop"), "--json", "--user", "-o", "0",
+                          "--", os.path.join(build, "tests", "leak_bigheap"), str(mib)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_ready(p)
+        child = int(open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()[0])
+        copy_ms, copied = copy_only_ms(child)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=600)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    rep = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+    scan = rep["scan"]
+    if not scan or not scan["done"]:
+        raise RuntimeError(f"no scan: {scan} {err[-500:]}")
+    blocks = sum(v["blocks"] for v in rep["leak_summary"].values())
+    return scan["stopped_ms"], scan["bytes_scanned"], copy_ms, copied, blocks
+
+
+def lsan_round(build, mib):
+    exe = os.path.join(build, "tests", "leak_bigheap_lsan")
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:quarantine_size_mb=0")
+    p = subprocess.Popen([exe, str(mib)], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = wait_ready(p)
+    finally:
+        p.kill()
+        p.wait()
+    for line in lines:
+        m = re.match(r"lsan_ms ([\d.]+)", line)
+        if m:
+            return float(m.group(1))
+    raise RuntimeError("no lsan_ms: " + "".join(lines)[-500:])
+
+
+def spread(v):
+    return f"{min(v):8.1f} {statistics.median(v):8.1f} {max(v):8.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build", nargs="?", default="build")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sizes", default="1024,4096")
+    a = ap.parse_args()
+    sizes = [int(s) for s in a.sizes.split(",")]
+    res = {s: {"stop": [], "bytes": [], "copy": [], "copied": [], "lsan": []} for s in sizes}
+    for r in range(a.rounds):
+        for s in sizes:                 # interleaved
+            stop, nbytes, copy, copied, blocks = leaksnoop_round(a.build, s)
+            want = s * 1024 // 64
+            if blocks < want:
+                raise RuntimeError(f"{blocks} blocks classified, want >= {want}")
+            res[s]["stop"].append(stop)
+            res[s]["bytes"].append(nbytes)
+            res[s]["copy"].append(copy)
+            res[s]["copied"].append(copied)
+            res[s]["lsan"].append(lsan_round(a.build, s))
+        print(f"  scan: round {r + 1}/{a.rounds} done", file=sys.stderr)
+    print(f"leaksnoop leak-kinds scan, {a.rounds} interleaved rounds (min median max)")
+    for s in sizes:
+        x = res[s]
+        per100 = [t / (b / (100 << 20)) for t, b in zip(x["stop"], x["bytes"])]
+        copy100 = [t / (b / (100 << 20)) for t, b in zip(x["copy"], x["copied"])]
+        print(f"\n{s} MiB heap, 64 KiB blocks, {statistics.median(x['bytes']) / (1 << 20):.0f} MiB scanned:")
+        print(f"  leaksnoop: target stopped, ms        {spread(x['stop'])}")
+        print(f"  leaksnoop: stopped per 100 MiB, ms   {spread(per100)}   (target <= 50)")
+        print(f"  floor: copy only, per 100 MiB, ms    {spread(copy100)}   "
+              f"ratio {statistics.median(per100) / statistics.median(copy100):.2f}x")
+        print(f"  peer: LeakSanitizer's check, ms      {spread(x['lsan'])}   "
+              f"leaksnoop/LSan {statistics.median(x['stop']) / statistics.median(x['lsan']):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
