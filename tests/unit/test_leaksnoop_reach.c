@@ -76,7 +76,7 @@ static void test_notes_example(void)
 
 	for (int i = 0; i < 6; i++)
 		p[i] = block(h, 100 + 8 * i, 48);	/* sizes scaled down */
-	put(h, BASE + 8 * 4000, p[5]);			/* main's local p1 */
+	put(h, BASE + 8ULL * 4000, p[5]);			/* main's local p1 */
 	put(h, p[0], 0);
 	put(h, p[5] + 8, 1);
 	CHECK(classify(h) == 0);
@@ -147,7 +147,7 @@ static void test_interior_only(void)
 	struct heap *h = heap_new();
 	uint64_t a = block(h, 10, 64), b = block(h, 30, 64);
 
-	put(h, BASE + 8 * 3000, a + 40);
+	put(h, BASE + 8ULL * 3000, a + 40);
 	put(h, a + 16, b);
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_POSSIBLE);
@@ -162,10 +162,10 @@ static void test_possible_upgraded(void)
 	struct heap *h = heap_new();
 	uint64_t a = block(h, 10, 64), b = block(h, 30, 64), c = block(h, 50, 64);
 
-	put(h, BASE + 8 * 3000, a + 40);	/* interior into a */
+	put(h, BASE + 8ULL * 3000, a + 40);	/* interior into a */
 	put(h, a, b);				/* a -> b */
 	put(h, b, c);				/* b -> c */
-	put(h, BASE + 8 * 3001, b);		/* and b from a root */
+	put(h, BASE + 8ULL * 3001, b);		/* and b from a root */
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_POSSIBLE);
 	CHECK_U64(h->kinds[1], LEAK_REACHABLE);
@@ -179,7 +179,7 @@ static void test_interior_from_reachable(void)
 	struct heap *h = heap_new();
 	uint64_t a = block(h, 10, 64), b = block(h, 30, 64);
 
-	put(h, BASE + 8 * 3000, a);
+	put(h, BASE + 8ULL * 3000, a);
 	put(h, a + 8, b + 16);
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_REACHABLE);
@@ -231,7 +231,7 @@ static void test_cycle_reachable(void)
 
 	put(h, a, b);
 	put(h, b, a);
-	put(h, BASE + 8 * 2000, b);
+	put(h, BASE + 8ULL * 2000, b);
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_REACHABLE);
 	CHECK_U64(h->kinds[1], LEAK_REACHABLE);
@@ -274,8 +274,8 @@ static void test_block_bounds(void)
 	struct heap *h = heap_new();
 	uint64_t a = block(h, 10, 40), b = block(h, 20, 40);
 
-	put(h, BASE + 8 * 2000, a + 40);
-	put(h, BASE + 8 * 2001, b + 39);
+	put(h, BASE + 8ULL * 2000, a + 40);
+	put(h, BASE + 8ULL * 2001, b + 39);
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_DEFINITE);
 	CHECK_U64(h->kinds[1], LEAK_POSSIBLE);
@@ -289,7 +289,7 @@ static void test_zero_size_block(void)
 	struct heap *h = heap_new();
 
 	block(h, 10, 0);
-	put(h, BASE + 8 * 2000, BASE + 80);
+	put(h, BASE + 8ULL * 2000, BASE + 80);
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_REACHABLE);
 	free(h);
@@ -316,9 +316,9 @@ static void test_alignment(void)
 	uint64_t a = block(h, 10, 20), b = block(h, 30, 32), c = block(h, 40, 32);
 	unsigned char *bytes = (unsigned char *)h->mem;
 
-	memcpy(bytes + 8 * 2000 + 3, &b, 8);	/* unaligned root word */
+	memcpy(bytes + 8ULL * 2000 + 3, &b, 8);	/* unaligned root word */
 	put(h, a + 16, c);			/* straddles a's end (20) */
-	put(h, BASE + 8 * 2010, a);
+	put(h, BASE + 8ULL * 2010, a);
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_REACHABLE);
 	CHECK_U64(h->kinds[1], LEAK_DEFINITE);
@@ -342,10 +342,10 @@ static void test_heuristics(void)
 	put(h, str + 8, 10);		/* capacity */
 	put(h, bad, 7);
 	put(h, off, 1);
-	put(h, BASE + 8 * 2000, arr + 8);
-	put(h, BASE + 8 * 2001, str + 24);
-	put(h, BASE + 8 * 2002, bad + 8);
-	put(h, BASE + 8 * 2003, off + 16);
+	put(h, BASE + 8ULL * 2000, arr + 8);
+	put(h, BASE + 8ULL * 2001, str + 24);
+	put(h, BASE + 8ULL * 2002, bad + 8);
+	put(h, BASE + 8ULL * 2003, off + 16);
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_REACHABLE);
 	CHECK_U64(h->kinds[1], LEAK_REACHABLE);
@@ -364,11 +364,11 @@ static void test_pieces(void)
 	uint64_t n[8];
 
 	for (int i = 0; i < 8; i++)
-		n[i] = block(h, 100 + 37 * i, 8 * 37 - 16);
+		n[i] = block(h, 100 + 37 * i, 8ULL * 37 - 16);
 	for (int i = 0; i < 7; i++)
-		put(h, n[i] + 8 * (i + 1), n[i + 1] + (i == 3 ? 16 : 0));
-	put(h, BASE + 8 * 3500, n[2]);
-	put(h, BASE + 8 * 3600, n[6] + 8 * 30);
+		put(h, n[i] + 8ULL * (uint64_t)(i + 1), n[i + 1] + (i == 3 ? 16 : 0));
+	put(h, BASE + 8ULL * 3500, n[2]);
+	put(h, BASE + 8ULL * 3600, n[6] + 8ULL * 30);
 	CHECK(classify(h) == 0);
 	memcpy(want, h->kinds, sizeof(want));
 	CHECK_U64(want[0], LEAK_DEFINITE);
@@ -395,8 +395,8 @@ static void test_order_and_overlap(void)
 	uint64_t hi = block(h, 300, 32), lo = block(h, 100, 400);	/* words 100..150 */
 	uint64_t in = block(h, 120, 32);				/* inside lo */
 
-	put(h, BASE + 8 * 3000, hi);
-	put(h, BASE + 8 * 3001, in);
+	put(h, BASE + 8ULL * 3000, hi);
+	put(h, BASE + 8ULL * 3001, in);
 	(void)lo;
 	CHECK(classify(h) == 0);
 	CHECK_U64(h->kinds[0], LEAK_REACHABLE);
@@ -411,9 +411,11 @@ static void test_empty_and_names(void)
 	uint64_t mem[4] = { 1, 2, 3, 4 };
 
 	CHECK(r != NULL);
-	CHECK(reach_scan(r, BASE, mem, sizeof(mem)) == 0);
-	CHECK(reach_classify(r, NULL, NULL) == 0);
-	reach_free(r);
+	if (r) {
+		CHECK(reach_scan(r, BASE, mem, sizeof(mem)) == 0);
+		CHECK(reach_classify(r, NULL, NULL) == 0);
+		reach_free(r);
+	}
 	CHECK_STR(leak_kind_words(LEAK_DEFINITE), "definitely lost");
 	CHECK_STR(leak_kind_words(LEAK_INDIRECT), "indirectly lost");
 	CHECK_STR(leak_kind_words(LEAK_POSSIBLE), "possibly lost");

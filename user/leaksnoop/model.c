@@ -410,23 +410,21 @@ static int attach_frames(struct leak_report *rep, const struct leak_snapshot *sn
 	return err;
 }
 
-/* Ranks count every record, as valgrind numbers its loss records; the top
- * counts the listed ones (still reachable ones are counted, not listed,
- * unless asked for: valgrind's default too). */
+/* Ranks count every record, as valgrind numbers its loss records. Still
+ * reachable records are counted but not listed in the text unless asked
+ * for (valgrind's default too); JSON and folded output carry them all. */
 static void rank_records(struct leak_report *rep)
 {
-	int rank[SRC_MAX] = {}, listed[SRC_MAX] = {};
+	int rank[SRC_MAX] = {};
 
 	if (rep->nr_records)
 		qsort(rep->records, rep->nr_records, sizeof(*rep->records), record_bytes_desc);
 	for (size_t i = 0; i < rep->nr_records; i++) {
 		struct leak_record *x = &rep->records[i];
-		uint32_t s = x->key.src % SRC_MAX;
 
-		x->rank = ++rank[s];
-		x->in_top = rep->config.show_reachable || x->kind != LEAK_REACHABLE;
-		if (x->in_top)
-			x->in_top = !rep->config.top || ++listed[s] <= rep->config.top;
+		x->rank = ++rank[x->key.src % SRC_MAX];
+		x->in_top = !rep->config.top || x->rank <= rep->config.top;
+		x->hidden = x->kind == LEAK_REACHABLE && !rep->config.show_reachable;
 	}
 }
 

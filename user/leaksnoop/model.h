@@ -109,7 +109,7 @@ struct leak_model_config {
 	uint64_t min_size, max_size;	/* max 0: no limit */
 	int top;			/* records shown per source, 0: all */
 	bool kernel_stacks;		/* -K: page records have stacks */
-	bool show_reachable;		/* list still-reachable records too */
+	bool show_reachable;		/* list still-reachable records in text too */
 };
 
 /* What the previous reports left for the next one's growth figures. */
@@ -185,8 +185,9 @@ struct leak_record {
 	bool is_new;				/* not in the last report */
 	struct ls_agg totals;			/* allocated/freed here, all time */
 	int rank;				/* 1-based within its source, by bytes */
-	bool in_top;				/* listed: within config.top, and not
-						 * still reachable unless shown */
+	bool in_top;				/* rank within config.top */
+	bool hidden;				/* still reachable, not listed in text
+						 * unless config.show_reachable */
 	char cache_name[LS_CACHE_NAME_LEN + 1];	/* printable; "" when none */
 	size_t block_first, block_count;	/* its blocks in report->blocks */
 	size_t frame_first, nr_frames;		/* its frames in report->frames */

@@ -93,8 +93,9 @@ static const struct argp_option opts[] = {
 	  "briefly); final reports always are", 0 },
 	{ "no-scan", OPT_NO_SCAN, NULL, 0, "Never stop the process to classify blocks: every user "
 	  "block is reported as outstanding", 0 },
-	{ "show-reachable", OPT_SHOW_REACHABLE, NULL, 0, "List still-reachable blocks too (like "
-	  "valgrind's --show-leak-kinds=all); by default they are only counted", 0 },
+	{ "show-reachable", OPT_SHOW_REACHABLE, NULL, 0, "List still-reachable blocks in the text "
+	  "report too (like valgrind's --show-leak-kinds=all); by default they are only counted "
+	  "(JSON and folded output always have them)", 0 },
 	{ "error-exitcode", OPT_ERROR_EXITCODE, "N", 0, "Exit with N when leaks are reported: "
 	  "definitely or indirectly lost blocks (any outstanding ones without a scan)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log, where each probe sits and why)", 0 },

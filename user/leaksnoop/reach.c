@@ -17,7 +17,7 @@ enum ptr_class {
 };
 
 #define DST_BITS	30
-#define DST_MASK	((1u << DST_BITS) - 1)
+#define DST_MASK	((1U << DST_BITS) - 1)
 #define MAX_BLOCKS	DST_MASK
 
 enum state { UNREACHED, INDIRECT, POSSIBLE, REACHABLE };
@@ -210,7 +210,7 @@ void reach_add_root_word(struct reach *r, uint64_t word)
 	size_t j = lookup(r, word);
 
 	if (j != SIZE_MAX)
-		r->root[j] |= (uint8_t)(1u << classify_ptr(word - r->start[j]));
+		r->root[j] |= (uint8_t)(1U << classify_ptr(word - r->start[j]));
 }
 
 static int add_edge(struct reach *r, size_t src, size_t dst, enum ptr_class c)
@@ -330,7 +330,7 @@ static bool heuristic_accepts(const struct reach *r, size_t i, enum ptr_class c)
 	if (c == AT_24 && size >= 16) {
 		uint64_t length = r->w0[i], capacity = r->w1[i];
 
-		return 3 * 8 + capacity + 1 == size && length <= capacity;
+		return 24 + capacity + 1 == size && length <= capacity;
 	}
 	if (c == AT_8 && size >= 8 && r->w0[i] > 0)
 		return (size - 8) % r->w0[i] == 0;	/* newarray; length64 is its subset */
@@ -414,7 +414,7 @@ static void mark_from_roots(const struct reach *r, const struct graph *g, struct
 {
 	for (size_t i = 0; i < r->n; i++)
 		for (int c = AT_START; c <= AT_INTERIOR; c++)
-			if (r->root[i] & (1u << c))
+			if (r->root[i] & (1U << c))
 				reach_via(r, m, i, (enum ptr_class)c, true);
 	while (m->top) {
 		size_t i = pop(m);

@@ -202,7 +202,7 @@ void leak_render_text(FILE *out, const struct leak_report *r)
 {
 	text_header(out, r);
 	for (size_t i = 0; i < r->nr_records; i++)
-		if (r->records[i].in_top)
+		if (r->records[i].in_top && !r->records[i].hidden)
 			text_record(out, r, &r->records[i]);
 	text_leak_summary(out, r);
 	text_summary(out, r);

@@ -45,7 +45,7 @@
 /* 1 MiB: each batch is scanned right after it is read, while it is still
  * in the L2 cache; bigger batches save no measurable syscall time (a
  * process_vm_readv costs ~2 us plus the per-page pinning). */
-#define BATCH_BYTES	(1u << 20)
+#define BATCH_BYTES	(1U << 20)
 #define IOV_BATCH	1024
 #define PAGEMAP_CHUNK	4096		/* pagemap entries read at a time */
 #define PM_PRESENT	(1ULL << 63)
@@ -312,9 +312,19 @@ struct reader {
 	int err;
 };
 
+/* An address in the target as iov_base wants it (it is never dereferenced
+ * here: memcpy rather than a cast that says otherwise). */
+static void *remote_ptr(uint64_t a)
+{
+	void *p;
+
+	memcpy(&p, &a, sizeof(p));
+	return p;
+}
+
 static void feed(struct reader *rd, uint64_t addr, const unsigned char *buf, size_t len)
 {
-	if (rd->precopy)
+	if (rd->precopy || !rd->r)
 		return;		/* read again at the stop */
 	if (!rd->err && len)
 		rd->err = reach_scan(rd->r, addr, buf, len);
@@ -334,7 +344,7 @@ static void read_slowly(struct reader *rd, int from, size_t skip)
 		while (a < end && !rd->err) {
 			uint64_t next = (a + ps) & ~((uint64_t)ps - 1);
 			struct iovec l = { rd->buf, (next < end ? next : end) - a };
-			struct iovec rm = { (void *)a, l.iov_len };
+			struct iovec rm = { remote_ptr(a), l.iov_len };
 			ssize_t n = process_vm_readv(rd->pid, &l, 1, &rm, 1, 0);
 
 			if (n < 0 && errno == ESRCH)
@@ -466,7 +476,7 @@ static void queue_range(struct reader *rd, uint64_t a, uint64_t end)
 		if (last && (uint64_t)last->iov_base + last->iov_len == a) {
 			last->iov_len += len;	/* adjacent pages: one range */
 		} else {
-			rd->remote[rd->nr_remote].iov_base = (void *)a;
+			rd->remote[rd->nr_remote].iov_base = remote_ptr(a);
 			rd->remote[rd->nr_remote].iov_len = len;
 			rd->nr_remote++;
 		}
@@ -516,8 +526,8 @@ static void read_present(struct reader *rd, uint64_t start, uint64_t end)
 
 static bool is_device(const struct vma *v)
 {
-	return v->path && !strncmp(v->path, "/dev/", 5) && strcmp(v->path, "/dev/zero") &&
-	       strncmp(v->path, "/dev/shm/", 9);
+	return v->path && strncmp(v->path, "/dev/", 5) == 0 && strcmp(v->path, "/dev/zero") != 0 &&
+	       strncmp(v->path, "/dev/shm/", 9) != 0;
 }
 
 /* Where scanning of mapping v starts: below a stack pointer in it is dead. */
@@ -647,7 +657,7 @@ static void prepare_copy(struct freeze *f, struct reader *rd)
 	rd->counting = false;
 	rd->st = st;
 	rd->err = 0;
-	want = rd->counted + rd->counted / 8 + 16 * BATCH_BYTES;
+	want = rd->counted + rd->counted / 8 + 16 * (uint64_t)BATCH_BYTES;
 	cap = procfs_read_meminfo(&mi) == 0 ? mi.mem_available / 4 : 0;
 	if (want > cap)
 		want = cap;
@@ -665,7 +675,7 @@ static void prepare_copy(struct freeze *f, struct reader *rd)
 /* After the stop: the scan of what was copied during it. */
 static int scan_copied(struct reader *rd)
 {
-	for (size_t i = 0; i < rd->nr_segs && !rd->err; i++)
+	for (size_t i = 0; rd->r && i < rd->nr_segs && !rd->err; i++)
 		rd->err = reach_scan(rd->r, rd->segs[i].addr, rd->copy + rd->segs[i].off,
 				     rd->segs[i].len);
 	return rd->err;
@@ -710,10 +720,10 @@ int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *
 			err = -ENOMEM;
 		rd.r = r;
 	}
-	if (!err)
+	if (!err) {
 		read_registers(&f, r, st);
-	if (!err)
 		err = walk_mappings(&f, &rd);
+	}
 	thaw(&f);
 	st->stopped_ms = now_ms() - t0;
 	if (!err)
