@@ -203,10 +203,41 @@ def source_line(fname, marker):
     raise AssertionError(f"no @{marker} in {fname}")
 
 
+def by_stack(records):
+    """The records of one stack added up across leak kinds. Once the user
+    heap is scanned, a stack whose blocks have different kinds has one
+    record per kind (as valgrind's loss records); a test about something
+    else than kinds asserts on the stack's exact totals. Each stack keeps
+    its first record's fields (the all-time allocated/freed figures are
+    the stack's, the same in each of its records), with bytes, blocks and
+    growth added up, and "kinds": kind -> [bytes, blocks] (kind None: not
+    classified)."""
+    stacks = {}
+    for r in records:
+        key = (r["source"], r.get("cache"), r.get("call_site"),
+               tuple(f["addr"] for f in r["frames"]))
+        s = stacks.get(key)
+        if s is None:
+            s = stacks[key] = dict(r, kinds={})
+            s["bytes"] = s["blocks"] = s["growth_bytes"] = s["growth_blocks"] = 0
+        for field in ("bytes", "blocks", "growth_bytes", "growth_blocks"):
+            s[field] += r[field]
+        cell = s["kinds"].setdefault(r.get("kind"), [0, 0])
+        cell[0] += r["bytes"]
+        cell[1] += r["blocks"]
+    return list(stacks.values())
+
+
+def kind_blocks(stack, *kinds):
+    """Blocks of a stack (by_stack) that are of one of kinds."""
+    return sum(stack["kinds"].get(k, [0, 0])[1] for k in kinds)
+
+
 def records_at(report, fname, line, source="user"):
-    """Records whose first frame is fname:line."""
+    """Stacks (by_stack: records of one stack added up across leak kinds)
+    whose first frame is fname:line."""
     out = []
-    for r in report["records"]:
+    for r in by_stack(report["records"]):
         if r["source"] != source or not r["frames"]:
             continue
         f = r["frames"][0]

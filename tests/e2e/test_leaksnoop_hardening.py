@@ -29,6 +29,7 @@ import time
 
 import e2e
 from e2e import describe, records_at, source_line
+from test_leaksnoop import assert_dropped_pointers_lost
 
 HOSTILE_NAME = b"\x1b[2J\nx\xff\xfe y\x07"
 HOSTILE_DIR = b"mm scope \n\x1b[31m\xff"
@@ -92,6 +93,7 @@ def test_hostile_comm_and_paths_never_raw():
         assert rep["comm"].encode("latin-1") == HOSTILE_NAME[:15], rep["comm"]
         r = _frame_at(rep, LEAK, line)
         assert r["blocks"] == n and r["bytes"] == n * 777, describe(rep)
+        assert_dropped_pointers_lost(r, n)
         f = r["frames"][0]
         assert f["func"] == "hostile_leak", f
         module = f["module"].encode("latin-1")
@@ -258,6 +260,8 @@ def test_thousands_of_threads_leaking_at_once():
     at = records_at(out, LEAK, source_line(LEAK, "threads_leak"))
     assert len(at) == 1, describe(out)
     assert at[0]["blocks"] == threads * per and at[0]["bytes"] == threads * per * 1000, describe(out)
+    assert_dropped_pointers_lost(at[0], threads * per, per=threads)
+    assert out["scan"]["done"], out["scan"]
     h = out["health"]
     assert h["alloc_table_full"] == 0 and h["inflight_lost"] == 0 and h["agg_table_full"] == 0, h
 
@@ -267,6 +271,9 @@ def test_thousands_of_mappings():
     rc, out = _trace_json("maps", maps, n)
     at = records_at(out, LEAK, source_line(LEAK, "hostile_leak"))
     assert len(at) == 1 and at[0]["blocks"] == n, describe(out)
+    assert_dropped_pointers_lost(at[0], n)
+    # every mapping was read: at least a page of each
+    assert out["scan"]["done"] and out["scan"]["mappings"] >= maps, out["scan"]
     regions = [r for r in out["records"] if r["source"] == "mmap" and r["blocks"] >= maps]
     assert len(regions) == 1 and regions[0]["blocks"] == maps, describe(out)
     h = out["health"]

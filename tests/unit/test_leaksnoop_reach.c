@@ -424,6 +424,33 @@ static void test_empty_and_names(void)
 	CHECK_STR(leak_kind_name(LEAK_UNKNOWN), "unknown");
 }
 
+/* glibc's pointers to the next chunk's header (its bins, top, free
+ * chunks' links) land in the last 8 bytes of a block that fills its chunk:
+ * not a pointer into the block. A 1000-byte block's chunk is 1008 bytes,
+ * the next header 992 bytes after the block's start; a 990-byte block's
+ * next header (at 992) is past its end; 984 into the 1000-byte block is an
+ * ordinary interior pointer. */
+static void test_next_chunk_header_is_not_interior(void)
+{
+	struct heap *h = heap_new();
+	uint64_t a = block(h, 10, 1000), b = block(h, 200, 1000), c = block(h, 400, 1000);
+	uint64_t d = block(h, 600, 24), e = block(h, 700, 1000);
+
+	put(h, BASE + 8ULL * 3000, a + 992);		/* a free chunk's fd, a root */
+	h->regs[h->nregs++] = b + 992;			/* arena's top, in a register */
+	put(h, BASE + 8ULL * 3001, c + 984);
+	put(h, BASE + 8ULL * 3002, d + 16);		/* 24 bytes: chunk 32, header at 16 */
+	put(h, a + 8, e + 992);				/* stale link in a's contents */
+	CHECK(classify(h) == 0);
+	CHECK_U64(h->kinds[0], LEAK_DEFINITE);
+	CHECK_U64(h->kinds[1], LEAK_DEFINITE);
+	CHECK_U64(h->kinds[2], LEAK_POSSIBLE);
+	CHECK_U64(h->kinds[3], LEAK_DEFINITE);
+	CHECK_U64(h->kinds[4], LEAK_DEFINITE);		/* not indirectly lost through a */
+	CHECK_U64(h->indirect[0], 0);
+	free(h);
+}
+
 int main(void)
 {
 	RUN(test_notes_example);
@@ -446,5 +473,6 @@ int main(void)
 	RUN(test_pieces);
 	RUN(test_order_and_overlap);
 	RUN(test_empty_and_names);
+	RUN(test_next_chunk_header_is_not_interior);
 	UNIT_EXIT();
 }

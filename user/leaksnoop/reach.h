@@ -22,6 +22,10 @@
  *   unclaimed leads a "clique": every unreached block it reaches through any
  *   pointer is indirectly lost (and a clique leader reached this way stops
  *   being one); the leaders that remain are definitely lost.
+ * One rule of our own, because the process's malloc is not valgrind's: a
+ * word at the header of the glibc malloc chunk that follows a block (in
+ * the block's last 8 bytes when the block fills its chunk) is glibc's
+ * pointer to that next chunk, not into the block (reach.c).
  * Not reproduced: memcheck only scans words whose bytes are initialised
  * (here every word counts, so stale pointers in uninitialised or freed
  * memory can keep a block reachable: conservative, never a false "lost"),
