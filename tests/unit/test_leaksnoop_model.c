@@ -240,6 +240,135 @@ static void test_top_ranks_per_source(void)
 	leak_snapshot_free(&s);
 }
 
+static void add_kind_block(struct leak_snapshot *s, struct ls_agg_key key, uint64_t addr,
+			   uint64_t size, uint8_t kind, uint64_t indirect)
+{
+	struct leak_block b = { .addr = addr, .size = size, .ts = NOW - 1000 * MS, .key = key,
+				.kind = kind, .indirect_bytes = indirect };
+
+	CHECK(leak_snapshot_add_block(s, &b) == 0);
+}
+
+static const struct leak_record *find_kind(const struct leak_report *r, int32_t id, uint8_t kind)
+{
+	for (size_t i = 0; i < r->nr_records; i++)
+		if (r->records[i].key.stack_id == id && r->records[i].kind == kind)
+			return &r->records[i];
+	return NULL;
+}
+
+/* Once scanned, a stack has a record per leak kind (valgrind's loss
+ * records); the LEAK SUMMARY adds the user heap's kinds up; still
+ * reachable records are ranked but listed only when asked for; what
+ * --error-exitcode counts is the definitely and indirectly lost records;
+ * the stack's all-time figures are on each record, marked once. */
+static void test_kinds_split_a_stack_into_loss_records(void)
+{
+	struct leak_snapshot s = { .now_ns = NOW };
+	struct leak_history h = { .start_ns = START };
+	struct leak_model_config cfg = cfg_default;
+	struct ls_agg_key region = { .stack_id = 9, .src = SRC_MMAP };
+	const struct leak_record *d, *i, *re, *p;
+	struct leak_report r;
+	int firsts = 0;
+
+	add_total(&s, ukey(1), 7000, 7, 0, 0);
+	add_kind_block(&s, ukey(1), 0x1000, 1000, LEAK_DEFINITE, 2000);
+	add_kind_block(&s, ukey(1), 0x2000, 1000, LEAK_DEFINITE, 1000);
+	add_kind_block(&s, ukey(1), 0x3000, 1000, LEAK_INDIRECT, 0);
+	add_kind_block(&s, ukey(1), 0x4000, 1000, LEAK_INDIRECT, 0);
+	add_kind_block(&s, ukey(1), 0x5000, 1000, LEAK_INDIRECT, 0);
+	add_kind_block(&s, ukey(1), 0x6000, 1000, LEAK_REACHABLE, 0);
+	add_kind_block(&s, ukey(2), 0x7000, 500, LEAK_POSSIBLE, 0);
+	add_kind_block(&s, ukey(3), 0x8000, 9000, LEAK_REACHABLE, 0);
+	add_kind_block(&s, region, 0x100000, 4096, LEAK_UNKNOWN, 0);
+	CHECK(build(&r, &s, &cfg, &h, true) == 0);
+	CHECK_U64(r.summary[SRC_USER].records, 5);
+	d = find_kind(&r, 1, LEAK_DEFINITE);
+	i = find_kind(&r, 1, LEAK_INDIRECT);
+	re = find_kind(&r, 1, LEAK_REACHABLE);
+	p = find_kind(&r, 2, LEAK_POSSIBLE);
+	CHECK(d && i && re && p);
+	if (d && i && re && p) {
+		CHECK(d->bytes == 2000 && d->blocks == 2 && d->indirect_bytes == 3000);
+		CHECK(i->bytes == 3000 && i->blocks == 3);
+		CHECK(d->totals.alloc_count == 7 && i->totals.alloc_count == 7);
+		CHECK(d->stack_first && !i->stack_first && !re->stack_first && p->stack_first);
+		CHECK(!d->hidden && !i->hidden && !p->hidden && re->hidden);
+		CHECK(d->rank == 3 && re->rank == 4);	/* by bytes; reachable ones counted */
+	}
+	for (size_t k = 0; k < r.nr_records; k++)
+		firsts += r.records[k].stack_first;
+	CHECK_U64(firsts, 4);			/* stacks 1, 2, 3 and the region */
+	CHECK(r.kinds[LEAK_DEFINITE].bytes == 2000 && r.kinds[LEAK_DEFINITE].blocks == 2);
+	CHECK(r.kinds[LEAK_INDIRECT].bytes == 3000 && r.kinds[LEAK_INDIRECT].blocks == 3);
+	CHECK(r.kinds[LEAK_POSSIBLE].bytes == 500 && r.kinds[LEAK_POSSIBLE].blocks == 1);
+	CHECK(r.kinds[LEAK_REACHABLE].bytes == 10000 && r.kinds[LEAK_REACHABLE].blocks == 2);
+	CHECK_U64(r.kinds[LEAK_UNKNOWN].blocks, 0);	/* mmap regions are not the heap's */
+	CHECK_U64(r.lost_records, 2);
+	leak_report_free(&r);
+	cfg.show_reachable = true;
+	CHECK(build(&r, &s, &cfg, &h, true) == 0);
+	re = find_kind(&r, 1, LEAK_REACHABLE);
+	CHECK(re && !re->hidden);
+	leak_report_free(&r);
+	/* -T 1: the largest listed record and, apart, the largest hidden one */
+	cfg.show_reachable = false;
+	cfg.top = 1;
+	CHECK(build(&r, &s, &cfg, &h, true) == 0);
+	CHECK(find_kind(&r, 3, LEAK_REACHABLE)->in_top);		/* 9000 bytes, hidden */
+	CHECK(find_kind(&r, 1, LEAK_INDIRECT)->in_top);		/* 3000, the largest listed */
+	CHECK(!find_kind(&r, 1, LEAK_DEFINITE)->in_top);
+	CHECK(!find_kind(&r, 1, LEAK_REACHABLE)->in_top);
+	leak_report_free(&r);
+	leak_snapshot_free(&s);
+}
+
+/* An -i report without kinds, then a classified final one: a stack's
+ * growth is the whole stack's, on its first record, and the stack is not
+ * new; a stack classified both times grows per kind. */
+static void test_growth_across_a_first_classification(void)
+{
+	struct leak_snapshot s1 = { .now_ns = NOW }, s2 = { .now_ns = NOW + 2000 * MS };
+	struct leak_history h = { .start_ns = START };
+	const struct leak_record *d, *re;
+	struct leak_report r;
+
+	add_block(&s1, ukey(1), 0x1000, 1000, 1000);
+	add_block(&s1, ukey(1), 0x2000, 1000, 1000);
+	CHECK(build(&r, &s1, &cfg_default, &h, false) == 0);
+	CHECK(leak_history_advance(&h, &r) == 0);
+	leak_report_free(&r);
+
+	add_kind_block(&s2, ukey(1), 0x1000, 1000, LEAK_DEFINITE, 0);
+	add_kind_block(&s2, ukey(1), 0x2000, 1000, LEAK_DEFINITE, 0);
+	add_kind_block(&s2, ukey(1), 0x3000, 1000, LEAK_REACHABLE, 0);
+	CHECK(build(&r, &s2, &cfg_default, &h, false) == 0);
+	d = find_kind(&r, 1, LEAK_DEFINITE);
+	re = find_kind(&r, 1, LEAK_REACHABLE);
+	CHECK(d && re);
+	if (d && re) {
+		CHECK(d->growth_of_stack && re->growth_of_stack);
+		CHECK(!d->is_new && !re->is_new);
+		CHECK(d->growth_bytes == 1000 && d->growth_blocks == 1);
+		CHECK(re->growth_bytes == 0 && re->growth_blocks == 0);
+	}
+	CHECK(leak_history_advance(&h, &r) == 0);
+	leak_report_free(&r);
+	/* classified again, one more reachable block */
+	add_kind_block(&s2, ukey(1), 0x4000, 1000, LEAK_REACHABLE, 0);
+	CHECK(build(&r, &s2, &cfg_default, &h, false) == 0);
+	d = find_kind(&r, 1, LEAK_DEFINITE);
+	re = find_kind(&r, 1, LEAK_REACHABLE);
+	CHECK(d && re && !d->growth_of_stack && !re->growth_of_stack);
+	CHECK(d && d->growth_bytes == 0);
+	CHECK(re && re->growth_bytes == 1000 && re->growth_blocks == 1);
+	leak_report_free(&r);
+	leak_history_free(&h);
+	leak_snapshot_free(&s1);
+	leak_snapshot_free(&s2);
+}
+
 static int fake_user(void *ctx, uint64_t addr, struct usym *out, int max)
 {
 	(void)ctx, (void)max;
@@ -440,6 +569,8 @@ int main(void)
 	RUN(test_totals_merge_and_kernel_frees_are_allocated_minus_live);
 	RUN(test_growth_since_the_last_report);
 	RUN(test_top_ranks_per_source);
+	RUN(test_kinds_split_a_stack_into_loss_records);
+	RUN(test_growth_across_a_first_classification);
 	RUN(test_frames_site_first_then_stack_symbolized);
 	RUN(test_symbolize_inlined_and_cut_at_non_code);
 	RUN(test_renderers_serialize_the_model);

@@ -322,6 +322,42 @@ static int merge_totals(const struct leak_snapshot *snap, const struct leak_bloc
 	return 0;
 }
 
+static const struct leak_history_entry *previous(const struct leak_history *h,
+						 const struct ls_agg_key *key, uint8_t kind)
+{
+	struct leak_history_entry want = { .key = *key, .kind = kind };
+
+	return find_sorted(&want, h->prev, h->nr_prev, sizeof(want), history_cmp);
+}
+
+/* Record i's growth since the last report: against the same stack and
+ * kind. A stack the last report did not classify (an -i report without
+ * --scan before a final one) has no such record: its growth is the whole
+ * stack's, carried by its first record (the others have none), so that
+ * the records of a stack still add up. */
+static void fill_growth(struct leak_report *rep, size_t i, const struct leak_history *h)
+{
+	struct leak_record *x = &rep->records[i];
+	const struct leak_history_entry *p = previous(h, &x->key, x->kind);
+	int64_t bytes = 0, blocks = 0;
+
+	if (p || x->kind == LEAK_UNKNOWN || !(p = previous(h, &x->key, LEAK_UNKNOWN))) {
+		x->growth_bytes = (int64_t)x->bytes - (p ? (int64_t)p->bytes : 0);
+		x->growth_blocks = (int64_t)x->blocks - (p ? (int64_t)p->blocks : 0);
+		x->is_new = !p;
+		return;
+	}
+	x->growth_of_stack = true;
+	if (!x->stack_first)
+		return;
+	for (size_t j = i; j < rep->nr_records && !agg_key_cmp(&rep->records[j].key, &x->key); j++) {
+		bytes += (int64_t)rep->records[j].bytes;
+		blocks += (int64_t)rep->records[j].blocks;
+	}
+	x->growth_bytes = bytes - (int64_t)p->bytes;
+	x->growth_blocks = blocks - (int64_t)p->blocks;
+}
+
 /* Totals and growth per record; per-source summaries. */
 static void fill_figures(struct leak_report *rep, const struct leak_total *tot, size_t nr_tot,
 			 const struct leak_history *h)
@@ -334,20 +370,17 @@ static void fill_figures(struct leak_report *rep, const struct leak_total *tot, 
 		s->free_bytes += tot[i].agg.free_bytes;
 		s->free_count += tot[i].agg.free_count;
 	}
+	/* records are in key then kind order here: a stack's are adjacent */
 	for (size_t i = 0; i < rep->nr_records; i++) {
 		struct leak_record *x = &rep->records[i];
-		struct leak_history_entry want = { .key = x->key, .kind = x->kind };
-		const struct leak_history_entry *p = find_sorted(&want, h->prev, h->nr_prev,
-								  sizeof(*p), history_cmp);
 		const struct leak_total *t = find_sorted(&(struct leak_total){ .key = x->key }, tot,
 							 nr_tot, sizeof(*t), total_cmp);
 		struct leak_source_summary *s = &rep->summary[x->key.src % SRC_MAX];
 
+		x->stack_first = !i || agg_key_cmp(&rep->records[i - 1].key, &x->key);
 		if (t)
 			x->totals = t->agg;
-		x->growth_bytes = (int64_t)x->bytes - (p ? (int64_t)p->bytes : 0);
-		x->growth_blocks = (int64_t)x->blocks - (p ? (int64_t)p->blocks : 0);
-		x->is_new = !p;
+		fill_growth(rep, i, h);
 		s->out_bytes += x->bytes;
 		s->out_blocks += x->blocks;
 		s->records++;
@@ -415,16 +448,19 @@ static int attach_frames(struct leak_report *rep, const struct leak_snapshot *sn
  * for (valgrind's default too); JSON and folded output carry them all. */
 static void rank_records(struct leak_report *rep)
 {
-	int rank[SRC_MAX] = {};
+	int rank[SRC_MAX] = {}, listed[SRC_MAX][2] = {};
 
 	if (rep->nr_records)
 		qsort(rep->records, rep->nr_records, sizeof(*rep->records), record_bytes_desc);
 	for (size_t i = 0; i < rep->nr_records; i++) {
 		struct leak_record *x = &rep->records[i];
+		uint32_t s = x->key.src % SRC_MAX;
 
-		x->rank = ++rank[x->key.src % SRC_MAX];
-		x->in_top = !rep->config.top || x->rank <= rep->config.top;
+		x->rank = ++rank[s];
 		x->hidden = x->kind == LEAK_REACHABLE && !rep->config.show_reachable;
+		/* the top of the listed records and, apart, of the hidden ones:
+		 * big still reachable caches never push a lost block out */
+		x->in_top = !rep->config.top || ++listed[s][x->hidden] <= rep->config.top;
 	}
 }
 

@@ -183,9 +183,20 @@ struct leak_record {
 	uint64_t oldest_ts;
 	int64_t growth_bytes, growth_blocks;	/* since the last report */
 	bool is_new;				/* not in the last report */
-	struct ls_agg totals;			/* allocated/freed here, all time */
+	/* the first record of its stack (in kind order): it alone carries
+	 * what is the stack's, not the kind's, where records are added up
+	 * (pprof's alloc_*, a growth_of_stack) */
+	bool stack_first;
+	/* the last report did not classify this stack: the growth is the
+	 * whole stack's, on its first record (0 on the others) */
+	bool growth_of_stack;
+	struct ls_agg totals;			/* allocated/freed here, all time (the
+						 * stack's, the same in each of its
+						 * records) */
 	int rank;				/* 1-based within its source, by bytes */
-	bool in_top;				/* rank within config.top */
+	bool in_top;				/* within config.top of its source's
+						 * listed records (or, hidden, of
+						 * the hidden ones) */
 	bool hidden;				/* still reachable, not listed in text
 						 * unless config.show_reachable */
 	char cache_name[LS_CACHE_NAME_LEN + 1];	/* printable; "" when none */

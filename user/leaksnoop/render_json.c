@@ -56,6 +56,7 @@ static void json_record(struct json *j, const struct leak_report *r, const struc
 		json_u64(j, "indirect_bytes", x->indirect_bytes);
 	json_i64(j, "growth_bytes", x->growth_bytes);
 	json_i64(j, "growth_blocks", x->growth_blocks);
+	json_bool(j, "growth_of_stack", x->growth_of_stack);
 	json_u64_fields(j, &x->totals, totals_fields, sizeof(totals_fields) / sizeof(totals_fields[0]));
 	json_f64(j, "oldest_age_s", (double)(r->now_ns - x->oldest_ts) / 1e9);
 	json_str(j, "cache", x->key.cache ? x->cache_name : NULL);

@@ -95,10 +95,17 @@ static void fill_sample(struct pprof_build *b, const struct leak_report *r,
 		fill_frame(b, &lf[k], &b->frames[frame_at + k], &b->texts[frame_at + k]);
 	s->inuse_space = (int64_t)x->bytes;
 	s->inuse_objects = (int64_t)x->blocks;
-	s->alloc_space = (int64_t)x->totals.alloc_bytes;
-	s->alloc_objects = (int64_t)x->totals.alloc_count;
+	/* all-time figures are the stack's: pprof adds samples up, so a stack
+	 * split by leak kind has them once, on its first record */
+	if (x->stack_first) {
+		s->alloc_space = (int64_t)x->totals.alloc_bytes;
+		s->alloc_objects = (int64_t)x->totals.alloc_count;
+	}
 	add_label(s, "source", leak_src_name(x->key.src));
 	add_label(s, "cache", x->cache_name);
+	/* valgrind's --show-leak-kinds names, as in JSON: -tagfocus=kind=definite */
+	if (x->kind != LEAK_UNKNOWN)
+		add_label(s, "kind", leak_kind_name(x->kind));
 }
 
 int leak_render_pprof(const struct leak_report *r, const struct leak_pprof_opts *o)

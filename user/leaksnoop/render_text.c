@@ -88,8 +88,9 @@ static void text_record(FILE *f, const struct leak_report *r, const struct leak_
 		commas(b2, sizeof(b2), x->totals.alloc_count),
 		commas(b3, sizeof(b3), x->totals.free_bytes),
 		commas(b4, sizeof(b4), x->totals.free_count));
-	if (r->meta.has_previous)
-		fprintf(f, "; %s%" PRId64 " bytes, %+" PRId64 " blocks since the last report%s",
+	if (r->meta.has_previous && (!x->growth_of_stack || x->stack_first))
+		fprintf(f, "; %s%s%" PRId64 " bytes, %+" PRId64 " blocks since the last report%s",
+			x->growth_of_stack ? "the stack's, unclassified then: " : "",
 			x->growth_bytes >= 0 ? "+" : "", x->growth_bytes, x->growth_blocks,
 			x->is_new ? " (new)" : "");
 	fprintf(f, "\n");
