@@ -22,24 +22,14 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from test_leaksnoop_kinds import wait_ready  # noqa: E402  (the workload's "ready" line)
+
 libc = ctypes.CDLL(None, use_errno=True)
 
 
 class Iovec(ctypes.Structure):
     _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
-
-
-def wait_ready(p, timeout=600):
-    lines = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = p.stderr.readline()
-        if not line:
-            raise RuntimeError("workload ended: " + "".join(lines)[-1000:])
-        if line.strip() == "ready":
-            return lines
-        lines.append(line)
-    raise RuntimeError("workload not ready")
 
 
 def copy_only_ms(pid):
@@ -67,7 +57,7 @@ def leaksnoop_round(build, mib):
                           "--", os.path.join(build, "tests", "leak_bigheap"), str(mib)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_ready(p)
+        wait_ready(p.stderr, timeout=600)
         child = int(open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()[0])
         copy_ms, copied = copy_only_ms(child)
         p.send_signal(signal.SIGINT)
@@ -89,7 +79,7 @@ def lsan_round(build, mib):
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:quarantine_size_mb=0")
     p = subprocess.Popen([exe, str(mib)], stderr=subprocess.PIPE, text=True, env=env)
     try:
-        lines = wait_ready(p)
+        lines = wait_ready(p.stderr, timeout=600)
     finally:
         p.kill()
         p.wait()

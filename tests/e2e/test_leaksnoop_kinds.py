@@ -74,13 +74,21 @@ def parse_valgrind(log, which=0):
     return summary, records
 
 
-def valgrind_kinds(*args, which=0, interrupt=True):
-    """Runs the workload under valgrind to its "ready", interrupts it."""
+def valgrind_kinds(*args, which=0, interrupt=True, stops_first=False):
+    """Runs the workload under valgrind to its "ready", interrupts it.
+    stops_first: the workload stops itself once first (the "pre" shape,
+    for -p): it is continued."""
     with tempfile.NamedTemporaryFile("r", suffix=".vg") as log:
         p = subprocess.Popen(["valgrind", "--leak-check=full", "--show-leak-kinds=all",
                               f"--log-file={log.name}", e2e.workload(WORKLOAD), *map(str, args)],
                              stderr=subprocess.PIPE, text=True)
         try:
+            if stops_first:
+                deadline = time.monotonic() + 120
+                while e2e.proc_stat(p.pid)["state"] != "T":
+                    assert time.monotonic() < deadline, "valgrind'd workload never stopped"
+                    time.sleep(0.05)
+                os.kill(p.pid, signal.SIGCONT)
             if interrupt:
                 wait_ready(p.stderr, timeout=120)
                 p.send_signal(signal.SIGINT)
@@ -250,7 +258,7 @@ def test_leaksnoop_kinds_pid_attach():
     finally:
         w.kill()
         w.wait()
-    vg_summary, vg_records = valgrind_kinds_pre()
+    vg_summary, vg_records = valgrind_kinds("pre", stops_first=True)
     ours = by_kind_and_line(leaksnoop_records(rep))
     # what valgrind saw before leaksnoop attached, leaksnoop can't
     before = {source_line("pre_table"), source_line("pre_lost")}
@@ -259,28 +267,6 @@ def test_leaksnoop_kinds_pid_attach():
     assert set(ours) == {"reachable", "definite"}, ours
     assert sum(b for b, _ in ours["reachable"].values()) == 8 * 544 + 560 + 576, ours
     assert sum(b for b, _ in ours["definite"].values()) == 592, ours
-
-
-def valgrind_kinds_pre():
-    """The "pre" shape under valgrind: it stops itself once (SIGCONT)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".vg") as log:
-        p = subprocess.Popen(["valgrind", "--leak-check=full", "--show-leak-kinds=all",
-                              f"--log-file={log.name}", e2e.workload(WORKLOAD), "pre"],
-                             stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 120
-            while e2e.proc_stat(p.pid)["state"] != "T":
-                assert time.monotonic() < deadline, "valgrind'd workload never stopped"
-                time.sleep(0.05)
-            os.kill(p.pid, signal.SIGCONT)
-            wait_ready(p.stderr, timeout=120)
-            p.send_signal(signal.SIGINT)
-            p.wait(timeout=120)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        return parse_valgrind(log.read())
 
 
 def test_leaksnoop_kinds_ptrace_refused():

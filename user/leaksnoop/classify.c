@@ -89,13 +89,7 @@ static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap
 	meta->attempted = true;
 	err = scan_classify(&t, read_while_stopped, &rd, &kinds, &indirect, &n, &st, meta->why,
 			    sizeof(meta->why));
-	meta->stopped_ms = st.stopped_ms;
-	meta->bytes_scanned = st.bytes_scanned;
-	meta->threads = st.threads;
-	meta->mappings = st.mappings;
-	meta->tables_ms = st.tables_ms;
-	meta->pagemap_ms = st.pagemap_ms;
-	meta->copy_ms = st.copy_ms;
+	meta->cost = st;
 	if (!err) {
 		for (size_t i = 0; i < rd.n; i++) {
 			snap->blocks[rd.index[i]].kind = kinds[i];

@@ -35,6 +35,7 @@
 #include "leaksnoop.h"
 #include "procfs.h"
 #include "reach.h"
+#include "scan.h"
 #include "symbolize.h"
 
 /* ---- what the source reads (plain data) ------------------------------------ */
@@ -134,10 +135,7 @@ void leak_history_free(struct leak_history *h);
 struct leak_scan_meta {
 	bool attempted;			/* kinds were asked for */
 	bool done;			/* and the user blocks have them */
-	double stopped_ms;		/* how long the target was stopped */
-	uint64_t bytes_scanned;
-	uint32_t threads, mappings;
-	double tables_ms, pagemap_ms, copy_ms;	/* parts of stopped_ms */
+	struct scan_stats cost;		/* how long the target was stopped, what was read */
 	char why[192];			/* attempted, not done: why not */
 };
 

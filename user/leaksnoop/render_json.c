@@ -87,13 +87,14 @@ static void json_leak_summary(struct json *j, const struct leak_report *r)
 	}
 	json_obj_begin(j, "scan");
 	json_bool(j, "done", sc->done);
-	json_f64(j, "stopped_ms", sc->stopped_ms);
-	json_f64(j, "tables_ms", sc->tables_ms);
-	json_f64(j, "pagemap_ms", sc->pagemap_ms);
-	json_f64(j, "copy_ms", sc->copy_ms);
-	json_u64(j, "bytes_scanned", sc->bytes_scanned);
-	json_u64(j, "threads", sc->threads);
-	json_u64(j, "mappings", sc->mappings);
+	json_f64(j, "stopped_ms", sc->cost.stopped_ms);
+	json_f64(j, "tables_ms", sc->cost.tables_ms);
+	json_f64(j, "pagemap_ms", sc->cost.pagemap_ms);
+	json_f64(j, "copy_ms", sc->cost.copy_ms);
+	json_u64(j, "bytes_scanned", sc->cost.bytes_scanned);
+	json_u64(j, "unreadable_bytes", sc->cost.unreadable_bytes);
+	json_u64(j, "threads", sc->cost.threads);
+	json_u64(j, "mappings", sc->cost.mappings);
 	json_str(j, "error", sc->done ? NULL : sc->why);
 	json_obj_end(j);
 	if (!sc->done) {

@@ -114,8 +114,14 @@ static void text_leak_summary(FILE *f, const struct leak_report *r)
 		return;
 	}
 	fprintf(f, "\nLEAK SUMMARY (user heap; the process was stopped %.1f ms to scan %s bytes "
-		"of %u threads)\n", sc->stopped_ms, commas(b1, sizeof(b1), sc->bytes_scanned),
-		sc->threads);
+		"of %u threads)\n", sc->cost.stopped_ms, commas(b1, sizeof(b1), sc->cost.bytes_scanned),
+		sc->cost.threads);
+	/* pages present but refused by process_vm_readv: what they point to
+	 * may be called lost */
+	if (sc->cost.unreadable_bytes)
+		fprintf(f, "   warning: %s bytes of present memory could not be read; blocks only "
+			"they point to may be wrongly lost\n",
+			commas(b1, sizeof(b1), sc->cost.unreadable_bytes));
 	for (int k = LEAK_DEFINITE; k < LEAK_KINDS; k++)
 		fprintf(f, "   %s: %s bytes in %s blocks\n", label[k],
 			commas(b1, sizeof(b1), r->kinds[k].bytes),
