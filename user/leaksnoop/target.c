@@ -139,6 +139,18 @@ int target_open_pid(struct target *t, pid_t pid)
 	return 0;
 }
 
+/* The signal to resume the child with after a stop: none after an event
+ * (its exit, an interrupt: target_interrupt) or after leaksnoop's own
+ * SIGSTOP (the unwinder's, swallowed); else the one it was about to take. */
+static int signal_to_pass(struct target *t, int event, int sig)
+{
+	if (event)
+		return 0;
+	if (sig == SIGSTOP && t->on_sigstop && t->on_sigstop(t->ctx, t->pid))
+		return 0;
+	return sig;
+}
+
 /* One ptrace/wait event of the child; true once it is gone. */
 static bool child_step(struct target *t, int status)
 {
@@ -153,21 +165,13 @@ static bool child_step(struct target *t, int status)
 		return false;
 	sig = WSTOPSIG(status);
 	event = (unsigned)status >> 16;
-	if (event == PTRACE_EVENT_EXIT) {
-		if (t->on_exit_hold)
-			t->on_exit_hold(t->ctx);
-		ptrace(PTRACE_CONT, t->pid, 0, 0);
-	} else if (event == PTRACE_EVENT_STOP && sig == SIGTRAP) {
-		/* an interrupt (target_interrupt) that came after another stop */
-		ptrace(PTRACE_CONT, t->pid, 0, 0);
-	} else if (event == PTRACE_EVENT_STOP) {
+	if (event == PTRACE_EVENT_EXIT && t->on_exit_hold)
+		t->on_exit_hold(t->ctx);
+	if (event == PTRACE_EVENT_STOP && sig != SIGTRAP)
 		/* group stop (SIGSTOP, SIGTSTP): stay stopped like an untraced process */
 		ptrace(PTRACE_LISTEN, t->pid, 0, 0);
-	} else if (sig == SIGSTOP && t->on_sigstop && t->on_sigstop(t->ctx, t->pid)) {
-		ptrace(PTRACE_CONT, t->pid, 0, 0);	/* leaksnoop's own stop: swallowed */
-	} else {
-		ptrace(PTRACE_CONT, t->pid, 0, sig);	/* pass the signal on */
-	}
+	else	/* a SIGTRAP event stop: an interrupt that came after another stop */
+		ptrace(PTRACE_CONT, t->pid, 0, signal_to_pass(t, event, sig));
 	return false;
 }
 
@@ -247,15 +251,11 @@ int target_interrupt(struct target *t)
 			/* our interrupt, or a group stop (then it stays stopped) */
 			t->resume = WSTOPSIG(status) == SIGTRAP ? RESUME_CONT : RESUME_LISTEN;
 		} else if (event == 0) {
-			/* about to take a signal: pass it on (unless it is
-			 * leaksnoop's own SIGSTOP, the unwinder's, taken here as
-			 * child_step would); our interrupt then arrives later,
-			 * and child_step lets it go */
-			int sig = WSTOPSIG(status);
-
+			/* about to take a signal: pass it on (as child_step
+			 * would); our interrupt then arrives later, and
+			 * child_step lets it go */
 			t->resume = RESUME_CONT;
-			t->resume_sig = sig == SIGSTOP && t->on_sigstop && t->on_sigstop(t->ctx, t->pid) ?
-					0 : sig;
+			t->resume_sig = signal_to_pass(t, 0, WSTOPSIG(status));
 		} else {
 			/* its exit (or another event): target_wait handles it */
 			t->has_pending = true;
