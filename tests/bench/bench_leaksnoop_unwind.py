@@ -11,8 +11,9 @@
    is printed too; it is dominated by the uprobe traps and noisy here.
 2. Attach time: build/tests/many_objects 300 (dlopens Debian's libraries
    until 300 objects are mapped), then leaksnoop -v -p PID: the time to
-   build and load the unwind tables for every mapping (target: <= 2 s),
-   with the rows and pool memory.
+   build (or read from the table cache) and load the unwind tables for
+   every mapping (target: <= 2 s), with the rows and pool memory; cold (an
+   empty cache) and warm, interleaved.
 
 usage: bench_leaksnoop_unwind.py [BUILD] [--rounds N]"""
 import argparse
@@ -68,49 +69,74 @@ def unwind_cost(build, rounds, iters):
     return statistics.median(diffs)
 
 
+def attach_once(ls, pid, cache):
+    """leaksnoop -v -p pid for 0.5 s with the table cache at cache: (ms to
+    build/read and load every table, their CPU ms, leaksnoop's whole CPU ms,
+    its whole wall ms, the tables' -v line)."""
+    with tempfile.TemporaryFile("w+") as ls_err:
+        before, t0 = os.times(), time.monotonic()
+        subprocess.run([ls, "-v", "--user", "--no-mmap", "-p", str(pid), "0.5"],
+                       stdout=subprocess.DEVNULL, stderr=ls_err, timeout=300,
+                       env=dict(os.environ, MMSCOPE_UNWIND_CACHE=cache))
+        wall, after = (time.monotonic() - t0) * 1e3, os.times()
+        ls_err.seek(0)
+        err = ls_err.read()
+    m = re.search(r"unwind tables for (\d+) mappings in (\d+) ms \((\d+) ms CPU\)", err)
+    if not m:
+        raise RuntimeError(f"no attach figures: {err[-600:]}")
+    cpu = (after.children_user + after.children_system -
+           before.children_user - before.children_system) * 1e3
+    last = next((l for l in err.splitlines() if "unwind tables:" in l), "")
+    return float(m.group(2)), float(m.group(3)), cpu, wall, last
+
+
+def start_many_objects(build, objects):
+    with tempfile.TemporaryFile("w+") as wl_err:
+        w = subprocess.Popen([os.path.join(build, "tests", "many_objects"), str(objects)],
+                             stderr=wl_err)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            wl_err.seek(0)
+            have = re.search(r"objects=(\d+)", wl_err.read())
+            if have:
+                return w, int(have.group(1))
+            time.sleep(0.1)
+    w.kill()
+    raise RuntimeError("many_objects did not get ready")
+
+
 def attach_time(build, objects, rounds):
+    """Cold (an empty table cache: every table built) and warm (the tables
+    read back from the cache a cold run filled), interleaved."""
     ls = os.path.join(build, "leaksnoop")
-    times, cpu, whole = [], [], []
-    last = ""
-    for r in range(rounds):
-        with tempfile.TemporaryFile("w+") as wl_err, tempfile.TemporaryFile("w+") as ls_err:
-            w = subprocess.Popen([os.path.join(build, "tests", "many_objects"), str(objects)],
-                                 stderr=wl_err)
-            try:
-                deadline = time.monotonic() + 120
-                while time.monotonic() < deadline:
-                    wl_err.seek(0)
-                    if "objects=" in wl_err.read():
-                        break
-                    time.sleep(0.1)
-                wl_err.seek(0)
-                have = re.search(r"objects=(\d+)", wl_err.read())
-                before = os.times()
-                subprocess.run([ls, "-v", "--user", "--no-mmap", "-p", str(w.pid), "0.5"],
-                               stdout=subprocess.DEVNULL, stderr=ls_err, timeout=300)
-                after = os.times()
-            finally:
-                w.send_signal(signal.SIGKILL)
-                w.wait()
-            ls_err.seek(0)
-            err = ls_err.read()
-        m = re.search(r"unwind tables for (\d+) mappings in (\d+) ms \((\d+) ms CPU\)", err)
-        if not m or not have:
-            raise RuntimeError(f"no attach figures: {err[-600:]}")
-        times.append(float(m.group(2)))
-        cpu.append(float(m.group(3)))
-        whole.append((after.children_user + after.children_system -
-                      before.children_user - before.children_system) * 1e3)
-        last = next((l for l in err.splitlines() if "unwind tables:" in l), "")
-        print(f"  attach: round {r + 1}/{rounds} done ({have.group(1)} objects)", file=sys.stderr)
-    print(f"\nattach to a process with {objects} mapped objects (Debian's libraries, "
-          f"{rounds} rounds), ms to build and load every table:")
-    print(f"  wall                       {spread(times)}   (target <= 2000)")
-    print(f"  CPU (all build threads)    {spread(cpu)}   (wall/CPU: the VM's other load)")
-    print(f"  leaksnoop CPU, whole run   {spread(whole)}")
+    res = {"cold": [], "warm": []}
+    last = {}
+    w, have = start_many_objects(build, objects)
+    try:
+        with tempfile.TemporaryDirectory() as warm:
+            attach_once(ls, w.pid, warm)            # fills the warm cache
+            for r in range(rounds):
+                for name in ("cold", "warm"):
+                    with tempfile.TemporaryDirectory() as cold:
+                        got = attach_once(ls, w.pid, cold if name == "cold" else warm)
+                    res[name].append(got[:4])
+                    last[name] = got[4]
+                print(f"  attach: round {r + 1}/{rounds} done ({have} objects)", file=sys.stderr)
+    finally:
+        w.send_signal(signal.SIGKILL)
+        w.wait()
+    print(f"\nattach to a process with {have} mapped objects (Debian's libraries, {rounds} "
+          "interleaved rounds), ms:")
+    for name, what in (("cold", "tables built (empty cache)"), ("warm", "tables read from the cache")):
+        col = list(zip(*res[name]))
+        print(f"  {what}:")
+        print(f"    tables in, wall          {spread(col[0])}   (target <= 2000)")
+        print(f"    tables in, CPU           {spread(col[1])}")
+        print(f"    leaksnoop CPU, whole run {spread(col[2])}")
+        print(f"    leaksnoop wall, whole run {spread(col[3])}   (0.5 s of it tracing)")
+        print(f"    {last[name].replace('leaksnoop: ', '')}")
     print(f"  load average               {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"  {last.replace('leaksnoop: ', '')}")
-    return statistics.median(times)
+    return statistics.median(c[0] for c in res["cold"]), statistics.median(c[0] for c in res["warm"])
 
 
 def main():
@@ -129,9 +155,10 @@ def main():
     finally:
         with open(STATS, "w") as f:
             f.write(saved)
-    attach = attach_time(a.build, a.objects, max(3, a.rounds // 2))
+    cold, warm = attach_time(a.build, a.objects, max(3, a.rounds // 2))
     print(f"\nunwinder: +{cost:.0f} ns per 20-frame allocation (median), attach "
-          f"{attach:.0f} ms for {a.objects} objects (median)")
+          f"{cold:.0f} ms for {a.objects} objects building the tables, {warm:.0f} ms reading "
+          "them from the cache (medians)")
     return 0
 
 

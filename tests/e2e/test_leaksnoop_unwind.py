@@ -214,6 +214,36 @@ def test_attach_to_running_process_unwinds():
         ["level3", "level2", "level1", "main"], rec["frames"]
 
 
+def test_table_cache_second_run_reads_what_the_first_built():
+    """Tables kept between runs (MMSCOPE_UNWIND_CACHE): the first run builds
+    and stores every table, the second reads them all back instead of
+    building, and both runs' stacks are the same full level3..main stack."""
+    with tempfile.TemporaryDirectory() as cache:
+        runs = []
+        for _ in range(2):
+            p = subprocess.run([e2e.tool("leaksnoop"), "--json", "--user", "--no-mmap", "-T", "0",
+                                "-v", "--", e2e.workload("nofp_deep"), str(DEEP_LEAKS)],
+                               capture_output=True, text=True, timeout=120, errors="replace",
+                               env=dict(os.environ, MMSCOPE_UNWIND_CACHE=cache))
+            assert p.returncode == 0, p.stderr[-3000:]
+            m = re.search(r"unwind tables: (\d+) files, .*\((\d+) read from the table cache, "
+                          r"(\d+) stored\)", p.stderr)
+            assert m, p.stderr[-3000:]
+            reports = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+            assert reports and reports[-1]["final"], p.stderr[-3000:]
+            rec = record_with(reports[-1], "level3")
+            runs.append((tuple(int(g) for g in m.groups()),
+                         until([frame_func(f) for f in rec["frames"]], "main"), rec["blocks"]))
+        (files1, read1, stored1), stack1, blocks1 = runs[0]
+        (files2, read2, stored2), stack2, blocks2 = runs[1]
+        # the program, libc, ld.so at least: each stored once, read back once
+        assert files1 >= 3 and read1 == 0 and stored1 == files1, runs
+        assert files2 == files1 and read2 == files1 and stored2 == 0, runs
+        assert stack1 == stack2 == ["level3", "level2", "level1", "main"], runs
+        assert blocks1 == blocks2 == DEEP_LEAKS, runs
+        assert sorted(os.listdir(cache)) and all(n.endswith(".uwt") for n in os.listdir(cache))
+
+
 def test_debian_redis_server_full_stacks():
     """The issue's own example: Debian's redis-server (-O2, no frame
     pointers, jemalloc, no debug info) storing 300 values. With CFI the

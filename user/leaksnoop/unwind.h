@@ -25,6 +25,8 @@ struct unwind_stats {
 	size_t mappings_dropped;	/* beyond UW_MAX_MAPPINGS: frame pointers */
 	size_t rows, rows_max;
 	double build_ms;	/* time spent building tables, all syncs */
+	size_t tables_cached;	/* read back from the table cache (unwind_cache.h) */
+	size_t tables_stored;	/* built and written to it */
 	unsigned syncs;
 };
 
