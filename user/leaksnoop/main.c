@@ -552,6 +552,11 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	if (load_and_attach(&st, &plan)) {
+		/* a probe in a process that is gone fails with ENOENT or ESRCH:
+		 * say what happened rather than leave only that errno */
+		if (cfg->pid && target_wait(&st.target, 0))
+			fprintf(stderr, "leaksnoop: process %d exited while leaksnoop was attaching: "
+				"nothing traced\n", (int)cfg->pid);
 		rc = 1;
 		goto out;
 	}
