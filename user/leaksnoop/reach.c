@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "alloc_group.h"
 #include "reach.h"
 #include "vec.h"
 
@@ -36,6 +37,7 @@ struct reach {
 	/* pointers found in the blocks' contents: src << 32 | class << 30 | dst */
 	uint64_t *edges;
 	size_t nr_edges, cap_edges;
+	struct alloc_group arrays;	/* every per-block array above but edges */
 };
 
 static const char *const kind_words[LEAK_KINDS] = {
@@ -77,16 +79,16 @@ static int by_addr(const void *a, const void *b)
 
 static bool reach_alloc(struct reach *r, size_t n)
 {
-	size_t m = n ? n : 1;
+	struct alloc_group *g = &r->arrays;
 
-	r->start = malloc(m * sizeof(*r->start));
-	r->lend = malloc(m * sizeof(*r->lend));
-	r->cend = malloc(m * sizeof(*r->cend));
-	r->size = malloc(m * sizeof(*r->size));
-	r->orig = malloc(m * sizeof(*r->orig));
-	r->w0 = calloc(m, sizeof(*r->w0));
-	r->w1 = calloc(m, sizeof(*r->w1));
-	r->root = calloc(m, sizeof(*r->root));
+	r->start = alloc_group_calloc(g, n, sizeof(*r->start));
+	r->lend = alloc_group_calloc(g, n, sizeof(*r->lend));
+	r->cend = alloc_group_calloc(g, n, sizeof(*r->cend));
+	r->size = alloc_group_calloc(g, n, sizeof(*r->size));
+	r->orig = alloc_group_calloc(g, n, sizeof(*r->orig));
+	r->w0 = alloc_group_calloc(g, n, sizeof(*r->w0));
+	r->w1 = alloc_group_calloc(g, n, sizeof(*r->w1));
+	r->root = alloc_group_calloc(g, n, sizeof(*r->root));
 	return r->start && r->lend && r->cend && r->size && r->orig && r->w0 && r->w1 && r->root;
 }
 
@@ -133,14 +135,7 @@ void reach_free(struct reach *r)
 {
 	if (!r)
 		return;
-	free(r->start);
-	free(r->lend);
-	free(r->cend);
-	free(r->size);
-	free(r->orig);
-	free(r->w0);
-	free(r->w1);
-	free(r->root);
+	alloc_group_free(&r->arrays);
 	free(r->edges);
 	free(r);
 }
