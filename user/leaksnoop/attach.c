@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,54 +438,8 @@ int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid)
 			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
 				return -1;
 	}
+	l->nr_kernel_links = l->nr_links;	/* from here on, uprobes */
 	if (l->cfg->user && attach_user(l, tgid))
 		return -1;
 	return 0;
-}
-
-struct detach_job {
-	struct loader *l;
-	int from, to;		/* links, then multi fds, by one index */
-};
-
-static void *detach_some(void *arg)
-{
-	struct detach_job *j = arg;
-
-	for (int i = j->from; i < j->to; i++) {
-		if (i < j->l->nr_links)
-			bpf_link__destroy(j->l->links[i]);
-		else
-			close(j->l->multi_fds[i - j->l->nr_links]);
-	}
-	return NULL;
-}
-
-/* Each uprobe and tracepoint detach waits for a grace period (~100 ms
- * here): one after another, 20 of them held the exit up for 2.4 s. One
- * thread per link, the waits overlap: `leaksnoop -- /bin/true` ~0.2 s. */
-void loader_close(struct loader *l)
-{
-	enum { THREADS = 64 };
-	pthread_t th[THREADS];
-	struct detach_job jobs[THREADS];
-	bool started[THREADS] = { false };
-	int total = l->nr_links + l->nr_multi, per = (total + THREADS - 1) / THREADS;
-
-	for (int i = 0; i < THREADS && per; i++) {
-		jobs[i] = (struct detach_job){ l, i * per, (i + 1) * per > total ? total : (i + 1) * per };
-		if (jobs[i].from >= jobs[i].to)
-			break;
-		if (pthread_create(&th[i], NULL, detach_some, &jobs[i]))
-			detach_some(&jobs[i]);
-		else
-			started[i] = true;
-	}
-	for (int i = 0; i < THREADS; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
-	l->nr_links = 0;
-	l->nr_multi = 0;
-	leaksnoop_bpf__destroy(l->skel);
-	l->skel = NULL;
 }

@@ -5,6 +5,7 @@
 #define LEAKSNOOP_ATTACH_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -37,11 +38,32 @@ struct probed_site {
 	uint64_t off;
 };
 
+/* Links being closed on threads of their own (detach.c): a bpf_link, or
+ * (link NULL) a uprobe_multi link's fd. */
+#define DETACH_THREADS 64
+struct detach_item {
+	struct bpf_link *link;
+	int fd;
+};
+struct detacher;
+struct detach_job {
+	struct detacher *d;
+	int from, to;		/* items */
+};
+struct detacher {
+	struct detach_item items[MAX_LINKS + MAX_MULTI_FDS];
+	int nr_items;
+	pthread_t threads[DETACH_THREADS];
+	struct detach_job jobs[DETACH_THREADS];
+	int nr_threads;
+};
+
 struct loader {
 	const struct leaksnoop_config *cfg;
 	struct leaksnoop_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	int nr_links;
+	int nr_kernel_links;		/* links[0, nr_kernel_links): tracepoints; the rest uprobes */
 	int multi_fds[MAX_MULTI_FDS];	/* uprobe_multi links */
 	int nr_multi;
 	bool multi;			/* the kernel has uprobe_multi links (6.6+) */
@@ -62,6 +84,8 @@ struct loader {
 	bool has_cache_names;		/* kmem_cache_alloc carries the cache (6.1+) */
 	const struct ksyms *ksyms;	/* kallsyms, for the uprobe bookkeeping's ranges */
 	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
+	struct detacher detach;		/* links being closed (detach.c) */
+	bool user_detached;		/* the uprobes are closing: none is attached again */
 };
 
 struct unwind_plan;
@@ -79,6 +103,15 @@ int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid);
  * loader_close detaches it with the others, in parallel. 0 or -ENOSPC (the
  * link is then destroyed). */
 int loader_adopt_link(struct loader *l, struct bpf_link *link);
+/* Starts closing the user heap's uprobes (the ld.so hook's too), each on a
+ * thread of its own, and returns at once: for a process that will not run
+ * user code again (stopped at its exit). Later rechecks attach nothing. */
+void loader_detach_user(struct loader *l);
+/* Starts closing every link not closing yet (the tracepoints: once the
+ * final report has read the tables). Returns at once. */
+void loader_detach_all(struct loader *l);
+/* Detaches everything (what was started above, the rest in parallel),
+ * waits for every close, then frees the BPF object. */
 void loader_close(struct loader *l);
 
 /* internal to attach*.c */

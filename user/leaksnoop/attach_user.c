@@ -513,8 +513,11 @@ int attach_user_recheck(struct loader *l, pid_t tgid)
 
 	double t0 = monotonic_s();
 
-	if (!l->cfg->user || l->cfg->lib || !tgid || !maps_have_new_object(l, tgid))
-		return 0;	/* --lib: the allocator is the one named */
+	/* --lib: the allocator is the one named; detached: the process is
+	 * at its exit */
+	if (!l->cfg->user || l->cfg->lib || !tgid || l->user_detached ||
+	    !maps_have_new_object(l, tgid))
+		return 0;
 	plan = malloc(sizeof(*plan));
 	sites = malloc(PLAN_MAX_PROBES * sizeof(*sites));
 	n = plan && sites ? alloc_objs_of_pid(tgid, &objs) : -ENOMEM;

@@ -269,10 +269,29 @@ static bool wants_scan(const struct state *st, bool final)
 	       (final ? st->cfg->scan : st->cfg->scan_intervals);
 }
 
+/* Whether the process has one thread left: then, stopped at its exit, it
+ * will never run user code again. A thread that is exiting still counts
+ * (it is in /proc/PID/status's Threads until reaped): never too few. */
+static bool single_threaded(pid_t pid)
+{
+	struct proc_status ps;
+
+	return !procfs_read_pid_status(pid, &ps) && ps.threads == 1;
+}
+
+/* The command stopped at its exit: its last chance to be looked at. Its
+ * uprobes start closing first (~60-120 ms of grace periods, detach.c),
+ * while the snapshot and the scan run. */
 static void on_exit_hold(void *ctx)
 {
 	struct state *st = ctx;
 
+	if (single_threaded(st->target.pid)) {
+		loader_detach_user(&st->loader);
+		if (st->cfg->verbose)
+			fprintf(stderr, "leaksnoop: the command's last thread is at its exit: its "
+				"uprobes are detaching\n");
+	}
 	snapshot_update(st);
 	st->source.usyms = st->usyms;
 	if (wants_scan(st, true))
@@ -335,6 +354,10 @@ static int build_and_render(struct state *st, bool final, bool exited)
 	err = classify_read(&st->classifier, wants_scan(st, final), exited, &snap, &meta.scan);
 	if (err)
 		return err;
+	/* the final report has what it needs from the tables: the probes
+	 * start closing while it is built (detach.c) */
+	if (final)
+		loader_detach_all(&st->loader);
 	memcpy(meta.comm, st->comm, sizeof(meta.comm));
 	err = leak_report_build(&rep, &snap, &st->model, &st->history, &meta);
 	leak_snapshot_free(&snap);
