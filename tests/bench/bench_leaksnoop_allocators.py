@@ -149,17 +149,32 @@ def redis(build, rounds, requests):
     print("  target: leaksnoop >= 0.40 of untraced")
 
 
+PHASES = re.compile(r"wall time by phase \(ms\): (.*); total (\d+)")
+
+
 def true_wall(build, rounds):
+    """Plain runs for the wall time; -v runs in the same rounds for where it
+    goes, phase by phase (-v adds libbpf's log, so they are not the wall)."""
     ls = os.path.join(build, "leaksnoop")
     res = {"/bin/true": [], "leaksnoop -- /bin/true": []}
+    phases, loads = {}, []
     for _ in range(rounds):
         for n, cmd in (("/bin/true", ["/bin/true"]), ("leaksnoop -- /bin/true", [ls, "--", "/bin/true"])):
             t = time.monotonic()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
             res[n].append(time.monotonic() - t)
+        p = subprocess.run([ls, "-v", "--", "/bin/true"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, timeout=60, errors="replace")
+        m = PHASES.search(p.stderr)
+        for name, ms in re.findall(r"(\w+) (\d+)", m.group(1)) if m else ():
+            phases.setdefault(name, []).append(int(ms))
+        loads.append(os.getloadavg()[0])
     print("\n3. wall time, s:")
     for n, v in res.items():
         print(f"  {n:24s} {figures(v)}")
+    print("  leaksnoop -v -- /bin/true, median ms by phase: " +
+          " ".join(f"{k} {statistics.median(v):.0f}" for k, v in phases.items()))
+    print(f"  load average (1 min) during the rounds: {min(loads):.2f}-{max(loads):.2f}")
     print("  target: leaksnoop -- /bin/true <= 0.5 s")
 
 

@@ -180,13 +180,33 @@ static void unwind_prepare(struct state *st, struct unwind_plan *plan)
 	st->uw_build_cpu_s = cpu_s() - c0;
 }
 
-/* After load: the pool is mapped and filled, the ld.so hook attached. */
-static void unwind_start(struct state *st)
+/* The ld.so hook, attached on a thread while loader_attach() attaches the
+ * rest: registering a uprobe waits in the kernel (14-26 ms here, most of it
+ * a grace period), and the two waits overlap. */
+struct dl_hook {
+	struct unwinder *uw;
+	pid_t where, filter;
+	struct bpf_link *link;
+	int err;
+	pthread_t thread;
+	bool started;
+};
+
+static void *attach_dl_hook(void *arg)
 {
-	double t0 = monotonic_s(), c0 = cpu_s();
-	struct bpf_link *link = NULL;
+	struct dl_hook *h = arg;
+
+	h->err = unwinder_attach_dl_hook(h->uw, h->where, h->filter, &h->link);
+	return NULL;
+}
+
+/* After load: the pool is mapped and filled, the ld.so hook's attach
+ * started (dl_hook_finish() takes its link). */
+static void dl_hook_start(struct state *st, struct dl_hook *h)
+{
 	int err;
 
+	memset(h, 0, sizeof(*h));
 	if (!st->uw)
 		return;
 	err = unwinder_bind(st->uw, st->loader.skel);
@@ -198,23 +218,44 @@ static void unwind_start(struct state *st)
 		return;
 	}
 	/* a command has not exec'd yet: its ld.so is the one we run on */
-	err = unwinder_attach_dl_hook(st->uw, st->cfg->cmd ? 0 : st->target.pid, st->target.pid,
-				      &link);
+	*h = (struct dl_hook){ .uw = st->uw, .where = st->cfg->cmd ? 0 : st->target.pid,
+			       .filter = st->target.pid };
+	h->started = !pthread_create(&h->thread, NULL, attach_dl_hook, h);
+	if (!h->started)
+		attach_dl_hook(h);
+}
+
+static void dl_hook_finish(struct state *st, struct dl_hook *h)
+{
+	int err;
+
+	if (!h->uw)
+		return;
+	if (h->started)
+		pthread_join(h->thread, NULL);
+	err = h->err;
 	if (!err)	/* detached with the loader's links, in parallel */
-		err = loader_adopt_link(&st->loader, link);
+		err = loader_adopt_link(&st->loader, h->link);
 	if (err && st->cfg->verbose)
 		fprintf(stderr, "leaksnoop: no ld.so hook (%s): new libraries get tables within 2 s\n",
 			strerror(-err));
-	if (st->cfg->pid) {
-		unwind_update(st);
-		if (st->cfg->verbose) {
-			struct unwind_stats us;
+}
 
-			unwinder_get_stats(st->uw, &us);
-			fprintf(stderr, "leaksnoop: unwind tables for %zu mappings in %.0f ms (%.0f ms "
-				"CPU)\n", us.mappings, (st->uw_build_s + monotonic_s() - t0) * 1e3,
-				(st->uw_build_cpu_s + cpu_s() - c0) * 1e3);
-		}
+/* -p: the process's tables go in now. */
+static void unwind_start(struct state *st)
+{
+	double t0 = monotonic_s(), c0 = cpu_s();
+
+	if (!st->uw || !st->cfg->pid)
+		return;
+	unwind_update(st);
+	if (st->cfg->verbose) {
+		struct unwind_stats us;
+
+		unwinder_get_stats(st->uw, &us);
+		fprintf(stderr, "leaksnoop: unwind tables for %zu mappings in %.0f ms (%.0f ms "
+			"CPU)\n", us.mappings, (st->uw_build_s + monotonic_s() - t0) * 1e3,
+			(st->uw_build_cpu_s + cpu_s() - c0) * 1e3);
 	}
 }
 
@@ -415,6 +456,7 @@ static int load_and_attach(struct state *st, struct unwind_plan *plan)
 {
 	const struct leaksnoop_config *cfg = st->cfg;
 	pthread_t ksyms_thread;
+	struct dl_hook hook;
 	int err, ksyms_err = 0;
 	bool ksyms_started = cfg->kernel &&
 			     !pthread_create(&ksyms_thread, NULL, load_ksyms, &ksyms_err);
@@ -431,7 +473,10 @@ static int load_and_attach(struct state *st, struct unwind_plan *plan)
 	if (err)
 		return -1;
 	phase_mark(PH_LOADED);
-	if (loader_attach(&st->loader, st->ksyms, st->target.pid))
+	dl_hook_start(st, &hook);
+	err = loader_attach(&st->loader, st->ksyms, st->target.pid);
+	dl_hook_finish(st, &hook);
+	if (err)
 		return -1;
 	phase_mark(PH_ATTACHED);
 	return 0;

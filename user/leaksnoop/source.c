@@ -156,30 +156,35 @@ static int read_aggs(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
 	return err;
 }
 
-/* ksites: kernel allocations, one slot per call site and CPU. */
+/* ksites: kernel allocations, one slot per call site and CPU. Read with
+ * one batch lookup (the 4096 lookups it replaced took 3.5-6 ms here, twice
+ * per final report). A per-CPU value is ncpu slots of 8-byte multiples:
+ * struct ls_site is one (40 bytes). */
 static int read_ksites(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(s->maps.ksites);
-	struct ls_site *vals;
-	int err = 0;
+	int ncpu = libbpf_num_possible_cpus();
+	void *keys = NULL, *vals = NULL;
+	long n = 0;
+	int err;
 
+	_Static_assert(sizeof(struct ls_site) % 8 == 0, "per-CPU values are 8-byte aligned");
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (__u32 k = 0; k < LS_SITE_SLOTS && !err; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
+	err = map_dump(bpf_map__fd(s->maps.ksites), sizeof(__u32),
+		       (size_t)ncpu * sizeof(struct ls_site), LS_SITE_SLOTS, &keys, &vals, &n);
+	for (long i = 0; i < n && !err; i++) {
+		const struct ls_site *v = (const struct ls_site *)vals + i * ncpu;
+
 		for (int c = 0; c < ncpu && !err; c++) {
-			struct leak_total t = { .key = vals[c].key,
-						.agg = { .alloc_bytes = vals[c].alloc_bytes,
-							 .alloc_count = vals[c].alloc_count } };
+			struct leak_total t = { .key = v[c].key,
+						.agg = { .alloc_bytes = v[c].alloc_bytes,
+							 .alloc_count = v[c].alloc_count } };
 
 			if (t.agg.alloc_count)
 				err = leak_snapshot_add_total(snap, &t);
 		}
 	}
+	free(keys);
 	free(vals);
 	return err;
 }
