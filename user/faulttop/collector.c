@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "clock.h"
 #include "collector.h"
+#include "fdio.h"
 #include "feature_probe.h"
 #include "percpu_stats.h"
 #include "faulttop.skel.h"
@@ -243,41 +244,18 @@ void collector_drain(struct collector *c)
 	ring_buffer__consume(c->rb);
 }
 
+/* Every task's record, into a buffer kept between refreshes: 1 MiB to start,
+ * 64 KiB free before each read so that one read takes many records. */
 static int read_iterator(struct collector *c, size_t *len)
 {
 	int fd = bpf_iter_create(bpf_link__fd(c->iter_link));
-	ssize_t n;
+	int err;
 
 	if (fd < 0)
 		return -errno;
-	*len = 0;
-	for (;;) {
-		if (c->iter_cap - *len < 65536) {
-			size_t cap = c->iter_cap ? c->iter_cap * 2 : 1 << 20;
-			char *buf = realloc(c->iter_buf, cap);
-
-			if (!buf) {
-				close(fd);
-				return -ENOMEM;
-			}
-			c->iter_buf = buf;
-			c->iter_cap = cap;
-		}
-		n = read(fd, c->iter_buf + *len, c->iter_cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = -errno;
-
-			close(fd);
-			return err;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
+	err = fd_read_to_end(fd, &c->iter_buf, &c->iter_cap, len, 1 << 20, 65536);
 	close(fd);
-	return 0;
+	return err;
 }
 
 int collector_read_tasks(struct collector *c, uint64_t generation)

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "allocators.h"
+#include "fdio.h"
 #include "procfs.h"
 #include "vec.h"
 
@@ -276,7 +277,7 @@ static char *run_ld_list(const char *interp, const char *file)
 	int pfd[2];
 	pid_t pid;
 	char *buf = malloc(LD_LIST_MAX);
-	size_t n = 0;
+	ssize_t n = 0;
 	int st;
 
 	if (!buf || pipe2(pfd, O_CLOEXEC)) {
@@ -294,20 +295,13 @@ static char *run_ld_list(const char *interp, const char *file)
 		_exit(127);
 	}
 	close(pfd[1]);
-	while (pid > 0 && n < LD_LIST_MAX - 1) {
-		ssize_t r = read(pfd[0], buf + n, LD_LIST_MAX - 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	if (pid > 0)
+		n = fd_read_full(pfd[0], buf, LD_LIST_MAX - 1);
 	close(pfd[0]);
-	buf[n] = 0;
+	buf[n > 0 ? n : 0] = 0;
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+	if (pid < 0 || n < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		free(buf);
 		return NULL;
 	}

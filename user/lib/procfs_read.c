@@ -2,6 +2,7 @@
 /* Reading /proc: whole files, and the wrappers that read one and parse it
  * with procfs.c's parsers (which take text, so that they can be fuzzed). */
 #include "procfs.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,7 @@
 
 ssize_t procfs_read_file(const char *path, char *buf, size_t size)
 {
-	size_t len = 0;
+	ssize_t len;
 	int fd;
 
 	if (!buf || size == 0)
@@ -25,75 +26,31 @@ ssize_t procfs_read_file(const char *path, char *buf, size_t size)
 	if (fd < 0)
 		return -errno;
 	/* /proc files arrive in several short reads; keep going until EOF. */
-	while (len < size - 1) {
-		ssize_t got = read(fd, buf + len, size - 1 - len);
-
-		if (got < 0) {
-			int err = errno;
-
-			if (err == EINTR)
-				continue;
-			close(fd);
-			return -err;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	buf[len] = '\0';
+	len = fd_read_full(fd, buf, size - 1);
 	close(fd);
-	return (ssize_t)len;
-}
-
-/* Grows *buf so it can take at least one more byte plus the NUL. */
-static int grow_buffer(char **buf, size_t *cap)
-{
-	size_t new_cap = *cap ? *cap * 2 : 4096;
-	char *p;
-
-	if (new_cap < *cap)
-		return -ENOMEM;
-	p = realloc(*buf, new_cap);
-	if (!p)
-		return -ENOMEM;
-	*buf = p;
-	*cap = new_cap;
-	return 0;
+	if (len < 0)
+		return len;
+	buf[len] = '\0';
+	return len;
 }
 
 char *procfs_slurp(const char *path, size_t *len)
 {
 	char *buf = NULL;
 	size_t cap = 0, used = 0;
-	int fd, err = 0;
+	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	/* /proc files report st_size 0, so the size is only known at EOF. */
-	for (;;) {
-		ssize_t got;
-
-		if (cap - used < 2 && (err = grow_buffer(&buf, &cap)) != 0)
-			break;
-		got = read(fd, buf + used, cap - used - 1);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (got == 0)
-			break;
-		used += (size_t)got;
-	}
+	err = fd_read_to_end(fd, &buf, &cap, &used, 4096, 1);
 	close(fd);
 	if (err) {
 		free(buf);
 		errno = -err;
 		return NULL;
 	}
-	buf[used] = '\0';
 	if (len)
 		*len = used;
 	return buf;

@@ -9,6 +9,7 @@
  * never read). */
 #define _GNU_SOURCE
 #include "unwind_cache.h"
+#include "fdio.h"
 
 #include <elfutils/libdwelf.h>
 #include <errno.h>
@@ -79,22 +80,10 @@ static bool cache_path(const struct uw_cache *c, const char *build_id, char *out
 	return (size_t)snprintf(out, size, "%s/%s.uwt", c->dir, build_id) < size;
 }
 
+/* All len bytes, or false: a file shorter than its header says is damaged. */
 static bool read_all(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t r = read(fd, p, len);
-
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return false;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return true;
+	return fd_read_full(fd, buf, len) == (ssize_t)len;
 }
 
 static bool rows_valid(const struct uw_row *rows, size_t n)
@@ -180,24 +169,6 @@ static int make_dirs(const char *dir)
 	}
 }
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w <= 0) {
-			if (w < 0 && errno == EINTR)
-				continue;
-			return false;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 int uw_cache_store(const struct uw_cache *c, const char *build_id, const struct uw_table *t)
 {
 	struct cache_header h;
@@ -222,8 +193,9 @@ int uw_cache_store(const struct uw_cache *c, const char *build_id, const struct 
 	fd = mkostemp(tmp, O_CLOEXEC);	/* mode 0600 */
 	if (fd < 0)
 		return -errno;
-	if (!write_all(fd, &h, sizeof(h)) || !write_all(fd, t->rows, t->n * sizeof(*t->rows)))
-		err = errno ? -errno : -EIO;
+	err = fd_write_full(fd, &h, sizeof(h));
+	if (!err)
+		err = fd_write_full(fd, t->rows, t->n * sizeof(*t->rows));
 	if (close(fd) != 0 && !err)
 		err = -errno;
 	if (!err && rename(tmp, path) != 0)
