@@ -68,26 +68,21 @@ static int reserve_room(char **buf, size_t *cap, size_t len, size_t first_cap, s
 
 int fd_read_to_end(int fd, char **buf, size_t *cap, size_t *len, size_t first_cap, size_t room)
 {
+	size_t want;
+	ssize_t r;
+
 	*len = 0;
-	if (!first_cap)
-		first_cap = 1;
-	if (!room)
-		room = 1;
-	for (;;) {
-		int err = reserve_room(buf, cap, *len, first_cap, room);
-		ssize_t r;
+	do {	/* until a read falls short of filling the buffer: the end */
+		int err = reserve_room(buf, cap, *len, first_cap ? first_cap : 1, room ? room : 1);
 
 		if (err)
 			return err;
-		r = read(fd, *buf + *len, *cap - *len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
+		want = *cap - *len - 1;
+		r = fd_read_full(fd, *buf + *len, want);
 		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
+			return (int)r;
 		*len += (size_t)r;
-	}
+	} while ((size_t)r == want);
 	(*buf)[*len] = '\0';
 	return 0;
 }
