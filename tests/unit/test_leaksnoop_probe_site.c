@@ -71,6 +71,34 @@ static void test_register_copy(void)
 	CHECK_U64(c.arg_reg[0], PTR_AX);
 }
 
+/* r8..r15 and their low halves are one register each: a copy into r11
+ * carries the argument, a write to r11d or r8b takes it away */
+static void test_numbered_registers(void)
+{
+	/* mov r11,rdi; xor edi,edi; je */
+	static const uint8_t kept[] = { 0x49, 0x89, 0xfb, 0x31, 0xff, 0x74, 0x00, 0xc3 };
+	/* mov r11,rdi; xor edi,edi; xor r11d,r11d; je */
+	static const uint8_t lost32[] = { 0x49, 0x89, 0xfb, 0x31, 0xff, 0x45, 0x31, 0xdb,
+					  0x74, 0x00, 0xc3 };
+	/* mov r8,rdi; xor edi,edi; mov r8b,1; je */
+	static const uint8_t lost8[] = { 0x49, 0x89, 0xf8, 0x31, 0xff, 0x41, 0xb0, 0x01,
+					 0x74, 0x00, 0xc3 };
+	/* mov r15,rdi; xor edi,edi; mov r15w,1; je */
+	static const uint8_t lost16[] = { 0x49, 0x89, 0xff, 0x31, 0xff, 0x66, 0x41, 0xbf,
+					  0x01, 0x00, 0x74, 0x00, 0xc3 };
+	struct site_choice c = pick(kept, sizeof(kept), 1, false);
+
+	CHECK_U64(c.offset, 5);
+	CHECK_U64(c.arg_reg[0], PTR_R11);
+	c = pick(lost32, sizeof(lost32), 1, false);
+	CHECK(c.reason == SITE_SINGLE_STEP);
+	CHECK_U64(c.arg_reg[0], PTR_DI);
+	c = pick(lost8, sizeof(lost8), 1, false);
+	CHECK(c.reason == SITE_SINGLE_STEP);
+	c = pick(lost16, sizeof(lost16), 1, false);
+	CHECK(c.reason == SITE_SINGLE_STEP);
+}
+
 /* xor edi,edi; je: the argument is gone before any emulated instruction */
 static void test_argument_lost(void)
 {
@@ -304,6 +332,7 @@ int main(void)
 	RUN(test_after_null_check);
 	RUN(test_register_copy);
 	RUN(test_argument_lost);
+	RUN(test_numbered_registers);
 	RUN(test_stack_moved);
 	RUN(test_branch_into_prefix);
 	RUN(test_late_branch_into_prefix);

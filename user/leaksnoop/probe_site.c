@@ -14,6 +14,7 @@
  * return address at [rsp]. */
 #include <capstone/capstone.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "probe_site.h"
 
@@ -67,13 +68,31 @@ bool insn_is_emulated(const uint8_t *b, size_t n)
 	return false;
 }
 
+/* r8..r15 by their one naming rule: "rN", and "rNd", "rNw", "rNb" for the
+ * low 32, 16 and 8 bits. The slot of the 64-bit register, or -1. */
+static int numbered_reg(const char *n)
+{
+	static const uint8_t slot[8] = {
+		PTR_R8, PTR_R9, PTR_R10, PTR_R11, PTR_R12, PTR_R13, PTR_R14, PTR_R15,
+	};
+	char *end;
+	unsigned long k;
+
+	if (n[0] != 'r' || n[1] < '0' || n[1] > '9')
+		return -1;
+	k = strtoul(n + 1, &end, 10);
+	if (k < 8 || k > 15 || (*end && (!strchr("dwb", *end) || end[1])))
+		return -1;
+	return slot[k - 8];
+}
+
 /* A Capstone register to the pt_regs slot of its 64-bit parent. */
 static int parent_reg(csh cs, unsigned reg)
 {
 	static const struct {
 		uint8_t slot;
 		const char *names[5];
-	} fam[] = {
+	} legacy[] = {
 		{ PTR_AX, { "rax", "eax", "ax", "al", "ah" } },
 		{ PTR_BX, { "rbx", "ebx", "bx", "bl", "bh" } },
 		{ PTR_CX, { "rcx", "ecx", "cx", "cl", "ch" } },
@@ -82,22 +101,16 @@ static int parent_reg(csh cs, unsigned reg)
 		{ PTR_DI, { "rdi", "edi", "di", "dil" } },
 		{ PTR_BP, { "rbp", "ebp", "bp", "bpl" } },
 		{ PTR_SP, { "rsp", "esp", "sp", "spl" } },
-		{ PTR_R8, { "r8", "r8d", "r8w", "r8b" } },
-		{ PTR_R9, { "r9", "r9d", "r9w", "r9b" } },
-		{ PTR_R10, { "r10", "r10d", "r10w", "r10b" } },
-		{ PTR_R11, { "r11", "r11d", "r11w", "r11b" } },
-		{ PTR_R12, { "r12", "r12d", "r12w", "r12b" } },
-		{ PTR_R13, { "r13", "r13d", "r13w", "r13b" } },
-		{ PTR_R14, { "r14", "r14d", "r14w", "r14b" } },
-		{ PTR_R15, { "r15", "r15d", "r15w", "r15b" } },
 	};
 	const char *n = cs_reg_name(cs, reg);
 
-	for (size_t f = 0; n && f < sizeof(fam) / sizeof(fam[0]); f++)
-		for (size_t i = 0; i < 5 && fam[f].names[i]; i++)
-			if (!strcmp(n, fam[f].names[i]))
-				return fam[f].slot;
-	return -1;
+	if (!n)
+		return -1;
+	for (size_t f = 0; f < sizeof(legacy) / sizeof(legacy[0]); f++)
+		for (size_t i = 0; i < 5 && legacy[f].names[i]; i++)
+			if (!strcmp(n, legacy[f].names[i]))
+				return legacy[f].slot;
+	return numbered_reg(n);
 }
 
 static bool is_branch(csh cs, const cs_insn *in)
