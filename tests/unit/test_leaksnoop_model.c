@@ -170,9 +170,9 @@ static void test_totals_merge_and_kernel_frees_are_allocated_minus_live(void)
 		CHECK_U64(x->totals.free_count, 13);
 		CHECK_U64(x->blocks, 2);
 	}
-	CHECK_U64(r.summary[SRC_KMALLOC].free_count, 13);
-	CHECK_U64(r.summary[SRC_USER].alloc_bytes, 1000);
-	CHECK_U64(r.summary[SRC_USER].free_bytes, 700);
+	CHECK_U64(r.summary[SRC_KMALLOC].totals.free_count, 13);
+	CHECK_U64(r.summary[SRC_USER].totals.alloc_bytes, 1000);
+	CHECK_U64(r.summary[SRC_USER].totals.free_bytes, 700);
 	x = find_stack(&r, SRC_USER, 4);
 	CHECK(x && x->totals.free_count == 7);
 	leak_report_free(&r);

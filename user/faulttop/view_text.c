@@ -106,7 +106,7 @@ static void json_counts(struct json *j, const char *key, const uint64_t *v,
 	json_obj_end(j);
 }
 
-#define COUNTER(member, key) { key, offsetof(struct counters, member) }
+#define COUNTER(member, key) JSON_U64_FIELD(struct counters, member, key)
 static const struct json_u64_field fault_fields[] = {
 	COUNTER(min_flt, "minflt"), COUNTER(maj_flt, "majflt"),
 	COUNTER(segv_maperr, "segv_maperr"), COUNTER(segv_accerr, "segv_accerr"),
@@ -123,10 +123,10 @@ static const struct json_u64_field syscall_fields[] = {
 static void json_counters(struct json *j, const char *key, const struct counters *c)
 {
 	json_obj_begin(j, key);
-	json_u64_fields(j, c, fault_fields, sizeof(fault_fields) / sizeof(fault_fields[0]));
+	JSON_U64_TABLE(j, c, fault_fields);
 	json_counts(j, "regions", c->region, region_names, REGION_MAX);
 	json_counts(j, "access", c->access, access_names, ACCESS_MAX);
-	json_u64_fields(j, c, syscall_fields, sizeof(syscall_fields) / sizeof(syscall_fields[0]));
+	JSON_U64_TABLE(j, c, syscall_fields);
 	json_obj_end(j);
 }
 

@@ -126,6 +126,14 @@ static int block_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+static void agg_add(struct ls_agg *to, const struct ls_agg *from)
+{
+	to->alloc_bytes += from->alloc_bytes;
+	to->alloc_count += from->alloc_count;
+	to->free_bytes += from->free_bytes;
+	to->free_count += from->free_count;
+}
+
 static int total_cmp(const void *a, const void *b)
 {
 	return agg_key_cmp(&((const struct leak_total *)a)->key, &((const struct leak_total *)b)->key);
@@ -294,10 +302,7 @@ static int merge_totals(const struct leak_snapshot *snap, const struct leak_bloc
 	}
 	for (size_t i = 0; i < snap->nr_totals; i++) {
 		if (o && !total_cmp(&v[o - 1], &v[i])) {
-			v[o - 1].agg.alloc_bytes += v[i].agg.alloc_bytes;
-			v[o - 1].agg.alloc_count += v[i].agg.alloc_count;
-			v[o - 1].agg.free_bytes += v[i].agg.free_bytes;
-			v[o - 1].agg.free_count += v[i].agg.free_count;
+			agg_add(&v[o - 1].agg, &v[i].agg);
 		} else {
 			v[o++] = v[i];
 		}
@@ -363,12 +368,7 @@ static void fill_figures(struct leak_report *rep, const struct leak_total *tot, 
 			 const struct leak_history *h)
 {
 	for (size_t i = 0; i < nr_tot; i++) {
-		struct leak_source_summary *s = &rep->summary[tot[i].key.src % SRC_MAX];
-
-		s->alloc_bytes += tot[i].agg.alloc_bytes;
-		s->alloc_count += tot[i].agg.alloc_count;
-		s->free_bytes += tot[i].agg.free_bytes;
-		s->free_count += tot[i].agg.free_count;
+		agg_add(&rep->summary[tot[i].key.src % SRC_MAX].totals, &tot[i].agg);
 	}
 	/* records are in key then kind order here: a stack's are adjacent */
 	for (size_t i = 0; i < rep->nr_records; i++) {
@@ -393,7 +393,7 @@ static void fill_figures(struct leak_report *rep, const struct leak_total *tot, 
 	}
 	for (int k = 0; k < SRC_MAX; k++) {
 		struct leak_source_summary *s = &rep->summary[k];
-		int64_t net = (int64_t)(s->alloc_bytes - s->free_bytes);
+		int64_t net = (int64_t)(s->totals.alloc_bytes - s->totals.free_bytes);
 		double iv = rep->meta.interval_s;
 
 		s->growth_bytes_per_s = iv > 0 ? (double)(net - h->prev_net[k]) / iv : 0;
@@ -565,7 +565,8 @@ int leak_history_advance(struct leak_history *h, const struct leak_report *rep)
 	h->prev = v;
 	h->nr_prev = rep->nr_records;
 	for (int k = 0; k < SRC_MAX; k++)
-		h->prev_net[k] = (int64_t)(rep->summary[k].alloc_bytes - rep->summary[k].free_bytes);
+		h->prev_net[k] = (int64_t)(rep->summary[k].totals.alloc_bytes -
+					   rep->summary[k].totals.free_bytes);
 	h->prev_ns = rep->now_ns;
 	h->nr_reports++;
 	return 0;

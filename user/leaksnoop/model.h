@@ -204,8 +204,7 @@ struct leak_record {
 
 struct leak_source_summary {
 	uint64_t out_bytes, out_blocks;		/* shown (after filters) */
-	uint64_t alloc_bytes, alloc_count;
-	uint64_t free_bytes, free_count;
+	struct ls_agg totals;			/* allocated and freed since tracing began */
 	double growth_bytes_per_s;		/* outstanding, since the last report */
 	int records;
 };

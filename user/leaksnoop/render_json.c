@@ -32,7 +32,8 @@ static void json_frames(struct json *j, const struct leak_frame *fr, size_t nf)
 	json_arr_end(j);
 }
 
-#define TOTAL(member, key) { key, offsetof(struct ls_agg, member) }
+#define TOTAL(member, key) JSON_U64_FIELD(struct ls_agg, member, key)
+/* a record's totals and a source's summary: allocated and freed so far */
 static const struct json_u64_field totals_fields[] = {
 	TOTAL(alloc_bytes, "allocated_bytes"), TOTAL(alloc_count, "allocated_blocks"),
 	TOTAL(free_bytes, "freed_bytes"), TOTAL(free_count, "freed_blocks"),
@@ -57,7 +58,7 @@ static void json_record(struct json *j, const struct leak_report *r, const struc
 	json_i64(j, "growth_bytes", x->growth_bytes);
 	json_i64(j, "growth_blocks", x->growth_blocks);
 	json_bool(j, "growth_of_stack", x->growth_of_stack);
-	json_u64_fields(j, &x->totals, totals_fields, sizeof(totals_fields) / sizeof(totals_fields[0]));
+	JSON_U64_TABLE(j, &x->totals, totals_fields);
 	json_f64(j, "oldest_age_s", (double)(r->now_ns - x->oldest_ts) / 1e9);
 	json_str(j, "cache", x->key.cache ? x->cache_name : NULL);
 	json_str(j, "call_site", !leak_src_is_user(x->key.src) && x->nr_frames ?
@@ -65,14 +66,6 @@ static void json_record(struct json *j, const struct leak_report *r, const struc
 	json_frames(j, fr, x->nr_frames);
 	json_obj_end(j);
 }
-
-#define SUMMARY(member, key) { key, offsetof(struct leak_source_summary, member) }
-static const struct json_u64_field summary_fields[] = {
-	SUMMARY(out_bytes, "outstanding_bytes"), SUMMARY(out_blocks, "outstanding_blocks"),
-	SUMMARY(alloc_bytes, "allocated_bytes"), SUMMARY(alloc_count, "allocated_blocks"),
-	SUMMARY(free_bytes, "freed_bytes"), SUMMARY(free_count, "freed_blocks"),
-};
-#undef SUMMARY
 
 /* "scan": what the scan for leak kinds cost (null: not asked for);
  * "leak_summary": valgrind's four kinds (null: no kinds). */
@@ -117,10 +110,12 @@ static void json_summary(struct json *j, const struct leak_report *r)
 	for (int s = 0; s < SRC_MAX; s++) {
 		const struct leak_source_summary *m = &r->summary[s];
 
-		if (!m->alloc_count && !m->out_blocks)
+		if (!m->totals.alloc_count && !m->out_blocks)
 			continue;
 		json_obj_begin(j, leak_src_name((uint32_t)s));
-		json_u64_fields(j, m, summary_fields, sizeof(summary_fields) / sizeof(summary_fields[0]));
+		json_u64(j, "outstanding_bytes", m->out_bytes);
+		json_u64(j, "outstanding_blocks", m->out_blocks);
+		JSON_U64_TABLE(j, &m->totals, totals_fields);
 		json_f64(j, "growth_bytes_per_s", m->growth_bytes_per_s);
 		json_u64(j, "records", (uint64_t)m->records);
 		json_obj_end(j);

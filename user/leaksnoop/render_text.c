@@ -130,7 +130,7 @@ static void text_leak_summary(FILE *f, const struct leak_report *r)
 		fprintf(f, "Reachable blocks (those to which a pointer was found) are not shown.\n"
 			"To see them, rerun with: --show-reachable\n");
 	for (uint32_t s = 0; s < SRC_MAX; s++)
-		if (!leak_src_is_user(s) && (r->summary[s].out_blocks || r->summary[s].alloc_count)) {
+		if (!leak_src_is_user(s) && (r->summary[s].out_blocks || r->summary[s].totals.alloc_count)) {
 			fprintf(f, "Kernel allocations stay outstanding: reachability from user "
 				"memory doesn't apply to them.\n");
 			break;
@@ -154,7 +154,7 @@ static void text_summary(FILE *f, const struct leak_report *r)
 		double rate = m->growth_bytes_per_s;
 		char rb[16];
 
-		if (!m->alloc_count && !m->out_blocks)
+		if (!m->totals.alloc_count && !m->out_blocks)
 			continue;
 		if (leak_src_is_labelled(s)) {
 			fprintf(f, "  %-13s %s bytes in %s regions (%s, not leaks)\n", leak_src_title(s),
@@ -166,8 +166,10 @@ static void text_summary(FILE *f, const struct leak_report *r)
 		fprintf(f, "  %-13s outstanding %s bytes in %s blocks; allocated %s bytes in %s blocks, "
 			"freed %s bytes in %s blocks; growth %s%s/s\n", leak_src_title(s),
 			commas(b1, sizeof(b1), m->out_bytes), commas(b2, sizeof(b2), m->out_blocks),
-			commas(b3, sizeof(b3), m->alloc_bytes), commas(b4, sizeof(b4), m->alloc_count),
-			commas(b5, sizeof(b5), m->free_bytes), commas(b6, sizeof(b6), m->free_count),
+			commas(b3, sizeof(b3), m->totals.alloc_bytes),
+			commas(b4, sizeof(b4), m->totals.alloc_count),
+			commas(b5, sizeof(b5), m->totals.free_bytes),
+			commas(b6, sizeof(b6), m->totals.free_count),
 			rate < 0 ? "-" : "", rb);
 	}
 	if (r->stats[STAT_BRK_GROW] || r->stats[STAT_BRK_SHRINK])

@@ -36,9 +36,15 @@ struct json_u64_field {
 	size_t offset;		/* offsetof the member */
 };
 
+/* A row of a field table: member of type, written under key. */
+#define JSON_U64_FIELD(type, member, key) { key, offsetof(type, member) }
+
 /* json_u64 of each of the n fields of the struct at base, in order. */
 void json_u64_fields(struct json *j, const void *base, const struct json_u64_field *fields,
 		     size_t n);
+/* The same for every row of a table (an array, not a pointer). */
+#define JSON_U64_TABLE(j, base, table) \
+	json_u64_fields(j, base, table, sizeof(table) / sizeof((table)[0]))
 /* Ends a JSON Lines record: newline and flush. */
 void json_line_end(struct json *j);
 
