@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "alloc_group.h"
 #include "fmt.h"
 #include "model.h"
 #include "vec.h"
@@ -224,14 +225,14 @@ static enum block_fate block_fate(const struct leak_block *b, const struct leak_
 
 /* Sorted copies: the shown blocks into report->blocks, every kernel block
  * (filtered or not: a kernel key's frees are allocated minus live) into
- * *live. */
+ * *live, a scratch array. */
 static int split_blocks(struct leak_report *rep, const struct leak_snapshot *snap,
-			struct leak_block **live, size_t *nr_live)
+			struct alloc_group *scratch, struct leak_block **live, size_t *nr_live)
 {
 	size_t n = snap->nr_blocks ? snap->nr_blocks : 1;
 
 	rep->blocks = malloc(n * sizeof(*rep->blocks));
-	*live = malloc(n * sizeof(**live));
+	*live = alloc_group_calloc(scratch, n, sizeof(**live));
 	*nr_live = 0;
 	if (!rep->blocks || !*live)
 		return -ENOMEM;
@@ -287,11 +288,12 @@ static int group_records(struct leak_report *rep)
 }
 
 /* The snapshot's totals, sorted, one per key (a key in several slots or
- * CPUs adds up), with kernel keys' frees derived from live. */
+ * CPUs adds up), with kernel keys' frees derived from live; a scratch array. */
 static int merge_totals(const struct leak_snapshot *snap, const struct leak_block *live,
-			size_t nr_live, struct leak_total **out, size_t *nr_out)
+			size_t nr_live, struct alloc_group *scratch, struct leak_total **out,
+			size_t *nr_out)
 {
-	struct leak_total *v = malloc((snap->nr_totals ? snap->nr_totals : 1) * sizeof(*v));
+	struct leak_total *v = alloc_group_calloc(scratch, snap->nr_totals, sizeof(*v));
 	size_t o = 0;
 
 	if (!v)
@@ -464,15 +466,16 @@ static void rank_records(struct leak_report *rep)
 	}
 }
 
-/* A sorted copy of n items (NULL for none, or when memory is short: *err). */
+/* A sorted scratch copy of n items (NULL for none, or when memory is short:
+ * *err). */
 static void *sorted_copy(const void *items, size_t n, size_t size,
-			 int (*cmp)(const void *, const void *), int *err)
+			 int (*cmp)(const void *, const void *), struct alloc_group *scratch, int *err)
 {
 	void *v;
 
 	if (!n || *err)
 		return NULL;
-	v = malloc(n * size);
+	v = alloc_group_calloc(scratch, n, size);
 	if (!v) {
 		*err = -ENOMEM;
 		return NULL;
@@ -483,15 +486,16 @@ static void *sorted_copy(const void *items, size_t n, size_t size,
 }
 
 /* Sorted copies of snap's stacks and caches, so that records find theirs. */
-static int sorted_lookups(const struct leak_snapshot *snap, struct leak_snapshot *sorted)
+static int sorted_lookups(const struct leak_snapshot *snap, struct alloc_group *scratch,
+			  struct leak_snapshot *sorted)
 {
 	int err = 0;
 
 	*sorted = *snap;
 	sorted->stacks = sorted_copy(snap->stacks, snap->nr_stacks, sizeof(*snap->stacks),
-				     stack_cmp, &err);
+				     stack_cmp, scratch, &err);
 	sorted->caches = sorted_copy(snap->caches, snap->nr_caches, sizeof(*snap->caches),
-				     cache_cmp, &err);
+				     cache_cmp, scratch, &err);
 	return err;
 }
 
@@ -499,6 +503,7 @@ int leak_report_build(struct leak_report *rep, const struct leak_snapshot *snap,
 		      const struct leak_model_config *config, const struct leak_history *h,
 		      const struct leak_report_meta *meta)
 {
+	struct alloc_group scratch = { 0 };	/* what only the build needs */
 	struct leak_block *live = NULL;
 	struct leak_total *tot = NULL;
 	struct leak_snapshot lookups = {};
@@ -516,22 +521,19 @@ int leak_report_build(struct leak_report *rep, const struct leak_snapshot *snap,
 	memcpy(rep->stats, snap->stats, sizeof(rep->stats));
 	rep->kernel_missed = snap->kernel_missed;
 
-	err = split_blocks(rep, snap, &live, &nr_live);
+	err = split_blocks(rep, snap, &scratch, &live, &nr_live);
 	if (!err)
 		err = group_records(rep);
 	if (!err)
-		err = merge_totals(snap, live, nr_live, &tot, &nr_tot);
+		err = merge_totals(snap, live, nr_live, &scratch, &tot, &nr_tot);
 	if (!err) {
 		fill_figures(rep, tot, nr_tot, h);
 		rank_records(rep);
-		err = sorted_lookups(snap, &lookups);
+		err = sorted_lookups(snap, &scratch, &lookups);
 	}
 	if (!err)
 		err = attach_frames(rep, &lookups);
-	free(lookups.stacks);
-	free(lookups.caches);
-	free(live);
-	free(tot);
+	alloc_group_free(&scratch);
 	if (err)
 		leak_report_free(rep);
 	return err;
