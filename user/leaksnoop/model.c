@@ -223,25 +223,48 @@ static enum block_fate block_fate(const struct leak_block *b, const struct leak_
 	return BLOCK_SHOWN;
 }
 
+/* What only the build needs, sized by the snapshot and freed together:
+ * every kernel block, the merged totals, the snapshot with its stacks and
+ * caches sorted (so that records find theirs). */
+struct build_scratch {
+	struct alloc_group arrays;
+	struct leak_block *live;
+	size_t nr_live;
+	struct leak_total *tot;
+	size_t nr_tot;
+	struct leak_snapshot lookups;
+};
+
+static int scratch_alloc(struct build_scratch *s, const struct leak_snapshot *snap)
+{
+	struct alloc_group *g = &s->arrays;
+
+	s->lookups = *snap;
+	s->live = alloc_group_calloc(g, snap->nr_blocks, sizeof(*s->live));
+	s->tot = alloc_group_calloc(g, snap->nr_totals, sizeof(*s->tot));
+	s->lookups.stacks = alloc_group_calloc(g, snap->nr_stacks, sizeof(*snap->stacks));
+	s->lookups.caches = alloc_group_calloc(g, snap->nr_caches, sizeof(*snap->caches));
+	return s->live && s->tot && s->lookups.stacks && s->lookups.caches ? 0 : -ENOMEM;
+}
+
 /* Sorted copies: the shown blocks into report->blocks, every kernel block
  * (filtered or not: a kernel key's frees are allocated minus live) into
- * *live, a scratch array. */
+ * live, which has room for every block. */
 static int split_blocks(struct leak_report *rep, const struct leak_snapshot *snap,
-			struct alloc_group *scratch, struct leak_block **live, size_t *nr_live)
+			struct leak_block *live, size_t *nr_live)
 {
 	size_t n = snap->nr_blocks ? snap->nr_blocks : 1;
 
 	rep->blocks = malloc(n * sizeof(*rep->blocks));
-	*live = alloc_group_calloc(scratch, n, sizeof(**live));
 	*nr_live = 0;
-	if (!rep->blocks || !*live)
+	if (!rep->blocks)
 		return -ENOMEM;
 	for (size_t i = 0; i < snap->nr_blocks; i++) {
 		const struct leak_block *b = &snap->blocks[i];
 		struct leak_not_shown *ns = &rep->not_shown;
 
 		if (!leak_src_is_user(b->key.src))
-			(*live)[(*nr_live)++] = *b;
+			live[(*nr_live)++] = *b;
 		switch (block_fate(b, snap, &rep->config, rep->meta.exited)) {
 		case BLOCK_SIZE_FILTERED: ns->size_filtered++; break;
 		case BLOCK_YOUNG: ns->young_blocks++; ns->young_bytes += b->size; break;
@@ -252,7 +275,7 @@ static int split_blocks(struct leak_report *rep, const struct leak_snapshot *sna
 	if (rep->nr_blocks)
 		qsort(rep->blocks, rep->nr_blocks, sizeof(*rep->blocks), block_cmp);
 	if (*nr_live)
-		qsort(*live, *nr_live, sizeof(**live), block_cmp);
+		qsort(live, *nr_live, sizeof(*live), block_cmp);
 	return 0;
 }
 
@@ -288,16 +311,13 @@ static int group_records(struct leak_report *rep)
 }
 
 /* The snapshot's totals, sorted, one per key (a key in several slots or
- * CPUs adds up), with kernel keys' frees derived from live; a scratch array. */
-static int merge_totals(const struct leak_snapshot *snap, const struct leak_block *live,
-			size_t nr_live, struct alloc_group *scratch, struct leak_total **out,
-			size_t *nr_out)
+ * CPUs adds up), with kernel keys' frees derived from live: into v, which
+ * has room for every total. Returns how many there are. */
+static size_t merge_totals(const struct leak_snapshot *snap, const struct leak_block *live,
+			   size_t nr_live, struct leak_total *v)
 {
-	struct leak_total *v = alloc_group_calloc(scratch, snap->nr_totals, sizeof(*v));
 	size_t o = 0;
 
-	if (!v)
-		return -ENOMEM;
 	if (snap->nr_totals) {
 		memcpy(v, snap->totals, snap->nr_totals * sizeof(*v));
 		qsort(v, snap->nr_totals, sizeof(*v), total_cmp);
@@ -324,9 +344,7 @@ static int merge_totals(const struct leak_snapshot *snap, const struct leak_bloc
 		v[i].agg.free_bytes = minus(v[i].agg.alloc_bytes, bytes);
 		v[i].agg.free_count = minus(v[i].agg.alloc_count, blocks);
 	}
-	*out = v;
-	*nr_out = o;
-	return 0;
+	return o;
 }
 
 static const struct leak_history_entry *previous(const struct leak_history *h,
@@ -466,48 +484,20 @@ static void rank_records(struct leak_report *rep)
 	}
 }
 
-/* A sorted scratch copy of n items (NULL for none, or when memory is short:
- * *err). */
-static void *sorted_copy(const void *items, size_t n, size_t size,
-			 int (*cmp)(const void *, const void *), struct alloc_group *scratch, int *err)
+static void sort_copy(void *to, const void *items, size_t n, size_t size,
+		      int (*cmp)(const void *, const void *))
 {
-	void *v;
-
-	if (!n || *err)
-		return NULL;
-	v = alloc_group_calloc(scratch, n, size);
-	if (!v) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	memcpy(v, items, n * size);
-	qsort(v, n, size, cmp);
-	return v;
-}
-
-/* Sorted copies of snap's stacks and caches, so that records find theirs. */
-static int sorted_lookups(const struct leak_snapshot *snap, struct alloc_group *scratch,
-			  struct leak_snapshot *sorted)
-{
-	int err = 0;
-
-	*sorted = *snap;
-	sorted->stacks = sorted_copy(snap->stacks, snap->nr_stacks, sizeof(*snap->stacks),
-				     stack_cmp, scratch, &err);
-	sorted->caches = sorted_copy(snap->caches, snap->nr_caches, sizeof(*snap->caches),
-				     cache_cmp, scratch, &err);
-	return err;
+	if (!n)
+		return;
+	memcpy(to, items, n * size);
+	qsort(to, n, size, cmp);
 }
 
 int leak_report_build(struct leak_report *rep, const struct leak_snapshot *snap,
 		      const struct leak_model_config *config, const struct leak_history *h,
 		      const struct leak_report_meta *meta)
 {
-	struct alloc_group scratch = { 0 };	/* what only the build needs */
-	struct leak_block *live = NULL;
-	struct leak_total *tot = NULL;
-	struct leak_snapshot lookups = {};
-	size_t nr_live = 0, nr_tot = 0;
+	struct build_scratch t = { 0 };
 	uint64_t since = h->nr_reports ? h->prev_ns : h->start_ns;
 	int err;
 
@@ -521,19 +511,22 @@ int leak_report_build(struct leak_report *rep, const struct leak_snapshot *snap,
 	memcpy(rep->stats, snap->stats, sizeof(rep->stats));
 	rep->kernel_missed = snap->kernel_missed;
 
-	err = split_blocks(rep, snap, &scratch, &live, &nr_live);
+	err = scratch_alloc(&t, snap);
+	if (!err)
+		err = split_blocks(rep, snap, t.live, &t.nr_live);
 	if (!err)
 		err = group_records(rep);
-	if (!err)
-		err = merge_totals(snap, live, nr_live, &scratch, &tot, &nr_tot);
 	if (!err) {
-		fill_figures(rep, tot, nr_tot, h);
+		t.nr_tot = merge_totals(snap, t.live, t.nr_live, t.tot);
+		fill_figures(rep, t.tot, t.nr_tot, h);
 		rank_records(rep);
-		err = sorted_lookups(snap, &scratch, &lookups);
+		sort_copy(t.lookups.stacks, snap->stacks, snap->nr_stacks, sizeof(*snap->stacks),
+			  stack_cmp);
+		sort_copy(t.lookups.caches, snap->caches, snap->nr_caches, sizeof(*snap->caches),
+			  cache_cmp);
+		err = attach_frames(rep, &t.lookups);
 	}
-	if (!err)
-		err = attach_frames(rep, &lookups);
-	alloc_group_free(&scratch);
+	alloc_group_free(&t.arrays);
 	if (err)
 		leak_report_free(rep);
 	return err;
