@@ -386,6 +386,84 @@ def test_dlopen_brings_a_new_allocator():
     assert not kept, show(rep)      # the mallocx/dallocx pairs: freed, not outstanding
 
 
+def next_report_where(t, cond, timeout):
+    """The first of t's JSON reports for which cond holds, within timeout s."""
+    deadline = time.monotonic() + timeout
+    rep = None
+    while time.monotonic() < deadline:
+        rep = json.loads(t.next_line(timeout))
+        if cond(rep):
+            return rep
+        assert not rep["final"], show(rep)
+    raise AssertionError(f"not within {timeout} s: {show(rep) if rep else 'no report'}")
+
+
+def names_jemalloc(rep):
+    return any(a["name"] == "jemalloc" for a in rep["allocators"])
+
+
+def check_dlopen_running_process(*extra):
+    """-p on a running leak_dlopen, which dlopen()s libjemalloc only when the
+    test says so: leaksnoop, attached before, probes the new allocator at a
+    re-check of the process's mappings (-p does not stop the process, so the
+    test lets it allocate only once a report names jemalloc); the N leaks
+    through mallocx exact, the mallocx/dallocx pairs not outstanding, both
+    allocators named, in the live reports and in the final one at exit."""
+    env = dict(os.environ, GLIBC_TUNABLES="glibc.rtld.optional_static_tls=16384")
+    w = subprocess.Popen([e2e.workload("leak_dlopen"), str(N), "wait"], env=env,
+                         stdin=subprocess.PIPE)
+    try:
+        with e2e.Tool([e2e.tool("leaksnoop"), "-p", str(w.pid), "--user", "--json", "-T", "0",
+                       "-i", "0.3", *extra]) as t:
+            first = json.loads(t.next_line(30))             # attached
+            assert_named(first, "glibc", "libc.so")
+            assert not names_jemalloc(first), show(first)   # not loaded yet
+            w.stdin.write(b"d")                             # dlopen now
+            w.stdin.flush()
+            t0 = time.monotonic()
+            rep = next_report_where(t, names_jemalloc, 10)
+            found_s = time.monotonic() - t0
+            assert_named(rep, "jemalloc", "libjemalloc.so")
+            assert_named(rep, "glibc", "libc.so")
+            w.stdin.write(b"a")                             # allocate and leak
+            w.stdin.flush()
+            rep = next_report_where(t, lambda r: by_func(r, "leak_dl"), 10)
+            at = by_func(rep, "leak_dl")
+            assert len(at) == 1 and (at[0]["blocks"], at[0]["bytes"]) == (N, N * 1000), show(rep)
+            w.stdin.close()                                 # exit
+            w.wait(30)
+            rep = next_report_where(t, lambda r: r["final"], 20)
+            assert rep["exited"], show(rep)
+            assert_named(rep, "jemalloc", "libjemalloc.so")
+            assert_named(rep, "glibc", "libc.so")
+            at = by_func(rep, "leak_dl")
+            assert len(at) == 1 and (at[0]["blocks"], at[0]["bytes"]) == (N, N * 1000), show(rep)
+            assert at[0]["allocated_blocks"] == N and at[0]["freed_blocks"] == 0, show(rep)
+            kept = [r for r in user_records(rep) if r["bytes"] % 2000 == 0 and r["blocks"] >= N]
+            assert not kept, show(rep)      # the mallocx/dallocx pairs: freed
+            return found_s
+    finally:
+        if w.poll() is None:
+            w.kill()
+            w.wait()
+
+
+def test_dlopen_under_pid_found_at_the_ld_so_hook():
+    """-p, the CFI unwinder on: its _dl_debug_state hook tells that the
+    mappings changed; the re-check follows within a few reports."""
+    found_s = check_dlopen_running_process()
+    assert found_s < 3, found_s
+
+
+def test_dlopen_under_pid_without_the_ld_so_hook():
+    """-p --frame-pointers: no ld.so hook; the look at the maps (every 2 s,
+    and at each -i report) finds the new allocator. Before, each report's
+    snapshot refresh put the 2 s look off, so with -i under 2 s it never
+    came and the allocator was never probed."""
+    found_s = check_dlopen_running_process("--frame-pointers")
+    assert found_s < 6, found_s
+
+
 def test_fallback_no_cookies():
     """Kernels before 5.15 give uprobes no BPF cookie: one program per
     argument layout, probes at the entries (MMSCOPE_NO_UPROBE_COOKIE takes

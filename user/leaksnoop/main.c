@@ -427,6 +427,8 @@ static int emit(struct state *st, bool final, bool exited)
 
 	if (!exited)
 		snapshot_update(st);
+	if (!final)	/* the refresh puts the periodic look off: its re-check here */
+		allocators_recheck(st);
 	n = build_and_render(st, final, exited);
 	if (n < 0)
 		fprintf(stderr, "leaksnoop: reading the allocation tables failed: %s\n", strerror(-n));

@@ -7,9 +7,13 @@
  * Debian's jemalloc uses initial-exec TLS: dlopen() needs room in the static
  * TLS block, GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384 (as
  * jemalloc's own documentation says for dlopen).
- * usage: leak_dlopen N */
+ * usage: leak_dlopen N [wait]
+ *   With "wait" (for a tracer attached with -p in between) it reads a byte
+ *   from stdin before the dlopen, another before the allocations, and
+ *   waits for the end of stdin before it exits. */
 #include <dlfcn.h>
 #include <stddef.h>
+#include <string.h>
 #include "workload.h"
 
 typedef void *(*mallocx_fn)(size_t size, int flags);
@@ -26,13 +30,25 @@ __attribute__((noinline)) static void *leak_dl(mallocx_fn mallocx, size_t n)
 	return p;
 }
 
+/* With "wait": one byte from stdin (or its end), else nothing. */
+static void wait_for_test(int on)
+{
+	char c;
+
+	if (on && read(STDIN_FILENO, &c, 1) < 0)
+		die("read stdin");
+}
+
 int main(int argc, char **argv)
 {
 	long n = arg_long(argc, argv, 1, 10);
-	void *h = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+	int stepwise = argc > 2 && !strcmp(argv[2], "wait");
 	mallocx_fn mallocx;
 	dallocx_fn dallocx;
+	void *h;
 
+	wait_for_test(stepwise);
+	h = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		fprintf(stderr, "leak_dlopen: %s\n", dlerror());
 		return 99;
@@ -41,11 +57,18 @@ int main(int argc, char **argv)
 	dallocx = (dallocx_fn)dlsym(h, "dallocx");
 	if (!mallocx || !dallocx)
 		die("dlsym mallocx/dallocx");
+	wait_for_test(stepwise);
 	for (long i = 0; i < n; i++) {
 		void *kept = mallocx(2000, 0);
 
 		sink = leak_dl(mallocx, 1000);
 		dallocx(kept, 0);
+	}
+	if (stepwise) {
+		char c;
+
+		while (read(STDIN_FILENO, &c, 1) > 0)
+			;
 	}
 	return 0;
 }
