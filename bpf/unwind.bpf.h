@@ -58,15 +58,72 @@ struct uw_frames {
 	__u64 pc[UW_STACK_FRAMES];
 };
 
-/* The frames being captured, per CPU: 256 bytes don't belong on the BPF
- * stack next to the caller's. Uprobe and tracepoint programs don't nest on
- * one CPU, so one slot is enough. */
+/* ---- the walk cache ----------------------------------------------------------
+ * A walk is a function of where it starts (rip, rsp; rbp when a step used
+ * the caller's rbp before any was read back from the stack), of the stack
+ * words it read and of the tables. The last walks are kept per CPU with
+ * the words they read; a walk from the same rip and rsp whose words still
+ * hold the same values, under the same tables (uw_gen), is the same walk:
+ * its stack id is reused, without the binary searches (two per frame) and
+ * uw_store_stack's hash and compare. Any difference is a full walk, so the
+ * stacks stay exactly what the walk gives. The ids stay valid because
+ * nothing deletes from `stacks` (whatever ever does must bump uw_gen). */
+#define UW_CACHE_SLOTS	128			/* per CPU, direct-mapped by (rip, rsp) */
+#define UW_CACHE_WORDS	(2 * UW_STACK_FRAMES)	/* a step reads two words at most */
+#define UW_SPAN_MAX	4096	/* words this close above rsp: checked with one read */
+
+enum uw_walk_flags {
+	UW_WALK_RBP = 1,	/* the walk used the starting rbp: compared too */
+	UW_WALK_NOCACHE = 2,	/* a read failed or fell outside rsp + 64 KiB, the
+				 * first pc was in no mapping: not kept */
+	UW_WALK_KEPT = 4,	/* the slot holds this walk (a zeroed one holds none) */
+};
+
+struct uw_walk {
+	__u64 rip, rsp, rbp;	/* where the walk started */
+	__u32 tgid, gen;	/* the process, and uw_gen when it started */
+	__s32 stack_id;		/* the walk's stack (UW_WALK_KEPT) */
+	__u32 flags;		/* enum uw_walk_flags */
+	__u32 nwords;		/* words read */
+	__u32 span;		/* bytes from rsp that hold all of them */
+	/* while walking, in the slot rather than in registers, so that the
+	 * verifier's states don't split on them: */
+	__u32 rbp_read;		/* rbp has been read back from the stack */
+	__u32 rbp_used;		/* a step used rbp before that */
+	__u64 far;		/* nonzero: a word outside [rsp, rsp + 64 KiB) */
+	__u16 off[UW_CACHE_WORDS];	/* each word's offset from rsp */
+	__u64 val[UW_CACHE_WORDS];	/* and the value it had */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UW_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct uw_walk);
+} uw_walks SEC(".maps");
+
+/* Per CPU: the frames being captured (256 bytes don't belong on the BPF
+ * stack), the bytes above rsp a cached walk is checked against, and how
+ * the cache did. busy: a program on this CPU is using the cache; one that
+ * runs meanwhile (a uprobe program that preempted it) takes no stack,
+ * so no slot or frame buffer is ever written by two. */
+struct uw_percpu {
+	struct uw_counts counts;	/* first: user space reads it there */
+	struct uw_frames f;
+	__u64 busy;
+	__u8 span[UW_SPAN_MAX];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct uw_frames);
+	__type(value, struct uw_percpu);
 } uw_scratch SEC(".maps");
+
+/* Bumped by user space each time it has published new tables for a
+ * process (a new mapping list): every cached walk is stale then. */
+__u32 uw_gen;
 
 /* Set when the process's mappings may have changed under the tables (ld.so
  * loaded or unloaded something): user space re-reads them. */
@@ -131,29 +188,61 @@ static __always_inline const struct uw_row *uw_find_row(const struct uw_mapping 
 	return bpf_map_lookup_elem(&uw_rows, &lo);
 }
 
+/* A stack word for the walk, noted in w so that a later walk can tell
+ * whether it still holds the same value. No branch but the fault's: the
+ * walk's states stay as few as without the cache (a step reads two words
+ * at most, so 2 * UW_STACK_FRAMES never overflow). */
+static __always_inline bool uw_read_word(struct uw_walk *w, __u64 *v, __u64 addr)
+{
+	__u64 off = addr - w->rsp;
+	__u32 n = w->nwords & (UW_CACHE_WORDS - 1);
+
+	if (bpf_probe_read_user(v, sizeof(*v), (void *)addr)) {
+		w->flags |= UW_WALK_NOCACHE;	/* it may not fault next time */
+		return false;
+	}
+	w->off[n] = (__u16)off;
+	w->val[n] = *v;
+	w->nwords = n + 1;
+	w->far |= off >> 16;
+	return true;
+}
+
+/* The walk is about to depend on rbp's value: the starting one, unless a
+ * step has read the caller's from the stack already. */
+static __always_inline void uw_uses_rbp(struct uw_walk *w)
+{
+	w->rbp_used |= w->rbp_read ^ 1;
+}
+
 /* One step to the caller, exactly as uw_step() in unwind_table.c (which the
  * unit tests check against libgcc's unwinder). false: the stack ends. */
-static __always_inline bool uw_step_bpf(const struct uw_row *row, struct uw_regs_ *r)
+static __always_inline bool uw_step_bpf(const struct uw_row *row, struct uw_regs_ *r, struct uw_walk *w)
 {
 	__u64 cfa, ra = 0, rbp = r->rbp;
 
 	if (row && row->cfa == UW_CFA_END)
 		return false;
 	if (!row || row->cfa == UW_CFA_NONE) {
-		if (!r->rbp || bpf_probe_read_user(&rbp, sizeof(rbp), (void *)r->rbp))
+		uw_uses_rbp(w);
+		if (!r->rbp || !uw_read_word(w, &rbp, r->rbp))
 			return false;
+		w->rbp_read = 1;
 		cfa = r->rbp + 16;
 	} else {
+		if (row->cfa == UW_CFA_RBP)
+			uw_uses_rbp(w);
 		cfa = (row->cfa == UW_CFA_RBP ? r->rbp : r->rsp) + (__s64)row->cfa_off;
 		if (row->cfa == UW_CFA_PLT) {
 			if ((__s64)(r->rip & 15) >= row->rbp_off)
 				cfa += 8;
-		} else if (row->rbp_off &&
-			   bpf_probe_read_user(&rbp, sizeof(rbp), (void *)(cfa + 8 * (__s64)row->rbp_off))) {
-			return false;
+		} else if (row->rbp_off) {
+			if (!uw_read_word(w, &rbp, cfa + 8 * (__s64)row->rbp_off))
+				return false;
+			w->rbp_read = 1;
 		}
 	}
-	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)) || !ra)
+	if (!uw_read_word(w, &ra, cfa - 8) || !ra)
 		return false;
 	r->rip = ra;
 	r->rsp = cfa;
@@ -162,9 +251,9 @@ static __always_inline bool uw_step_bpf(const struct uw_row *row, struct uw_regs
 }
 
 /* Walks the user stack from the registers in ctx (a uprobe's or
- * uretprobe's: the user's own) into f, zero-filled after the last frame.
- * Returns the number of frames. */
-static __always_inline int uw_unwind(struct pt_regs *ctx, struct uw_frames *f)
+ * uretprobe's: the user's own) into f, zero-filled after the last frame,
+ * noting in w what the walk read. Returns the number of frames. */
+static __always_inline int uw_unwind(struct pt_regs *ctx, struct uw_frames *f, struct uw_walk *w)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	const struct uw_proc *p = bpf_map_lookup_elem(&uw_procs, &tgid);
@@ -187,6 +276,7 @@ static __always_inline int uw_unwind(struct pt_regs *ctx, struct uw_frames *f)
 				f->pc[0] = r.rip;
 				n = 1;
 				uw_maps_changed = 1;
+				w->flags |= UW_WALK_NOCACHE;	/* until the tables are in */
 			}
 			break;
 		}
@@ -194,7 +284,7 @@ static __always_inline int uw_unwind(struct pt_regs *ctx, struct uw_frames *f)
 		n = i + 1;
 		if (m)
 			row = uw_find_row(m, r.rip - 1);
-		if (!uw_step_bpf(row, &r))
+		if (!uw_step_bpf(row, &r, w))
 			break;
 	}
 	for (int i = 0; i < UW_STACK_FRAMES; i++)
@@ -249,33 +339,145 @@ static __always_inline __s32 uw_store_stack(const struct uw_frames *f)
 	return -1;
 }
 
-static __always_inline struct uw_frames *uw_frames_buf(void)
+static __always_inline struct uw_percpu *uw_percpu_buf(void)
 {
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&uw_scratch, &zero);
 }
 
+/* The cached walk for a start at (rip, rsp) in this process: its slot. */
+static __always_inline struct uw_walk *uw_walk_slot(__u64 rip, __u64 rsp)
+{
+	__u32 slot = (__u32)(((rip ^ (rsp * 0x9E3779B97F4A7C15ULL)) * 0x9E3779B97F4A7C15ULL) >> 40) &
+		     (UW_CACHE_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&uw_walks, &slot);
+}
+
+/* Do the words w read still hold what they held? One read of the bytes
+ * above rsp when they are few, else each word again. */
+static __always_inline bool uw_words_same(const struct uw_walk *w, struct uw_percpu *pc)
+{
+	__u32 n = w->nwords;
+	__u64 span = w->span;	/* 64-bit: the bound is tested on the register passed */
+
+	if (span <= UW_SPAN_MAX) {
+		if (bpf_probe_read_user(pc->span, span, (void *)w->rsp))
+			return false;
+		for (int i = 0; i < UW_CACHE_WORDS; i++) {
+			__u32 off;
+
+			if (i >= n)
+				break;
+			off = w->off[i];
+			if (off > UW_SPAN_MAX - sizeof(__u64))
+				return false;
+			if (*(__u64 *)&pc->span[off] != w->val[i])
+				return false;
+		}
+		return true;
+	}
+	for (int i = 0; i < UW_CACHE_WORDS; i++) {
+		__u64 v;
+
+		if (i >= n)
+			break;
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(w->rsp + w->off[i])) || v != w->val[i])
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool uw_walk_same(const struct uw_walk *w, struct pt_regs *ctx, __u32 tgid,
+					 __u32 gen, struct uw_percpu *pc)
+{
+	return (w->flags & UW_WALK_KEPT) && w->tgid == tgid && w->gen == gen &&
+	       w->rip == PT_REGS_IP(ctx) && w->rsp == PT_REGS_SP(ctx) &&
+	       (!(w->flags & UW_WALK_RBP) || w->rbp == PT_REGS_FP(ctx)) && uw_words_same(w, pc);
+}
+
+/* After a walk: its span, and whether the slot may keep it. */
+static __always_inline void uw_keep(struct uw_walk *w, __s32 id)
+{
+	__u32 n = w->nwords, span = 0;
+
+	for (int i = 0; i < UW_CACHE_WORDS; i++) {
+		if (i >= n)
+			break;
+		if (w->off[i] + sizeof(__u64) > span)
+			span = w->off[i] + sizeof(__u64);
+	}
+	w->span = span;
+	if (w->rbp_used)
+		w->flags |= UW_WALK_RBP;
+	if (id >= 0 && !w->far && !(w->flags & UW_WALK_NOCACHE))
+		w->flags |= UW_WALK_KEPT;
+}
+
+/* The CFI walk's stack id, from the cache when the same walk is there;
+ * else walked, stored, and kept in the slot. */
+static __always_inline __s32 uw_cfi_stack_id(struct pt_regs *ctx, struct uw_percpu *pc)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, gen = uw_gen;
+	struct uw_walk *w = uw_walk_slot(PT_REGS_IP(ctx), PT_REGS_SP(ctx));
+	__s32 id;
+
+	barrier();	/* gen before the tables: a walk is never newer than its gen */
+	if (!w)
+		return -1;
+	if (uw_walk_same(w, ctx, tgid, gen, pc)) {
+		pc->counts.hits++;
+		return w->stack_id;
+	}
+	pc->counts.misses++;
+	w->flags = 0;
+	w->tgid = tgid;
+	w->gen = gen;
+	w->rip = PT_REGS_IP(ctx);
+	w->rsp = PT_REGS_SP(ctx);
+	w->rbp = PT_REGS_FP(ctx);
+	w->nwords = 0;
+	w->rbp_read = 0;
+	w->rbp_used = 0;
+	w->far = 0;
+	uw_unwind(ctx, &pc->f, w);
+	id = uw_store_stack(&pc->f);
+	w->stack_id = id;
+	uw_keep(w, id);
+	return id;
+}
+
+static __always_inline __s32 uw_fp_stack_id(struct pt_regs *ctx, struct uw_frames *f)
+{
+	long got = bpf_get_stack(ctx, f->pc, sizeof(f->pc), BPF_F_USER_STACK);
+
+	if (got < 0)
+		return -1;
+	for (int i = 0; i < UW_STACK_FRAMES; i++)
+		if ((long)i * 8 >= got)
+			f->pc[i] = 0;
+	return uw_store_stack(f);
+}
+
 /* The user stack of the current task from ctx's registers, by CFI (cfi) or
- * by frame pointers only; its id or -1. */
+ * by frame pointers only; its id or -1. -1 too when a program this one
+ * preempted on this CPU is using the buffers (a preemptible kernel's
+ * uprobe programs may interleave): counted by the caller as a failed
+ * capture, never a stack made of two. */
 static __always_inline __s32 uw_stack_id(struct pt_regs *ctx, bool cfi)
 {
-	struct uw_frames *f = uw_frames_buf();
+	struct uw_percpu *pc = uw_percpu_buf();
+	__s32 id;
 
-	if (!f)
+	if (!pc || pc->busy)
 		return -1;
-	if (cfi) {
-		uw_unwind(ctx, f);
-	} else {
-		long got = bpf_get_stack(ctx, f->pc, sizeof(f->pc), BPF_F_USER_STACK);
-
-		if (got < 0)
-			return -1;
-		for (int i = 0; i < UW_STACK_FRAMES; i++)
-			if ((long)i * 8 >= got)
-				f->pc[i] = 0;
-	}
-	return uw_store_stack(f);
+	pc->busy = 1;
+	barrier();
+	id = cfi ? uw_cfi_stack_id(ctx, pc) : uw_fp_stack_id(ctx, &pc->f);
+	barrier();
+	pc->busy = 0;
+	return id;
 }
 
 /* ld.so calls _dl_debug_state (the debuggers' breakpoint, r_brk) after it

@@ -55,4 +55,11 @@ struct uw_proc {
 	__u32 base, n;
 };
 
+/* How the BPF walk cache did, per CPU: the head of each CPU's uw_scratch
+ * value (bpf/unwind.bpf.h), where user space sums it. */
+struct uw_counts {
+	__u64 hits;	/* a cached walk's stack id reused */
+	__u64 misses;	/* walked in full */
+};
+
 #endif

@@ -454,6 +454,8 @@ static int publish(struct unwinder *u, pid_t pid)
 	if (bpf_map_update_elem(bpf_map__fd(u->skel->maps.uw_procs), &key, &p, BPF_ANY))
 		return -errno;
 	u->half = half;
+	/* after the list is in: BPF's cached walks of the old one are stale */
+	__atomic_add_fetch(&u->skel->bss->uw_gen, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -517,12 +519,37 @@ bool unwinder_maps_changed(const struct unwinder *u)
 	return u && u->skel && u->skel->bss->uw_maps_changed;
 }
 
+/* The walk cache's counts, summed over the CPUs' uw_scratch values. */
+static void read_walk_counts(const struct unwinder *u, struct unwind_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t stride = (bpf_map__value_size(u->skel->maps.uw_scratch) + 7) & ~(size_t)7;
+	__u32 zero = 0;
+	char *v;
+
+	if (ncpu <= 0)
+		return;
+	v = calloc((size_t)ncpu, stride);
+	if (v && !bpf_map_lookup_elem(bpf_map__fd(u->skel->maps.uw_scratch), &zero, v)) {
+		for (int c = 0; c < ncpu; c++) {
+			struct uw_counts n;
+
+			memcpy(&n, v + (size_t)c * stride, sizeof(n));
+			out->walks_cached += n.hits;
+			out->walks_full += n.misses;
+		}
+	}
+	free(v);
+}
+
 void unwinder_get_stats(const struct unwinder *u, struct unwind_stats *out)
 {
-	if (u)
-		*out = u->st;
-	else
-		memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof(*out));
+	if (!u)
+		return;
+	*out = u->st;
+	if (u->skel)
+		read_walk_counts(u, out);
 }
 
 void unwinder_free(struct unwinder *u)

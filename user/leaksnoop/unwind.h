@@ -28,6 +28,8 @@ struct unwind_stats {
 	size_t tables_cached;	/* read back from the table cache (unwind_cache.h) */
 	size_t tables_stored;	/* built and written to it */
 	unsigned syncs;
+	uint64_t walks_cached;	/* allocations whose walk came from BPF's walk cache */
+	uint64_t walks_full;	/* walked in full */
 };
 
 struct unwinder;
