@@ -161,7 +161,8 @@ $(OUTPUT)/tests/opt_%: $(OPT_C) $(OPT_CXX) | $(OUTPUT)/tests
 # .debug/libnofp_cxxlib.so.debug, found through .gnu_debuglink.
 NOFP_DIR    := tests/e2e/workloads/nofp
 NOFP_CFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
-NOFP_BINS   := $(addprefix $(OUTPUT)/tests/,nofp_deep nofp_deep_jemalloc nofp_cxx libnofp_cxxlib.so)
+NOFP_BINS   := $(addprefix $(OUTPUT)/tests/,nofp_deep nofp_deep_jemalloc nofp_cxx libnofp_cxxlib.so \
+		nofp_two_callers nofp_dl_callback libnofp_cblib.so)
 
 $(OUTPUT)/tests/nofp_deep: $(NOFP_DIR)/deep.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -169,6 +170,15 @@ $(OUTPUT)/tests/nofp_deep: $(NOFP_DIR)/deep.c | $(OUTPUT)/tests
 $(OUTPUT)/tests/nofp_deep_jemalloc: $(NOFP_DIR)/deep.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@ -ljemalloc
+$(OUTPUT)/tests/nofp_two_callers: $(NOFP_DIR)/two_callers.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@
+$(OUTPUT)/tests/nofp_dl_callback: $(NOFP_DIR)/dl_callback.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@ -ldl
+$(OUTPUT)/tests/libnofp_cblib.so: $(NOFP_DIR)/lib/cblib.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) -fPIC -shared $< -o $@
 $(OUTPUT)/tests/libnofp_cxxlib.so: $(NOFP_DIR)/lib/cxxlib.cpp $(NOFP_DIR)/cxxlib.h | $(OUTPUT)/tests
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(filter-out -g0,$(NOFP_CFLAGS)) -g -fPIC -shared $< -o $@

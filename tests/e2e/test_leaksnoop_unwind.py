@@ -181,17 +181,17 @@ def test_no_garbage_frames():
                 assert not re.fullmatch(r"0x[0-9a-f]+", f["text"]), (cmd, r["frames"])
 
 
-def test_attach_to_running_process_unwinds():
-    """-p: the tables are built at attach (-v says for how many mappings and
-    how long); leaks made after attach unwind through them."""
-    child = subprocess.Popen([e2e.workload("nofp_deep"), str(DEEP_LEAKS), "stop"])
+def trace_stopped(cmd, seconds=20):
+    """leaksnoop -v -p on a workload that stops itself first (raise(SIGSTOP)):
+    attached, tables in, then resumed. (reports, leaksnoop's stderr)."""
+    child = subprocess.Popen(cmd)
     with tempfile.TemporaryFile("w+") as errf:
         try:
             e2e.wait_stopped(child)
             # stderr to a file: -v's libbpf log would fill a pipe and block it
             tracer = subprocess.Popen([e2e.tool("leaksnoop"), "--json", "--user", "--no-mmap", "-T",
-                                       "0", "-v", "-p", str(child.pid), "20"], stdout=subprocess.PIPE,
-                                      stderr=errf, text=True)
+                                       "0", "-v", "-p", str(child.pid), str(seconds)],
+                                      stdout=subprocess.PIPE, stderr=errf, text=True)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and tracer.poll() is None:
                 errf.seek(0)
@@ -205,13 +205,75 @@ def test_attach_to_running_process_unwinds():
             child.wait()
         errf.seek(0)
         err = errf.read()
-    m = re.search(r"unwind tables for (\d+) mappings in (\d+) ms", err)
-    assert m and int(m.group(1)) >= 3, (child.pid, err[-3000:])
     reports = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-    assert reports, err
+    assert reports, err[-3000:]
+    return reports, err
+
+
+def test_attach_to_running_process_unwinds():
+    """-p: the tables are built at attach (-v says for how many mappings and
+    how long); leaks made after attach unwind through them."""
+    reports, err = trace_stopped([e2e.workload("nofp_deep"), str(DEEP_LEAKS), "stop"])
+    m = re.search(r"unwind tables for (\d+) mappings in (\d+) ms", err)
+    assert m and int(m.group(1)) >= 3, err[-3000:]
     rec = record_with(reports[-1], "level3")
     assert until([frame_func(f) for f in rec["frames"]], "main") == \
         ["level3", "level2", "level1", "main"], rec["frames"]
+
+
+def walk_counts(err):
+    """-v's walk cache line: (walks reused from the cache, walked in full)."""
+    m = re.search(r"stack walks: (\d+) reused from the walk cache, (\d+) walked in full", err)
+    assert m, err[-3000:]
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_walk_cache_tells_two_callers_with_the_same_rsp_apart():
+    """The walk cache (bpf/unwind.bpf.h) keys on rip and rsp: site() called
+    from via_a() and from via_b(), whose frames have the same size, is at
+    the same rip and rsp on both paths (the workload prints rsp in site);
+    only the return address in site's frame differs. Runs of 50 calls each
+    way, three rounds: every block under its own caller's stack, exactly,
+    and most walks reused from the cache (each switch of caller walks anew)."""
+    run, rounds = 50, 3
+    rc, reports, err = leaksnoop("--json", "--user", "--no-mmap", "-T", "0", "-v", "--",
+                                 e2e.workload("nofp_two_callers"), str(run), str(rounds))
+    assert rc == 0 and reports and reports[-1]["final"], err[-3000:]
+    m = re.search(r"rsp_a=(0x[0-9a-f]+) rsp_b=(0x[0-9a-f]+)", err)
+    assert m and m.group(1) == m.group(2), f"the two paths must share rsp: {m and m.groups()}"
+    rep = reports[-1]
+    for caller, size in (("via_a", 24), ("via_b", 40)):
+        rec = record_through(rep, caller)
+        assert until([frame_func(f) for f in rec["frames"]], "main") == ["site", caller, "main"], \
+            rec["frames"]
+        assert rec["blocks"] == run * rounds and rec["bytes"] == run * rounds * size, describe(rep)
+    reused, full = walk_counts(err)
+    # 300 allocations: at least the 6 switches walked in full, most reused
+    assert full >= 2 * rounds and reused >= 2 * rounds * (run - 5), (reused, full)
+
+
+def test_walk_cache_sees_tables_change_at_dlopen():
+    """The walk cache across new tables: -p, the program dlopen()s a library
+    that calls back into it; until leaksnoop has re-read the mappings (ld.so's
+    hook, up to 0.2 s), a walk ends at the library's frame, and such a walk
+    is cached too. The same allocation (same rip, rsp and stack words) a
+    second later, once the tables hold the library, must have the whole
+    stack: the tables' generation invalidates the cached walk. 32-byte
+    blocks before, 48-byte blocks after."""
+    n = 200
+    reports, err = trace_stopped([e2e.workload("nofp_dl_callback"), str(n), "stop"])
+    recs = [r for r in user_stacks(reports[-1]) if r["frames"] and frame_func(r["frames"][0]) == "cb"]
+    whole = [r for r in recs if [frame_func(f) for f in r["frames"]][:4] ==
+             ["cb", "lib_call", "run", "main"]]
+    assert sum(r["blocks"] for r in recs) == 2 * n, describe(reports[-1])
+    assert sum(r["bytes"] for r in recs) == n * (32 + 48), describe(reports[-1])
+    # every 48-byte block (after the tables knew the library) has the whole
+    # stack: the whole-stack records hold all n of them
+    assert len(whole) == 1, describe(reports[-1])
+    assert whole[0]["bytes"] - 32 * whole[0]["blocks"] == 16 * n, describe(reports[-1])
+    cut = [r for r in recs if r not in whole]
+    print(f"    before the tables knew the library: {sum(r['blocks'] for r in cut)} of {n} "
+          "blocks with a stack cut at its frame")
 
 
 def test_table_cache_second_run_reads_what_the_first_built():

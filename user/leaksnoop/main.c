@@ -267,15 +267,15 @@ static void unwind_report(const struct state *st)
 	if (!st->uw)
 		return;
 	unwinder_get_stats(st->uw, &us);
-	if (st->cfg->verbose)
+	if (st->cfg->verbose) {
 		fprintf(stderr, "leaksnoop: unwind tables: %zu files, %zu rows (%zu of %zu KiB), built in "
 			"%.1f ms over %u syncs (%zu read from the table cache, %zu stored); %zu "
 			"executable files without CFI\n", us.files, us.rows, us.rows * 8 / 1024,
 			us.rows_max * 8 / 1024, us.build_ms, us.syncs, us.tables_cached, us.tables_stored,
 			us.files_no_cfi);
-	if (st->cfg->verbose)
 		fprintf(stderr, "leaksnoop: stack walks: %llu reused from the walk cache, %llu walked in "
 			"full\n", (unsigned long long)us.walks_cached, (unsigned long long)us.walks_full);
+	}
 	if (us.files_too_big || us.mappings_dropped)
 		fprintf(stderr, "leaksnoop: warning: %zu files' unwind tables did not fit the pool and %zu "
 			"mappings the list: their frames were walked by frame pointers\n",
