@@ -6,7 +6,8 @@ min/median/max over ROUNDS:
    timed in-process): untraced; the peer — bpftrace with empty uprobes at
    malloc's entry, malloc's return and free's entry; leaksnoop (default
    options). Cost = ns per pair minus untraced; target: leaksnoop <= 0.35x the
-   peer's cost.
+   peer's cost. Then leaksnoop's own programs' ns per run (bpf_stats) and
+   the share of stack walks its walk cache reused, in runs of their own.
 2. Debian's redis-server (jemalloc) under redis-benchmark: untraced, under
    `leaksnoop -p` (default options) and under heaptrack (launch mode); target:
    leaksnoop >= 40% of untraced throughput.
@@ -47,6 +48,41 @@ def pair_cost(build, rounds, iters):
                    res, ["untraced", PEER])
     print(f"  leaksnoop's cost / the peer's (each minus untraced, per round): {figures(ratios)} "
           f"(target <= 0.35)")
+
+
+STATS = "/proc/sys/kernel/bpf_stats_enabled"
+
+
+def prog_costs(build, rounds, iters):
+    """Where a pair's cost goes inside leaksnoop: each program's own ns per
+    run (kernel.bpf_stats_enabled, which -v prints), on the same loop, in
+    runs of their own (the counting adds ~20-40 ns a run, kept out of part
+    1), and how many walks the walk cache reused."""
+    ls = os.path.join(build, "leaksnoop")
+    w = [os.path.join(build, "tests", "leak_churn"), "malloc", str(iters)]
+    res = {"return (malloc & co.)": [], "entry (malloc & co., free)": [], "walks reused, %": []}
+    with open(STATS) as f:
+        saved = f.read().strip()
+    try:
+        with open(STATS, "w") as f:
+            f.write("1")
+        for _ in range(rounds):
+            p = subprocess.run([ls, "-v", "--", *w], capture_output=True, text=True, timeout=600)
+            got = {k: re.search(r"program uprobe(?:_multi)?_%s: \d+ runs, (\d+) ns" % k, p.stderr)
+                   for k in ("return", "entry")}
+            walks = re.search(r"stack walks: (\d+) reused from the walk cache, (\d+) walked", p.stderr)
+            if not all(got.values()) or not walks:
+                raise RuntimeError(f"no program figures (rc={p.returncode}): {p.stderr[-600:]}")
+            res["return (malloc & co.)"].append(float(got["return"].group(1)))
+            res["entry (malloc & co., free)"].append(float(got["entry"].group(1)))
+            reused, full = int(walks.group(1)), int(walks.group(2))
+            res["walks reused, %"].append(100.0 * reused / max(1, reused + full))
+    finally:
+        with open(STATS, "w") as f:
+            f.write(saved)
+    print(f"  leaksnoop's programs, ns per run (bpf_stats, {rounds} runs of their own):")
+    for k, v in res.items():
+        print(f"    {k:28s} {figures(v)}")
 
 
 def free_port():
@@ -147,6 +183,7 @@ def redis(build, rounds, requests):
         ratio = [v / u for v, u in zip(res[m], res["untraced"])]
         print(f"  {m:12s} {figures(res[m])}   of untraced: {figures(ratio)}")
     print("  target: leaksnoop >= 0.40 of untraced")
+    print(f"  load average {os.getloadavg()[0]:.1f}")
 
 
 PHASES = re.compile(r"wall time by phase \(ms\): (.*); total (\d+)")
@@ -186,9 +223,11 @@ def main():
     ap.add_argument("--redis-requests", type=int, default=100000)
     ap.add_argument("--only", choices=["pairs", "redis", "true"])
     a = ap.parse_args()
-    print(f"leaksnoop on real allocators: {a.rounds} interleaved rounds, min/median/max")
+    print(f"leaksnoop on real allocators: {a.rounds} interleaved rounds, min/median/max; load "
+          f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if a.only in (None, "pairs") and shutil.which("bpftrace"):
         pair_cost(a.build, a.rounds, a.malloc_iters)
+        prog_costs(a.build, a.rounds, a.malloc_iters)
     if a.only in (None, "redis") and shutil.which("redis-server") and shutil.which("redis-benchmark"):
         redis(a.build, a.rounds, a.redis_requests)
     if a.only in (None, "true"):
