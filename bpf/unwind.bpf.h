@@ -89,8 +89,13 @@ struct uw_walk {
 	/* while walking, in the slot rather than in registers, so that the
 	 * verifier's states don't split on them: */
 	__u32 rbp_read;		/* rbp has been read back from the stack */
-	__u32 rbp_used;		/* a step used rbp before that */
+	__u32 rbp_used;		/* a step used the starting rbp */
 	__u64 far;		/* nonzero: a word outside [rsp, rsp + 64 KiB) */
+	/* the last rbp read back, noted as a word only once a step uses it:
+	 * -O2 code keeps data in rbp (a request's pointer), and a saved value
+	 * no step uses would make every walk through its frame differ */
+	__u64 rbp_addr, rbp_val;
+	__u32 rbp_pending;
 	__u16 off[UW_CACHE_WORDS];	/* each word's offset from rsp */
 	__u64 val[UW_CACHE_WORDS];	/* and the value it had */
 };
@@ -188,31 +193,55 @@ static __always_inline const struct uw_row *uw_find_row(const struct uw_mapping 
 	return bpf_map_lookup_elem(&uw_rows, &lo);
 }
 
-/* A stack word for the walk, noted in w so that a later walk can tell
- * whether it still holds the same value. No branch but the fault's: the
- * walk's states stay as few as without the cache (a step reads two words
+/* A word the walk depends on, noted in w: no branch, so the walk's
+ * verifier states stay as few as without the cache (a step notes two words
  * at most, so 2 * UW_STACK_FRAMES never overflow). */
-static __always_inline bool uw_read_word(struct uw_walk *w, __u64 *v, __u64 addr)
+static __always_inline void uw_note_word(struct uw_walk *w, __u64 addr, __u64 v)
 {
 	__u64 off = addr - w->rsp;
 	__u32 n = w->nwords & (UW_CACHE_WORDS - 1);
 
+	w->off[n] = (__u16)off;
+	w->val[n] = v;
+	w->nwords = n + 1;
+	w->far |= off >> 16;
+}
+
+/* rbp, read back from the stack at addr: noted when a step uses it. */
+static __always_inline bool uw_read_rbp(struct uw_walk *w, __u64 *v, __u64 addr)
+{
 	if (bpf_probe_read_user(v, sizeof(*v), (void *)addr)) {
 		w->flags |= UW_WALK_NOCACHE;	/* it may not fault next time */
 		return false;
 	}
-	w->off[n] = (__u16)off;
-	w->val[n] = *v;
-	w->nwords = n + 1;
-	w->far |= off >> 16;
+	w->rbp_read = 1;
+	w->rbp_addr = addr;
+	w->rbp_val = *v;
+	w->rbp_pending = 1;
 	return true;
 }
 
-/* The walk is about to depend on rbp's value: the starting one, unless a
- * step has read the caller's from the stack already. */
+/* The walk is about to depend on rbp's value: the starting one, or the
+ * one last read back from the stack. */
 static __always_inline void uw_uses_rbp(struct uw_walk *w)
 {
 	w->rbp_used |= w->rbp_read ^ 1;
+	if (w->rbp_pending) {
+		uw_note_word(w, w->rbp_addr, w->rbp_val);
+		w->rbp_pending = 0;
+	}
+}
+
+/* A return address for the walk, noted in w so that a later walk can
+ * tell whether it still holds the same value. */
+static __always_inline bool uw_read_word(struct uw_walk *w, __u64 *v, __u64 addr)
+{
+	if (bpf_probe_read_user(v, sizeof(*v), (void *)addr)) {
+		w->flags |= UW_WALK_NOCACHE;	/* it may not fault next time */
+		return false;
+	}
+	uw_note_word(w, addr, *v);
+	return true;
 }
 
 /* One step to the caller, exactly as uw_step() in unwind_table.c (which the
@@ -225,9 +254,8 @@ static __always_inline bool uw_step_bpf(const struct uw_row *row, struct uw_regs
 		return false;
 	if (!row || row->cfa == UW_CFA_NONE) {
 		uw_uses_rbp(w);
-		if (!r->rbp || !uw_read_word(w, &rbp, r->rbp))
+		if (!r->rbp || !uw_read_rbp(w, &rbp, r->rbp))
 			return false;
-		w->rbp_read = 1;
 		cfa = r->rbp + 16;
 	} else {
 		if (row->cfa == UW_CFA_RBP)
@@ -237,9 +265,8 @@ static __always_inline bool uw_step_bpf(const struct uw_row *row, struct uw_regs
 			if ((__s64)(r->rip & 15) >= row->rbp_off)
 				cfa += 8;
 		} else if (row->rbp_off) {
-			if (!uw_read_word(w, &rbp, cfa + 8 * (__s64)row->rbp_off))
+			if (!uw_read_rbp(w, &rbp, cfa + 8 * (__s64)row->rbp_off))
 				return false;
-			w->rbp_read = 1;
 		}
 	}
 	if (!uw_read_word(w, &ra, cfa - 8) || !ra)
@@ -440,6 +467,7 @@ static __always_inline __s32 uw_cfi_stack_id(struct pt_regs *ctx, struct uw_perc
 	w->nwords = 0;
 	w->rbp_read = 0;
 	w->rbp_used = 0;
+	w->rbp_pending = 0;
 	w->far = 0;
 	uw_unwind(ctx, &pc->f, w);
 	id = uw_store_stack(&pc->f);
