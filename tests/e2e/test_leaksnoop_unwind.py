@@ -234,22 +234,33 @@ def test_walk_cache_tells_two_callers_with_the_same_rsp_apart():
     the same rip and rsp on both paths (the workload prints rsp in site);
     only the return address in site's frame differs. Runs of 50 calls each
     way, three rounds: every block under its own caller's stack, exactly,
-    and most walks reused from the cache (each switch of caller walks anew)."""
+    and most walks reused from the cache (each switch of caller walks anew);
+    with --no-walk-cache none reused, and the very same stacks."""
     run, rounds = 50, 3
-    rc, reports, err = leaksnoop("--json", "--user", "--no-mmap", "-T", "0", "-v", "--",
-                                 e2e.workload("nofp_two_callers"), str(run), str(rounds))
-    assert rc == 0 and reports and reports[-1]["final"], err[-3000:]
-    m = re.search(r"rsp_a=(0x[0-9a-f]+) rsp_b=(0x[0-9a-f]+)", err)
-    assert m and m.group(1) == m.group(2), f"the two paths must share rsp: {m and m.groups()}"
-    rep = reports[-1]
-    for caller, size in (("via_a", 24), ("via_b", 40)):
-        rec = record_through(rep, caller)
-        assert until([frame_func(f) for f in rec["frames"]], "main") == ["site", caller, "main"], \
-            rec["frames"]
-        assert rec["blocks"] == run * rounds and rec["bytes"] == run * rounds * size, describe(rep)
-    reused, full = walk_counts(err)
-    # 300 allocations: at least the 6 switches walked in full, most reused
-    assert full >= 2 * rounds and reused >= 2 * rounds * (run - 5), (reused, full)
+    stacks = {}
+    for mode in ("cache", "no-cache"):
+        rc, reports, err = leaksnoop("--json", "--user", "--no-mmap", "-T", "0", "-v",
+                                     *(["--no-walk-cache"] if mode == "no-cache" else []), "--",
+                                     e2e.workload("nofp_two_callers"), str(run), str(rounds))
+        assert rc == 0 and reports and reports[-1]["final"], err[-3000:]
+        m = re.search(r"rsp_a=(0x[0-9a-f]+) rsp_b=(0x[0-9a-f]+)", err)
+        assert m and m.group(1) == m.group(2), f"the two paths must share rsp: {m and m.groups()}"
+        rep = reports[-1]
+        for caller, size in (("via_a", 24), ("via_b", 40)):
+            rec = record_through(rep, caller)
+            stacks[mode, caller] = [(f.get("func"), f.get("module")) for f in rec["frames"]]
+            assert until([frame_func(f) for f in rec["frames"]], "main") == ["site", caller, "main"], \
+                rec["frames"]
+            assert rec["blocks"] == run * rounds and rec["bytes"] == run * rounds * size, describe(rep)
+        reused, full = walk_counts(err)
+        if mode == "cache":
+            # 300 allocations: at least the 6 switches walked in full, most reused
+            assert full >= 2 * rounds and reused >= 2 * rounds * (run - 5), (reused, full)
+        else:
+            assert reused == 0 and full >= 2 * rounds * run, (reused, full)
+    # whole stacks, to _start: the same with and without the cache
+    for caller in ("via_a", "via_b"):
+        assert stacks["cache", caller] == stacks["no-cache", caller], stacks
 
 
 def test_walk_cache_sees_tables_change_at_dlopen():

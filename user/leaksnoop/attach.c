@@ -291,6 +291,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 		bpf_map__set_max_entries(s->maps.regions, 1);
 	unwind_configure(s, cfg->user && tgid && !cfg->frame_pointers, plan->stop_on_dl,
 			 plan->rows);
+	s->rodata->uw_walk_cache = !cfg->no_walk_cache;
 	for (int i = 0; (p = group_prog(s, PROGS_USER, i)); i++) {
 		bpf_program__set_autoattach(p, false);
 		if (!l->cfg->user)

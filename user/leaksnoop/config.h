@@ -31,6 +31,7 @@ struct leaksnoop_config {
 	const char *pprof_path;		/* --pprof: also write each report there */
 	int error_exitcode;		/* 0: off */
 	bool frame_pointers;		/* --frame-pointers: no CFI unwinding */
+	bool no_walk_cache;		/* --no-walk-cache: every CFI walk in full */
 	bool scan;			/* classify final reports (not --no-scan) */
 	bool scan_intervals;		/* --scan: -i reports too */
 	bool show_reachable;		/* --show-reachable */

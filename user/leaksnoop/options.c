@@ -64,7 +64,7 @@ static const char doc[] =
 enum {
 	OPT_JSON = 0x100, OPT_FOLDED, OPT_USER, OPT_KERNEL, OPT_LIB, OPT_ERROR_EXITCODE,
 	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE, OPT_PPROF, OPT_FRAME_POINTERS,
-	OPT_SCAN, OPT_NO_SCAN, OPT_SHOW_REACHABLE,
+	OPT_SCAN, OPT_NO_SCAN, OPT_SHOW_REACHABLE, OPT_NO_WALK_CACHE,
 };
 
 static const struct argp_option opts[] = {
@@ -81,7 +81,9 @@ static const struct argp_option opts[] = {
 	{ "lib", OPT_LIB, "PATH", 0, "Probe only this allocator object (default: the ones the process's "
 	  "calls bind to, by the dynamic linker's rule)", 0 },
 	{ "frame-pointers", OPT_FRAME_POINTERS, NULL, 0, "Walk user stacks by frame pointers only, not by the "
-	  "code's CFI (cheaper; loses frames in code built without them)", 0 },
+	  "code's CFI (loses frames in code built without them)", 0 },
+	{ "no-walk-cache", OPT_NO_WALK_CACHE, NULL, 0, "Walk every user stack in full, never reusing "
+	  "a recent identical walk (slower; the stacks are the same)", 0 },
 	{ "no-mmap", OPT_NO_MMAP, NULL, 0, "Don't track mmap/munmap/mremap/brk", 0 },
 	{ "no-pages", OPT_NO_PAGES, NULL, 0, "Don't track the page allocator", 0 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Size of each allocation table (default 262144)", 0 },
@@ -219,6 +221,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_LIB: cfg->lib = arg; break;
 	case OPT_NO_MMAP: cfg->mmap = false; break;
 	case OPT_FRAME_POINTERS: cfg->frame_pointers = true; break;
+	case OPT_NO_WALK_CACHE: cfg->no_walk_cache = true; break;
 	case OPT_NO_PAGES: cfg->pages = false; break;
 	case OPT_MAX_ALLOCS: return parse_max_allocs(arg, state);
 	case OPT_JSON: cfg->output = LS_OUT_JSON; break;
