@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
+#include "feature_probe.h"
 #include "percpu_stats.h"
 #include "procfs.h"
 #include "regions.h"
@@ -43,7 +44,7 @@ static int map_dump(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys, v
 		if (err && errno != ENOENT) {
 			int e = errno;
 
-			if (first && (e == EINVAL || e == EOPNOTSUPP))
+			if (first && (e == EINVAL || e == EOPNOTSUPP || e == KERNEL_ENOTSUPP))
 				goto walk;
 			free(k);
 			free(v);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "feature_probe.h"
 #include "intmap.h"
 #include "procfs.h"
 #include "symbolize.h"
@@ -36,7 +37,6 @@
 #include "leaksnoop.skel.h"
 
 #define MAX_LOADS 16
-#define KERNEL_ENOTSUPP 524	/* include/linux/errno.h, not in uapi */
 
 /* One file's table in the pool, and its segments (for the load bias). */
 struct file_entry {

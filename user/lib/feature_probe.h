@@ -6,6 +6,11 @@
 
 #include <stdbool.h>
 
+/* The kernel's own ENOTSUPP (include/linux/errno.h, not in uapi): what a
+ * map answers for an operation it lacks (5.10's arrays: batch lookups),
+ * where newer kernels say EINVAL or EOPNOTSUPP. */
+#define KERNEL_ENOTSUPP 524
+
 /* Routes libbpf's log to stderr: everything with verbose, warnings only
  * otherwise. */
 void libbpf_log_setup(bool verbose);
