@@ -7,11 +7,17 @@ attached.
   (the main thread exited first) they stay until the process is gone.
 - The tracepoints start closing once the final report has read the tables.
 - When leaksnoop exits, every link it made is gone (checked by the IDs its
-  own fds held, so other tracers on the machine don't matter)."""
+  own fds held, so other tracers on the machine don't matter).
+- The snapshot taken while the command is held at its exit opens symbols and
+  DWARF only where the report needs them, after the command is gone (through
+  an fd on its root); a command in a mount namespace of its own, whose mounts
+  may go with it, still gets them opened while it is held."""
 import glob
 import json
+import os
 import re
 import subprocess
+import tempfile
 import time
 
 import e2e
@@ -106,3 +112,33 @@ def test_leaks_after_the_main_thread_exits_are_all_counted():
     assert at[0]["blocks"] == threads * per and at[0]["bytes"] == threads * per * 3000, \
         describe(rep)
     assert rep["health"]["inflight_lost"] == 0, rep["health"]
+
+
+def test_command_in_its_own_mount_namespace_keeps_separate_debuginfo():
+    """leak_lib and its library run from a tmpfs mounted in the command's own
+    mount namespace, the library stripped, its DWARF in a separate file
+    beside it (.gnu_debuglink): the namespace and its tmpfs end with the
+    command, so the leak's line can only come from a file opened while it
+    was held at its exit."""
+    n = 5
+    d = tempfile.mkdtemp(prefix="leaksnoop-ns-")
+    lib = os.path.join(os.path.dirname(e2e.workload("leak_lib")), "libleak_shlib.so")
+    script = (f"mount -t tmpfs none {d} && cp {e2e.workload('leak_lib')} {d}/ && "
+              f"objcopy --only-keep-debug {lib} {d}/libleak_shlib.so.debug && "
+              f"objcopy --strip-debug --add-gnu-debuglink={d}/libleak_shlib.so.debug "
+              f"{lib} {d}/libleak_shlib.so && exec {d}/leak_lib {n}")
+    try:
+        rc, reports, err = leaksnoop("--json", "--user", "-T", "0", "--", "unshare", "-m",
+                                     "--propagation", "private", "sh", "-c", script)
+    finally:
+        os.rmdir(d)
+    assert rc == 0 and reports, err[-1500:]
+    assert not os.path.exists(f"{d}/libleak_shlib.so")      # the host never had it
+    rep = reports[-1]
+    line = source_line("leak_shlib.c", "shlib_leak")
+    at = [r for r in rep["records"] if r["source"] == "user" and r["frames"] and
+          r["frames"][0]["func"] == "shlib_make_record"]
+    assert at and sum(r["blocks"] for r in at) == n, describe(rep)
+    for r in at:
+        assert os.path.basename(r["frames"][0]["file"] or "") == "leak_shlib.c" and \
+            r["frames"][0]["line"] == line, r["frames"][0]

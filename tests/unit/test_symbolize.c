@@ -228,16 +228,22 @@ static void test_unmapped_address(void)
 	usym_snapshot_free(s);
 }
 
-static void test_child_resolved_after_exit(void)
+static int count_open_fds(void);
+
+/* A snapshot taken (by take) of a child still resolves once the child is
+ * gone; freeing it closes what it opened. A lazy one opens symbols and
+ * DWARF only then, through the fd it holds on the child's root. */
+static void check_resolved_after_exit(struct usym_snapshot *(*take)(pid_t))
 {
 	uint64_t addr = known_caller();	/* a fork shares our layout */
+	int before = count_open_fds();
 	struct usym_snapshot *s;
 	pid_t pid = fork_sleeper();
 
 	CHECK(pid > 0);
 	if (pid <= 0)
 		return;
-	s = usym_snapshot_take(pid);
+	s = take(pid);
 	kill_and_reap(pid);
 	CHECK(s != NULL);
 	CHECK(!procfs_pid_exists(pid));
@@ -247,6 +253,17 @@ static void test_child_resolved_after_exit(void)
 	CHECK(usym_snapshot_refresh(s) < 0);	/* gone, and says so */
 	check_known_caller(s, addr);		/* but keeps what it had */
 	usym_snapshot_free(s);
+	CHECK_U64(count_open_fds(), before);
+}
+
+static void test_child_resolved_after_exit(void)
+{
+	check_resolved_after_exit(usym_snapshot_take);
+}
+
+static void test_lazy_child_resolved_after_exit(void)
+{
+	check_resolved_after_exit(usym_snapshot_take_lazy);
 }
 
 static void test_gone_process(void)
@@ -652,6 +669,7 @@ int main(void)
 	RUN(test_unmapped_address);
 	RUN(test_vdso);
 	RUN(test_child_resolved_after_exit);
+	RUN(test_lazy_child_resolved_after_exit);
 	RUN(test_gone_process);
 	RUN(test_other_mount_namespace);
 	RUN(test_deleted_file);

@@ -314,6 +314,9 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 		bpf_program__set_autoload(s->progs.uprobe_entry, false);
 	if (l->multi) {
 		bpf_program__set_autoload(s->progs.uprobe_return, false);
+		/* the ld.so hook too: unwinder_attach_dl_hook_multi */
+		bpf_program__set_expected_attach_type(s->progs.on_dl_debug_state,
+			(enum bpf_attach_type)MMSCOPE_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(s->progs.uprobe_multi_entry,
 			(enum bpf_attach_type)MMSCOPE_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(s->progs.uprobe_multi_return,
@@ -376,6 +379,16 @@ int add_link(struct loader *l, struct bpf_link *link, const char *what)
 int loader_adopt_link(struct loader *l, struct bpf_link *link)
 {
 	return add_link(l, link, "the ld.so probe") ? -ENOSPC : 0;
+}
+
+int loader_adopt_multi_fd(struct loader *l, int fd)
+{
+	if (l->nr_multi == MAX_MULTI_FDS) {
+		close(fd);
+		return -ENOSPC;
+	}
+	l->multi_fds[l->nr_multi++] = fd;
+	return 0;
 }
 /* Before 6.1, kmalloc_node and kmem_cache_alloc_node are tracepoints of
  * their own, with the arguments of kmalloc and of the old kmem_cache_alloc

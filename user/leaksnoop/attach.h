@@ -103,6 +103,8 @@ int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid);
  * loader_close detaches it with the others, in parallel. 0 or -ENOSPC (the
  * link is then destroyed). */
 int loader_adopt_link(struct loader *l, struct bpf_link *link);
+/* The same for a uprobe_multi link's fd (closed with the others). */
+int loader_adopt_multi_fd(struct loader *l, int fd);
 /* Starts closing the user heap's uprobes (the ld.so hook's too), each on a
  * thread of its own, and returns at once: for a process that will not run
  * user code again (stopped at its exit). Later rechecks attach nothing. */

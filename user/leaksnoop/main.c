@@ -101,15 +101,19 @@ struct state {
 };
 
 /* Takes or refreshes the snapshot of the process's mappings while it lives.
- * A command's snapshot waits for its exec (before it, it is a copy of us). */
-static void snapshot_update(struct state *st)
+ * A command's snapshot waits for its exec (before it, it is a copy of us).
+ * lazy: a first snapshot for a report that follows at once opens symbols
+ * and DWARF only where a frame needs them (libc's DWARF alone is ~55 ms of
+ * the command held at its exit, here, and /bin/true's report needs none). */
+static void snapshot_update(struct state *st, bool lazy)
 {
 	if (!st->has_target || !st->cfg->user || st->target.exited)
 		return;
 	if (st->target.child && !st->loader.skel->bss->counting)
 		return;
 	if (!st->usyms)
-		st->usyms = usym_snapshot_take(st->target.pid);
+		st->usyms = lazy ? usym_snapshot_take_lazy(st->target.pid) :
+				   usym_snapshot_take(st->target.pid);
 	else
 		usym_snapshot_refresh(st->usyms);
 	st->last_refresh = monotonic_s();
@@ -186,7 +190,9 @@ static void unwind_prepare(struct state *st, struct unwind_plan *plan)
 struct dl_hook {
 	struct unwinder *uw;
 	pid_t where, filter;
+	bool multi;		/* a uprobe_multi link (6.6+): fd */
 	struct bpf_link *link;
+	int fd;
 	int err;
 	pthread_t thread;
 	bool started;
@@ -196,7 +202,12 @@ static void *attach_dl_hook(void *arg)
 {
 	struct dl_hook *h = arg;
 
-	h->err = unwinder_attach_dl_hook(h->uw, h->where, h->filter, &h->link);
+	if (h->multi) {
+		h->fd = unwinder_attach_dl_hook_multi(h->uw, h->where, h->filter);
+		h->err = h->fd < 0 ? h->fd : 0;
+	} else {
+		h->err = unwinder_attach_dl_hook(h->uw, h->where, h->filter, &h->link);
+	}
 	return NULL;
 }
 
@@ -219,7 +230,7 @@ static void dl_hook_start(struct state *st, struct dl_hook *h)
 	}
 	/* a command has not exec'd yet: its ld.so is the one we run on */
 	*h = (struct dl_hook){ .uw = st->uw, .where = st->cfg->cmd ? 0 : st->target.pid,
-			       .filter = st->target.pid };
+			       .filter = st->target.pid, .multi = st->loader.multi, .fd = -1 };
 	h->started = !pthread_create(&h->thread, NULL, attach_dl_hook, h);
 	if (!h->started)
 		attach_dl_hook(h);
@@ -235,7 +246,8 @@ static void dl_hook_finish(struct state *st, struct dl_hook *h)
 		pthread_join(h->thread, NULL);
 	err = h->err;
 	if (!err)	/* detached with the loader's links, in parallel */
-		err = loader_adopt_link(&st->loader, h->link);
+		err = h->multi ? loader_adopt_multi_fd(&st->loader, h->fd) :
+				 loader_adopt_link(&st->loader, h->link);
 	if (err && st->cfg->verbose)
 		fprintf(stderr, "leaksnoop: no ld.so hook (%s): new libraries get tables within 2 s\n",
 			strerror(-err));
@@ -336,7 +348,7 @@ static void on_exit_hold(void *ctx)
 			fprintf(stderr, "leaksnoop: the command's last thread is at its exit: its "
 				"uprobes are detaching\n");
 	}
-	snapshot_update(st);
+	snapshot_update(st, true);
 	st->source.usyms = st->usyms;
 	if (wants_scan(st, true))
 		classify_at_exit(&st->classifier);
@@ -429,7 +441,7 @@ static int emit(struct state *st, bool final, bool exited)
 	int n;
 
 	if (!exited)
-		snapshot_update(st);
+		snapshot_update(st, false);
 	if (!final)	/* the refresh puts the periodic look off: its re-check here */
 		allocators_recheck(st);
 	n = build_and_render(st, final, exited);
@@ -525,7 +537,7 @@ static int trace(struct state *st)
 				next_report = now + cfg->interval_s;
 		}
 		if (st->has_target && now - st->last_refresh >= SNAPSHOT_REFRESH_S) {
-			snapshot_update(st);
+			snapshot_update(st, false);
 			unwind_update(st);
 			allocators_recheck(st);	/* --frame-pointers has no ld.so hook */
 		} else if (st->uw && (!st->uw_synced || unwinder_maps_changed(st->uw))) {
@@ -648,7 +660,7 @@ int main(int argc, char **argv)
 	st.start_wall_ns = wall_ns();
 	read_comm(&st);
 	if (cfg->pid)
-		snapshot_update(&st);
+		snapshot_update(&st, false);
 	if (cfg->verbose && cfg->user)
 		say_probed(&st.loader);
 	if (cfg->cmd && target_release(&st.target)) {

@@ -32,6 +32,7 @@
 #include "unwind.h"
 #include "unwind_cache.h"
 #include "unwind_table.h"
+#include "uprobe_multi.h"
 #include "vec.h"
 #include "leaksnoop.h"
 #include "leaksnoop.skel.h"
@@ -157,6 +158,68 @@ static int find_ld_so(pid_t pid, char *out, size_t size)
 	}
 	vma_list_free(&maps);
 	return err;
+}
+
+/* The file offset of the function name in the ELF file at path (its
+ * .dynsym, else .symtab), from the PT_LOAD segment that holds it. */
+static int func_file_offset(const char *path, const char *name, uint64_t *off)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	Elf_Scn *scn = NULL;
+	uint64_t vaddr = 0;
+	size_t phnum = 0;
+	int err = -ENOENT;
+
+	while (elf && !vaddr && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB) ||
+		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && !vaddr; i++) {
+			GElf_Sym sym;
+			const char *n;
+
+			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    !sym.st_value)
+				continue;
+			n = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (n && !strcmp(n, name))
+				vaddr = sym.st_value;
+		}
+	}
+	if (vaddr && elf_getphdrnum(elf, &phnum) == 0) {
+		for (size_t i = 0; i < phnum && err; i++) {
+			GElf_Phdr mem, *ph = gelf_getphdr(elf, (int)i, &mem);
+
+			if (ph && ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr &&
+			    vaddr < ph->p_vaddr + ph->p_filesz) {
+				*off = vaddr - ph->p_vaddr + ph->p_offset;
+				err = 0;
+			}
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? -errno : err;
+}
+
+int unwinder_attach_dl_hook_multi(struct unwinder *u, pid_t pid, pid_t filter)
+{
+	uint64_t off = 0, cookie = 0;
+	char path[4096];
+	int err = find_ld_so(pid, path, sizeof(path));
+
+	if (!err)
+		err = func_file_offset(path, "_dl_debug_state", &off);
+	if (err)
+		return err;
+	return uprobe_multi_link(bpf_program__fd(u->skel->progs.on_dl_debug_state), path, &off,
+				 &cookie, 1, filter, false);
 }
 
 int unwinder_attach_dl_hook(struct unwinder *u, pid_t pid, pid_t filter, struct bpf_link **link)

@@ -7,10 +7,11 @@
  * deleted files. Instead each mapped ELF file is opened here, through
  * /proc/PID/root, or /proc/PID/map_files/START-END when the file was deleted
  * or replaced, and handed to dwfl_report_elf with the load bias computed from
- * the mapping (symbolize_modules.c). Every module's ELF, symbol table and
- * DWARF are opened at snapshot time, so the process may exit before we
- * resolve. Names are demangled and inlined frames split out in
- * symbolize_names.c. */
+ * the mapping (symbolize_modules.c). Every module's ELF is opened at
+ * snapshot time, so the process may exit before we resolve; its symbol
+ * table and DWARF too, or (a lazy snapshot) on first use, through an fd on
+ * the process's root that outlives it. Names are demangled and inlined
+ * frames split out in symbolize_names.c. */
 #define _GNU_SOURCE	/* asprintf */
 #include "symbolize.h"
 #include "intmap.h"
@@ -35,6 +36,12 @@ struct usym_snapshot {
 	Dwfl *dwfl;
 	Dwfl_Callbacks callbacks;	/* Dwfl keeps a pointer to it */
 	char *debuginfo_path;		/* callbacks.debuginfo_path points here */
+	/* The process's root: "/proc/self/fd/N" on root_fd (an O_PATH fd on
+	 * /proc/PID/root, valid after the process is gone), or /proc/PID/root
+	 * when that can't be opened. */
+	int root_fd;
+	char root[64];
+	bool lazy;		/* symbols and DWARF opened on first use */
 	/* Every distinct maps listing seen, newest last: addresses in files
 	 * Dwfl doesn't hold (not ELF, unreadable) are still named from these,
 	 * and the names stay valid until the snapshot is freed. */
@@ -96,29 +103,46 @@ static int refuse_find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 	return -1;
 }
 
-/* Separate debuginfo: next to the file (".debug/", via its /proc/PID/root
- * path), then the process's own /usr/lib/debug, then ours (build-ids make a
- * host copy safe to use). */
-static char *make_debuginfo_path(pid_t pid)
+/* Separate debuginfo: next to the file (".debug/", via its path under the
+ * process's root), then the process's own /usr/lib/debug, then ours
+ * (build-ids make a host copy safe to use). */
+static char *make_debuginfo_path(const char *root)
 {
 	char *path;
 
-	if (asprintf(&path, ":.debug:/proc/%d/root/usr/lib/debug:/usr/lib/debug",
-		     (int)pid) < 0)
+	if (asprintf(&path, ":.debug:%s/usr/lib/debug:/usr/lib/debug", root) < 0)
 		return NULL;
 	return path;
 }
 
-static struct usym_snapshot *snapshot_alloc(pid_t pid)
+/* The process's root directory, held by an fd so that what is under it can
+ * still be opened once the process is gone (then /proc/PID/root is not). */
+static void open_root(struct usym_snapshot *s, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	s->root_fd = pid > 0 ? open(path, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (s->root_fd >= 0)
+		snprintf(s->root, sizeof(s->root), "/proc/self/fd/%d", s->root_fd);
+	else
+		snprintf(s->root, sizeof(s->root), "%s", path);
+}
+
+static struct usym_snapshot *snapshot_alloc(pid_t pid, bool lazy)
 {
 	struct usym_snapshot *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
 	s->pid = pid;
+	s->lazy = lazy;
 	intmap_init(&s->names);
-	s->debuginfo_path = make_debuginfo_path(pid);
+	open_root(s, pid);
+	s->debuginfo_path = make_debuginfo_path(s->root);
 	if (!s->debuginfo_path) {
+		if (s->root_fd >= 0)
+			close(s->root_fd);
 		free(s);
 		return NULL;
 	}
@@ -129,6 +153,8 @@ static struct usym_snapshot *snapshot_alloc(pid_t pid)
 	elf_version(EV_CURRENT);
 	s->dwfl = dwfl_begin(&s->callbacks);
 	if (!s->dwfl) {
+		if (s->root_fd >= 0)
+			close(s->root_fd);
 		free(s->debuginfo_path);
 		free(s);
 		return NULL;
@@ -136,7 +162,7 @@ static struct usym_snapshot *snapshot_alloc(pid_t pid)
 	return s;
 }
 
-struct usym_snapshot *usym_snapshot_take(pid_t pid)
+static struct usym_snapshot *snapshot_take(pid_t pid, bool lazy)
 {
 	struct usym_snapshot *s;
 	int err;
@@ -145,7 +171,7 @@ struct usym_snapshot *usym_snapshot_take(pid_t pid)
 		errno = EINVAL;
 		return NULL;
 	}
-	s = snapshot_alloc(pid);
+	s = snapshot_alloc(pid, lazy);
 	if (!s) {
 		errno = ENOMEM;
 		return NULL;
@@ -157,6 +183,30 @@ struct usym_snapshot *usym_snapshot_take(pid_t pid)
 		return NULL;
 	}
 	return s;
+}
+
+struct usym_snapshot *usym_snapshot_take(pid_t pid)
+{
+	return snapshot_take(pid, false);
+}
+
+/* Whether pid's mounts are ours: then they outlive it. A process in a
+ * mount namespace of its own may be its last user, and the namespace's
+ * mounts (where its debuginfo may be) go with it. */
+static bool shares_our_mounts(pid_t pid)
+{
+	char path[64], theirs[64], ours[64];
+	ssize_t a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	a = readlink(path, theirs, sizeof(theirs) - 1);
+	b = readlink("/proc/self/ns/mnt", ours, sizeof(ours) - 1);
+	return a > 0 && a == b && memcmp(theirs, ours, (size_t)a) == 0;
+}
+
+struct usym_snapshot *usym_snapshot_take_lazy(pid_t pid)
+{
+	return snapshot_take(pid, shares_our_mounts(pid));
 }
 
 int usym_snapshot_refresh(struct usym_snapshot *s)
@@ -174,7 +224,7 @@ int usym_snapshot_refresh(struct usym_snapshot *s)
 		vma_list_free(&l);
 		return -ESRCH;
 	}
-	err = usym_report_modules(s->dwfl, s->pid, &l);
+	err = usym_report_modules(s->dwfl, s->pid, s->root, &l, !s->lazy);
 	if (err) {
 		vma_list_free(&l);
 		return err;
@@ -189,6 +239,8 @@ void usym_snapshot_free(struct usym_snapshot *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
+	if (s->root_fd >= 0)
+		close(s->root_fd);
 	usym_names_free(&s->names);
 	for (i = 0; i < s->n_maps; i++)
 		vma_list_free(&s->maps[i]);
@@ -367,14 +419,14 @@ int usym_resolve_in_file(int fd, uint64_t addr, char *buf, size_t size)
 
 	if (own < 0)
 		return -errno;
-	s = snapshot_alloc(0);	/* pid 0: no process, only the debuginfo path */
+	s = snapshot_alloc(0, false);	/* pid 0: no process, only the debuginfo path */
 	if (!s) {
 		close(own);
 		return -ENOMEM;
 	}
 	dwfl_report_begin_add(s->dwfl);
 	usym_report_fd(s->dwfl, "[file]", "[file]", own, &lowest);
-	err = usym_report_end(s->dwfl);
+	err = usym_report_end(s->dwfl, true);
 	if (!err)
 		err = usym_resolve(s, addr, &sym);
 	if (!err)

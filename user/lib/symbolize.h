@@ -22,9 +22,16 @@ struct vma;
  * Returns an fd (the caller closes it) or -1. */
 int usym_open_mapped_file(pid_t pid, const struct vma *v);
 
-/* Reads /proc/PID/maps and opens every mapped ELF file now. NULL and errno
- * set when the process is gone. */
+/* Reads /proc/PID/maps and opens every mapped ELF file now, with its
+ * symbol table and DWARF. NULL and errno set when the process is gone. */
 struct usym_snapshot *usym_snapshot_take(pid_t pid);
+/* The same, but the symbol tables and DWARF (libc's alone: ~55 ms of
+ * decompressing here) are opened when first resolved in, through an fd on
+ * the process's root that stays valid after it is gone: for a report that
+ * follows at once (a debuginfo file replaced in between is not seen). Only
+ * for a process in our mount namespace, whose mounts outlive it; else the
+ * same as usym_snapshot_take. */
+struct usym_snapshot *usym_snapshot_take_lazy(pid_t pid);
 /* Picks up mappings added since (dlopen); keeps what was there. 0 or -errno. */
 int usym_snapshot_refresh(struct usym_snapshot *s);
 void usym_snapshot_free(struct usym_snapshot *s);

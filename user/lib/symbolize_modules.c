@@ -3,9 +3,10 @@
  * libdwfl (see symbolize.c for why not dwfl_linux_proc_report): through
  * /proc/PID/root, or /proc/PID/map_files/START-END for a deleted or replaced
  * file, with the load bias computed from the mapping; the vDSO from the
- * process's memory. Each module's ELF, symbol table and DWARF (separate
+ * process's memory. Each module's symbol table and DWARF (separate
  * debuginfo by build-id or .gnu_debuglink, along the Dwfl's debuginfo path)
- * are opened at once, while /proc/PID/root still leads to them. */
+ * are opened at once (eager) or on first use; either way through the root
+ * the caller names, which must lead to them then. */
 #define _GNU_SOURCE	/* memfd_create */
 #include "symbolize.h"
 #include "symbolize_modules.h"
@@ -70,16 +71,17 @@ static int open_map_file(pid_t pid, const struct vma *v)
 	return open_regular_file(path, &st);
 }
 
-/* Opens the file mapped by v, as the process sees it. *root_path gets the
- * /proc/PID/root path, which is also where separate debuginfo is looked for
- * (its directory's .debug/). Returns an fd or -1. */
-static int open_mapped_file(pid_t pid, const struct vma *v, const char *name,
+/* Opens the file mapped by v, as the process sees it. *root_path gets its
+ * path under root (the process's root directory), which is also where
+ * separate debuginfo is looked for (its directory's .debug/). Returns an fd
+ * or -1. */
+static int open_mapped_file(pid_t pid, const char *root, const struct vma *v, const char *name,
 			    char *root_path, size_t size)
 {
 	struct stat st;
 	int fd = -1;
 
-	snprintf(root_path, size, "/proc/%d/root%s", (int)pid, name);
+	snprintf(root_path, size, "%s%s", root, name);
 	if (!has_deleted_suffix(v->path)) {
 		fd = open_regular_file(root_path, &st);
 		/* A different inode: the path now names another file than the
@@ -101,13 +103,14 @@ static int open_mapped_file(pid_t pid, const struct vma *v, const char *name,
 
 int usym_open_mapped_file(pid_t pid, const struct vma *v)
 {
-	char root_path[PATH_MAX];
+	char root_path[PATH_MAX], root[64];
 	char *name = v->path ? module_name_of(v->path) : NULL;
 	int fd;
 
 	if (!name)
 		return -1;
-	fd = open_mapped_file(pid, v, name, root_path, sizeof(root_path));
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	fd = open_mapped_file(pid, root, v, name, root_path, sizeof(root_path));
 	free(name);
 	return fd;
 }
@@ -203,7 +206,7 @@ void usym_report_fd(Dwfl *dwfl, const char *name, const char *file_name, int fd,
 
 /* Reports the file whose lowest mapping is v. Failures only mean its frames
  * fall back to "file+0xoff", so they are not errors. */
-static void report_file(Dwfl *dwfl, pid_t pid, const struct vma *lowest)
+static void report_file(Dwfl *dwfl, pid_t pid, const char *root, const struct vma *lowest)
 {
 	char file_name[PATH_MAX];
 	char *name = module_name_of(lowest->path);
@@ -211,7 +214,7 @@ static void report_file(Dwfl *dwfl, pid_t pid, const struct vma *lowest)
 
 	if (!name)
 		return;
-	fd = open_mapped_file(pid, lowest, name, file_name, sizeof(file_name));
+	fd = open_mapped_file(pid, root, lowest, name, file_name, sizeof(file_name));
 	if (fd >= 0)
 		usym_report_fd(dwfl, name, file_name, fd, lowest);
 	free(name);
@@ -323,15 +326,17 @@ static int open_module_eagerly(Dwfl_Module *mod, void **userdata,
 	return DWARF_CB_OK;
 }
 
-int usym_report_end(Dwfl *dwfl)
+int usym_report_end(Dwfl *dwfl, bool eager)
 {
 	if (dwfl_report_end(dwfl, NULL, NULL) != 0)
 		return -EIO;
-	dwfl_getmodules(dwfl, open_module_eagerly, NULL, 0);
+	if (eager)
+		dwfl_getmodules(dwfl, open_module_eagerly, NULL, 0);
 	return 0;
 }
 
-int usym_report_modules(Dwfl *dwfl, pid_t pid, const struct vma_list *l)
+int usym_report_modules(Dwfl *dwfl, pid_t pid, const char *root, const struct vma_list *l,
+			bool eager)
 {
 	const struct vma **todo;
 	ssize_t n, i;
@@ -346,8 +351,8 @@ int usym_report_modules(Dwfl *dwfl, pid_t pid, const struct vma_list *l)
 		if (is_vdso(todo[i]))
 			report_vdso(dwfl, pid, todo[i]);
 		else
-			report_file(dwfl, pid, todo[i]);
+			report_file(dwfl, pid, root, todo[i]);
 	}
 	free(todo);
-	return usym_report_end(dwfl);
+	return usym_report_end(dwfl, eager);
 }
