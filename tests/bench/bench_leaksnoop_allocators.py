@@ -187,6 +187,7 @@ def redis(build, rounds, requests):
 
 
 PHASES = re.compile(r"wall time by phase \(ms\): (.*); total (\d+)")
+VERIFIED = re.compile(r"prog '(\w+)': -- BEGIN PROG LOAD LOG --\s*\n(?:libbpf: )?verification time (\d+) usec")
 
 
 def true_wall(build, rounds):
@@ -194,7 +195,7 @@ def true_wall(build, rounds):
     goes, phase by phase (-v adds libbpf's log, so they are not the wall)."""
     ls = os.path.join(build, "leaksnoop")
     res = {"/bin/true": [], "leaksnoop -- /bin/true": []}
-    phases, loads = {}, []
+    phases, verified, loads = {}, {}, []
     for _ in range(rounds):
         for n, cmd in (("/bin/true", ["/bin/true"]), ("leaksnoop -- /bin/true", [ls, "--", "/bin/true"])):
             t = time.monotonic()
@@ -205,12 +206,23 @@ def true_wall(build, rounds):
         m = PHASES.search(p.stderr)
         for name, ms in re.findall(r"(\w+) (\d+)", m.group(1)) if m else ():
             phases.setdefault(name, []).append(int(ms))
+        # the verifier's time per program (log level 4), in a run of its own
+        p = subprocess.run([ls, "-v", "--", "/bin/true"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, timeout=60, errors="replace",
+                           env=dict(os.environ, MMSCOPE_VERIFIER_STATS="1"))
+        for name, us in VERIFIED.findall(p.stderr):
+            verified.setdefault(name, []).append(int(us) / 1000)
         loads.append(os.getloadavg()[0])
     print("\n3. wall time, s:")
     for n, v in res.items():
         print(f"  {n:24s} {figures(v)}")
     print("  leaksnoop -v -- /bin/true, median ms by phase: " +
           " ".join(f"{k} {statistics.median(v):.0f}" for k, v in phases.items()))
+    top = sorted(verified, key=lambda k: -statistics.median(verified[k]))
+    rest = sum(statistics.median(verified[k]) for k in top[2:])
+    print("  the verifier's time in the load phase, median ms: " +
+          " ".join(f"{k} {statistics.median(verified[k]):.0f}" for k in top[:2]) +
+          f", the {len(top[2:])} other programs {rest:.0f} together")
     print(f"  load average (1 min) during the rounds: {min(loads):.2f}-{max(loads):.2f}")
     print("  target: leaksnoop -- /bin/true <= 0.5 s")
 

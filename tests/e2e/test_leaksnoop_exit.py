@@ -142,3 +142,20 @@ def test_command_in_its_own_mount_namespace_keeps_separate_debuginfo():
     for r in at:
         assert os.path.basename(r["frames"][0]["file"] or "") == "leak_shlib.c" and \
             r["frames"][0]["line"] == line, r["frames"][0]
+
+
+def test_verifier_stats_per_program():
+    """MMSCOPE_VERIFIER_STATS=1 with -v: the verifier's time and the
+    instructions it processed, for every program loaded (what make bench
+    prints for the load phase), and the run is otherwise the same."""
+    p = subprocess.run([e2e.tool("leaksnoop"), "-v", "--json", "--", "/bin/true"],
+                       capture_output=True, text=True, timeout=60, errors="replace",
+                       env=dict(os.environ, MMSCOPE_VERIFIER_STATS="1"))
+    assert p.returncode == 0, p.stderr[-1500:]
+    assert json.loads(p.stdout.splitlines()[-1])["final"]
+    stats = dict(re.findall(r"prog '(\w+)': -- BEGIN PROG LOAD LOG --\s*\n(?:libbpf: )?"
+                            r"verification time (\d+) usec", p.stderr))
+    processed = re.findall(r"processed (\d+) insns", p.stderr)
+    assert {"on_kmalloc", "on_exit"} <= set(stats), sorted(stats)
+    assert "uprobe_multi_return" in stats or "uprobe_return" in stats, sorted(stats)
+    assert len(processed) >= len(stats) and all(int(n) > 0 for n in processed), processed

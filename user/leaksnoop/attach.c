@@ -344,6 +344,12 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 		bpf_program__set_autoload(s->progs.on_fork, false);
 		bpf_map__set_max_entries(s->maps.thread_sps, 1);
 	}
+	if (getenv("MMSCOPE_VERIFIER_STATS")) {
+		/* the verifier's time and states per program, in libbpf's log
+		 * (-v): what make bench prints for the load phase */
+		bpf_object__for_each_program(p, s->obj)
+			bpf_program__set_log_level(p, 4);
+	}
 	err = leaksnoop_bpf__load(s);
 	if (err == -ESRCH) {
 		/* libbpf's word for a kernel BTF it could not load (even for
