@@ -347,7 +347,8 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	if (getenv("MMSCOPE_VERIFIER_STATS")) {
 		/* the verifier's time and states per program, in libbpf's log
 		 * (-v): what make bench prints for the load phase */
-		bpf_object__for_each_program(p, s->obj)
+		for (p = bpf_object__next_program(s->obj, NULL); p;
+		     p = bpf_object__next_program(s->obj, p))
 			bpf_program__set_log_level(p, 4);
 	}
 	err = leaksnoop_bpf__load(s);
