@@ -16,9 +16,9 @@
 #include "symbolize.h"
 #include "leaksnoop.skel.h"
 
-/* Every key and value of a hash map (batch lookups, falling back to a key
- * walk). Returns 0 with the count in *nr_out and keys and vals malloc'd, or
- * -errno with nothing allocated. */
+/* Every key and value of a map (batch lookups, falling back to a key walk;
+ * a per-CPU map's value is vsz for all CPUs). Returns 0 with the count in
+ * *nr_out and keys and vals malloc'd, or -errno with nothing allocated. */
 static int map_dump(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys, void **vals,
 		    long *nr_out)
 {
