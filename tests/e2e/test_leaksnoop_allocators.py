@@ -496,33 +496,29 @@ def link_types(pid):
     return kinds
 
 
-def perf_uprobe_files(pid):
-    """The files of the uprobes a process holds as perf-event links (fdinfo's
-    name, event_type uprobe), one entry per link."""
-    files = []
+def link_infos(pid):
+    """fdinfo's fields of each BPF link a process holds, one dict per link."""
     for fd in os.listdir(f"/proc/{pid}/fdinfo"):
         try:
             with open(f"/proc/{pid}/fdinfo/{fd}") as f:
                 info = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
         except OSError:
             continue
-        if info.get("link_type") == "perf" and info.get("event_type") == "uprobe":
-            files.append(info.get("name", ""))
-    return files
+        if "link_type" in info:
+            yield info
+
+
+def perf_uprobe_files(pid):
+    """The files of the uprobes a process holds as perf-event links (fdinfo's
+    name, event_type uprobe), one entry per link."""
+    return [i.get("name", "") for i in link_infos(pid)
+            if i["link_type"] == "perf" and i.get("event_type") == "uprobe"]
 
 
 def multi_links(pid):
     """The uprobe_multi links a process holds: (link_type, path, uprobe_cnt)."""
-    links = []
-    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
-        try:
-            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                info = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
-        except OSError:
-            continue
-        if info.get("link_type") in ("uprobe_multi", "uretprobe_multi"):
-            links.append((info["link_type"], info.get("path", ""), int(info.get("uprobe_cnt", 0))))
-    return links
+    return [(i["link_type"], i.get("path", ""), int(i.get("uprobe_cnt", 0)))
+            for i in link_infos(pid) if i["link_type"] in ("uprobe_multi", "uretprobe_multi")]
 
 
 def test_one_link_per_object_and_quick_exit():
