@@ -20,6 +20,7 @@
 #include "classify.h"
 #include "clock.h"
 #include "config.h"
+#include "dl_hook.h"
 #include "feature_probe.h"
 #include "fmt.h"
 #include "options.h"
@@ -184,36 +185,9 @@ static void unwind_prepare(struct state *st, struct unwind_plan *plan)
 	st->uw_build_cpu_s = cpu_s() - c0;
 }
 
-/* The ld.so hook, attached on a thread while loader_attach() attaches the
- * rest: registering a uprobe waits in the kernel (14-26 ms here, most of it
- * a grace period), and the two waits overlap. */
-struct dl_hook {
-	struct unwinder *uw;
-	pid_t where, filter;
-	bool multi;		/* a uprobe_multi link (6.6+): fd */
-	struct bpf_link *link;
-	int fd;
-	int err;
-	pthread_t thread;
-	bool started;
-};
-
-static void *attach_dl_hook(void *arg)
-{
-	struct dl_hook *h = arg;
-
-	if (h->multi) {
-		h->fd = unwinder_attach_dl_hook_multi(h->uw, h->where, h->filter);
-		h->err = h->fd < 0 ? h->fd : 0;
-	} else {
-		h->err = unwinder_attach_dl_hook(h->uw, h->where, h->filter, &h->link);
-	}
-	return NULL;
-}
-
 /* After load: the pool is mapped and filled, the ld.so hook's attach
- * started (dl_hook_finish() takes its link). */
-static void dl_hook_start(struct state *st, struct dl_hook *h)
+ * started (hook_finish() takes its link). */
+static void hook_start(struct state *st, struct dl_hook *h)
 {
 	int err;
 
@@ -229,25 +203,13 @@ static void dl_hook_start(struct state *st, struct dl_hook *h)
 		return;
 	}
 	/* a command has not exec'd yet: its ld.so is the one we run on */
-	*h = (struct dl_hook){ .uw = st->uw, .where = st->cfg->cmd ? 0 : st->target.pid,
-			       .filter = st->target.pid, .multi = st->loader.multi, .fd = -1 };
-	h->started = !pthread_create(&h->thread, NULL, attach_dl_hook, h);
-	if (!h->started)
-		attach_dl_hook(h);
+	dl_hook_start(h, st->uw, st->cfg->cmd ? 0 : st->target.pid, st->target.pid, st->loader.multi);
 }
 
-static void dl_hook_finish(struct state *st, struct dl_hook *h)
+static void hook_finish(struct state *st, struct dl_hook *h)
 {
-	int err;
+	int err = dl_hook_finish(h, &st->loader);
 
-	if (!h->uw)
-		return;
-	if (h->started)
-		pthread_join(h->thread, NULL);
-	err = h->err;
-	if (!err)	/* detached with the loader's links, in parallel */
-		err = h->multi ? loader_adopt_multi_fd(&st->loader, h->fd) :
-				 loader_adopt_link(&st->loader, h->link);
 	if (err && st->cfg->verbose)
 		fprintf(stderr, "leaksnoop: no ld.so hook (%s): new libraries get tables within 2 s\n",
 			strerror(-err));
@@ -490,9 +452,9 @@ static int load_and_attach(struct state *st, struct unwind_plan *plan)
 	if (err)
 		return -1;
 	phase_mark(PH_LOADED);
-	dl_hook_start(st, &hook);
+	hook_start(st, &hook);
 	err = loader_attach(&st->loader, st->ksyms, st->target.pid);
-	dl_hook_finish(st, &hook);
+	hook_finish(st, &hook);
 	if (err)
 		return -1;
 	phase_mark(PH_ATTACHED);
