@@ -287,6 +287,33 @@ def test_walk_cache_sees_tables_change_at_dlopen():
           "blocks with a stack cut at its frame")
 
 
+def test_dlopen_under_pid_tables_follow_within_half_a_second():
+    """-p does not stop the process at a dlopen: ld.so's _dl_debug_state hook
+    tells the trace loop, which re-reads the mappings at its next 0.2 s wake
+    (README: "within 0.2 s"). The workload dlopen()s 0.7 s after it is
+    resumed (past the loop's first look at the maps, at its start; the next
+    periodic one is 2 s after it), then leaks through the library every 5 ms:
+    4096-byte blocks for 0.5 s, 8192-byte ones for 0.5 s more. Every 8192-byte
+    block must have the whole stack (without the hook, all would be cut at
+    the library's frame until the periodic look, 1.3 s after the dlopen)."""
+    reports, err = trace_stopped([e2e.workload("nofp_dl_callback"), "500", "timed"], seconds=4)
+    recs = [r for r in user_stacks(reports[-1]) if r["frames"] and frame_func(r["frames"][0]) == "cb"]
+    whole = [r for r in recs if [frame_func(f) for f in r["frames"]][:4] ==
+             ["cb", "lib_call", "run", "main"]]
+    cut = [r for r in recs if r not in whole]
+    # ~100 blocks of each size (one every 5 ms and a bit, 0.5 s each)
+    late = sum(r["bytes"] - 4096 * r["blocks"] for r in recs) // 4096
+    early = sum(r["blocks"] for r in recs) - late
+    assert 20 <= early <= 100 and 20 <= late <= 100, (early, late, describe(reports[-1]))
+    assert len(whole) == 1, describe(reports[-1])
+    # no block of the second half second in a cut record: all 8192-byte
+    # blocks are in the whole-stack one
+    assert all(r["bytes"] == 4096 * r["blocks"] for r in cut), describe(reports[-1])
+    cut_blocks = sum(r["blocks"] for r in cut)
+    print(f"    {cut_blocks} of {early} blocks of the first 0.5 s after the dlopen cut "
+          f"(tables in after ~{cut_blocks * 5} ms or more)")
+
+
 def test_table_cache_second_run_reads_what_the_first_built():
     """Tables kept between runs (MMSCOPE_UNWIND_CACHE): the first run builds
     and stores every table, the second reads them all back instead of
