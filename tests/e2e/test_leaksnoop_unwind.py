@@ -304,7 +304,7 @@ def test_dlopen_under_pid_tables_follow_within_half_a_second():
     # ~100 blocks of each size (one every 5 ms and a bit, 0.5 s each)
     late = sum(r["bytes"] - 4096 * r["blocks"] for r in recs) // 4096
     early = sum(r["blocks"] for r in recs) - late
-    assert 20 <= early <= 100 and 20 <= late <= 100, (early, late, describe(reports[-1]))
+    assert 20 <= early <= 120 and 20 <= late <= 120, (early, late, describe(reports[-1]))
     assert len(whole) == 1, describe(reports[-1])
     # no block of the second half second in a cut record: all 8192-byte
     # blocks are in the whole-stack one

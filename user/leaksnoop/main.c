@@ -498,16 +498,15 @@ static int trace(struct state *st)
 			if (next_report < now)
 				next_report = now + cfg->interval_s;
 		}
-		if (st->has_target && now - st->last_refresh >= SNAPSHOT_REFRESH_S) {
+		/* ld.so's hook (-p: no stop): the symbols too, or a report
+		 * before the 2 s look cuts stacks at the new library's frames */
+		if (st->has_target && (unwinder_maps_changed(st->uw) ||
+				       now - st->last_refresh >= SNAPSHOT_REFRESH_S)) {
 			snapshot_update(st, false);
 			unwind_update(st);
 			allocators_recheck(st);	/* --frame-pointers has no ld.so hook */
-		} else if (st->uw && (!st->uw_synced || unwinder_maps_changed(st->uw))) {
-			bool changed = unwinder_maps_changed(st->uw);
-
+		} else if (st->uw && !st->uw_synced) {
 			unwind_update(st);
-			if (changed)
-				allocators_recheck(st);	/* -p: no stop, within 0.2 s */
 		}
 		if (st->has_target && st->target.child)
 			read_comm(st);	/* the command's name after exec */
