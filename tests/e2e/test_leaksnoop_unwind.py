@@ -294,8 +294,10 @@ def test_dlopen_under_pid_tables_follow_within_half_a_second():
     resumed (past the loop's first look at the maps, at its start; the next
     periodic one is 2 s after it), then leaks through the library every 5 ms:
     4096-byte blocks for 0.5 s, 8192-byte ones for 0.5 s more. Every 8192-byte
-    block must have the whole stack (without the hook, all would be cut at
-    the library's frame until the periodic look, 1.3 s after the dlopen)."""
+    block must have the whole stack, named, in the final report at the
+    process's exit 1.7 s after the resume, before the periodic look: the
+    hook refreshes the symbols too (before, they waited for the 2 s look and
+    this report cut every stack at the library's frame)."""
     reports, err = trace_stopped([e2e.workload("nofp_dl_callback"), "500", "timed"], seconds=4)
     recs = [r for r in user_stacks(reports[-1]) if r["frames"] and frame_func(r["frames"][0]) == "cb"]
     whole = [r for r in recs if [frame_func(f) for f in r["frames"]][:4] ==
