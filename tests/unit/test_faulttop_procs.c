@@ -163,6 +163,62 @@ static void test_tid_reuse(void)
 	procs_free(p);
 }
 
+/* A PID handed out again, as the e2e test forces through ns_last_pid: the
+ * first process (4053 faults) is reaped, the second (64 faults) is forked
+ * under the same PID, and the iterator lists the second before (or after)
+ * the first's last word arrives: sched_process_free runs an RCU grace period
+ * after the reap. Either way the PID's series is the second's own 64, not
+ * 4053 + 64 = 4117, and never shown exited. */
+static void check_second_process_alone(struct procs *p, uint64_t gen, uint64_t start_ns)
+{
+	struct ft_task second = task(600, 600, start_ns, 64, 0);
+
+	for (int i = 0; i < 3; i++, gen++) {
+		struct row *r;
+
+		procs_on_task(p, &second, gen);
+		procs_end_interval(p, gen, (double)gen, 1.0);
+		r = find(p, false, 600);
+		CHECK(r != NULL);
+		if (!r)
+			return;
+		CHECK_U64(r->start_ns, start_ns);
+		CHECK_U64(r->total.min_flt, 64);
+		CHECK(!r->exited);
+	}
+}
+
+static void pid_reuse(bool last_word_first)
+{
+	struct procs *p = procs_new(START_NS, &no_proc);
+	struct ft_task first = task(600, 600, START_NS + 1, 4053, 0);
+	struct ft_task second = task(600, 600, START_NS + 2, 64, 0);
+	struct row *r;
+
+	procs_on_task(p, &first, 1);
+	procs_end_interval(p, 1, 1.0, 1.0);
+	if (last_word_first)
+		procs_on_task_free(p, &first);
+	procs_on_task(p, &second, 2);	/* the pass lists the second under that PID */
+	if (!last_word_first)
+		procs_on_task_free(p, &first);
+	procs_end_interval(p, 2, 2.0, 1.0);
+	r = find(p, false, 600);
+	CHECK(r && !r->exited && r->total.min_flt == 64);
+	check_second_process_alone(p, 3, START_NS + 2);
+	procs_free(p);
+}
+
+static void test_pid_reuse_before_last_word(void)
+{
+	pid_reuse(false);
+}
+
+static void test_pid_reuse_after_last_word(void)
+{
+	pid_reuse(true);
+}
+
 static void test_signals_split_by_code(void)
 {
 	struct procs *p = procs_new(START_NS, &no_proc);
@@ -227,6 +283,8 @@ int main(void)
 	RUN(test_threads_sum_and_survive_death);
 	RUN(test_process_exit_is_shown_once);
 	RUN(test_tid_reuse);
+	RUN(test_pid_reuse_before_last_word);
+	RUN(test_pid_reuse_after_last_word);
 	RUN(test_signals_split_by_code);
 	RUN(test_event_only_tasks_age_out);
 	UNIT_EXIT();

@@ -201,10 +201,27 @@ static void thread_bind(struct procs *p, struct thread *t, const struct ft_task 
 		memset(&t->last.sys, 0, sizeof(t->last.sys));
 }
 
+/* A leader with another start time: the PID was handed out again, and this
+ * slot's departed threads, exit, maps, memory and last signal were the old
+ * process's. Its series ended at what was last shown; the new one counts from
+ * zero (a counter that carried the old one's 4053 faults into the new one's
+ * series never matched the new process's own /proc/PID/stat). */
+static void proc_forget_previous(struct proc *pr)
+{
+	struct proc fresh = { .row = { .id = pr->row.id, .tgid = pr->row.tgid },
+			      .seen_gen = pr->seen_gen,
+			      .pending = pr->pending, .pending_cap = pr->pending_cap };
+
+	vma_list_free(&pr->maps);
+	*pr = fresh;
+}
+
 static void proc_bind(struct proc *pr, const struct ft_task *rec)
 {
 	if (rec->tid != rec->tgid)
 		return;		/* the leader names the process */
+	if (pr->start_ns && pr->start_ns != rec->start_ns)
+		proc_forget_previous(pr);
 	pr->start_ns = pr->row.start_ns = rec->start_ns;
 	pr->row.ppid = rec->ppid;
 	pr->row.cgroup_id = rec->cgroup_id;
