@@ -164,18 +164,13 @@ NOFP_CFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
 NOFP_BINS   := $(addprefix $(OUTPUT)/tests/,nofp_deep nofp_deep_jemalloc nofp_cxx libnofp_cxxlib.so \
 		nofp_two_callers nofp_dl_callback libnofp_cblib.so)
 
-$(OUTPUT)/tests/nofp_deep: $(NOFP_DIR)/deep.c | $(OUTPUT)/tests
+# nofp_X from nofp/X.c; nofp_deep_jemalloc is deep.c linked to jemalloc
+$(OUTPUT)/tests/nofp_%: $(NOFP_DIR)/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@
+	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@ -ldl
 $(OUTPUT)/tests/nofp_deep_jemalloc: $(NOFP_DIR)/deep.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@ -ljemalloc
-$(OUTPUT)/tests/nofp_two_callers: $(NOFP_DIR)/two_callers.c | $(OUTPUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@
-$(OUTPUT)/tests/nofp_dl_callback: $(NOFP_DIR)/dl_callback.c | $(OUTPUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@ -ldl
 $(OUTPUT)/tests/libnofp_cblib.so: $(NOFP_DIR)/lib/cblib.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(NOFP_CFLAGS) -fPIC -shared $< -o $@
