@@ -375,6 +375,13 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory tests-build bench-build
 	$(Q)python3 tests/bench/bench.py $(OUTPUT)
 
+# The same run, and its figures written into docs/performance.md (between
+# its markers) instead of only build/bench/performance-figures.md.
+.PHONY: bench-docs
+bench-docs: deps
+	$(Q)$(MAKE) --no-print-directory tests-build bench-build
+	$(Q)python3 tests/bench/bench.py --write-docs $(OUTPUT)
+
 # What only the benchmarks use, kept out of the tools: the kernel floor
 # (tests/bench/floor.bpf.c, empty kmem tracepoint programs) and its runner,
 # and the scan benchmark's LeakSanitizer peer.

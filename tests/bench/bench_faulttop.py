@@ -85,8 +85,8 @@ def own_cpu():
         t1, c1 = time.monotonic(), cpu_seconds(ft.pid)
         stop(ft)
         n = len(os.listdir("/proc"))
-        print(f"\nfaulttop's own CPU, -d 1 --all, {n} /proc entries: "
-              f"{100 * (c1 - c0) / (t1 - t0):.2f}% of a core")
+        benchlib.figures("faulttop's own CPU", ["setting", "% of a core"],
+                         [[f"-d 1 --all, {n} /proc entries", f"{100 * (c1 - c0) / (t1 - t0):.2f}"]])
     finally:
         for s in sleepers:
             s.kill()

@@ -32,7 +32,7 @@ PEER = "peer: bpftrace, empty uprobes"
 
 
 def figures(v):
-    return f"min {min(v):.3g} / median {statistics.median(v):.3g} / max {max(v):.3g}"
+    return benchlib.mmm(v, "{:.3g}")
 
 
 def pair_cost(build, rounds, iters):
@@ -46,8 +46,8 @@ def pair_cost(build, rounds, iters):
     ratios = [(l - u) / (p - u) for u, p, l in zip(res["untraced"], res[PEER], res["leaksnoop"])]
     benchlib.table(f"1. malloc/free pair on the bench loop ({iters} pairs a run)", "CPU ns per pair",
                    res, ["untraced", PEER])
-    print(f"  leaksnoop's cost / the peer's (each minus untraced, per round): {figures(ratios)} "
-          f"(target <= 0.35)")
+    benchlib.figures("leaksnoop's cost / the peer's, each minus untraced, per round",
+                     ["min / median / max", "target"], [[figures(ratios), "<= 0.35"]])
 
 
 STATS = "/proc/sys/kernel/bpf_stats_enabled"
@@ -80,9 +80,8 @@ def prog_costs(build, rounds, iters):
     finally:
         with open(STATS, "w") as f:
             f.write(saved)
-    print(f"  leaksnoop's programs, ns per run (bpf_stats, {rounds} runs of their own):")
-    for k, v in res.items():
-        print(f"    {k:28s} {figures(v)}")
+    benchlib.figures(f"leaksnoop's programs, ns per run (bpf_stats, {rounds} runs of their own)",
+                     ["program", "min / median / max"], [[k, figures(v)] for k, v in res.items()])
 
 
 def free_port():
@@ -177,13 +176,12 @@ def redis(build, rounds, requests):
         for m in modes:
             res[m].append(redis_round(build, m, requests))
         print(f"  redis: round {r + 1}/{rounds}", file=sys.stderr)
-    print(f"\n2. redis-server (jemalloc) under redis-benchmark set+get, {requests} requests, "
-          f"requests/s:")
-    for m in modes:
-        ratio = [v / u for v, u in zip(res[m], res["untraced"])]
-        print(f"  {m:12s} {figures(res[m])}   of untraced: {figures(ratio)}")
-    print("  target: leaksnoop >= 0.40 of untraced")
-    print(f"  load average {os.getloadavg()[0]:.1f}")
+    rows = [[m, figures(res[m]), figures([v / u for v, u in zip(res[m], res["untraced"])])]
+            for m in modes]
+    benchlib.figures(f"2. redis-server (jemalloc) under redis-benchmark set+get, {requests} "
+                     f"requests, {rounds} interleaved rounds", ["mode", "requests/s", "of untraced"],
+                     rows, f"target: leaksnoop >= 0.40 of untraced; load average "
+                     f"{os.getloadavg()[0]:.1f}")
 
 
 PHASES = re.compile(r"wall time by phase \(ms\): (.*); total (\d+)")
@@ -213,18 +211,16 @@ def true_wall(build, rounds):
         for name, us in VERIFIED.findall(p.stderr):
             verified.setdefault(name, []).append(int(us) / 1000)
         loads.append(os.getloadavg()[0])
-    print("\n3. wall time, s:")
-    for n, v in res.items():
-        print(f"  {n:24s} {figures(v)}")
-    print("  leaksnoop -v -- /bin/true, median ms by phase: " +
-          " ".join(f"{k} {statistics.median(v):.0f}" for k, v in phases.items()))
     top = sorted(verified, key=lambda k: -statistics.median(verified[k]))
     rest = sum(statistics.median(verified[k]) for k in top[2:])
-    print("  the verifier's time in the load phase, median ms: " +
-          " ".join(f"{k} {statistics.median(verified[k]):.0f}" for k in top[:2]) +
-          f", the {len(top[2:])} other programs {rest:.0f} together")
-    print(f"  load average (1 min) during the rounds: {min(loads):.2f}-{max(loads):.2f}")
-    print("  target: leaksnoop -- /bin/true <= 0.5 s")
+    note = ("leaksnoop -v -- /bin/true, median ms by phase: " +
+            " ".join(f"{k} {statistics.median(v):.0f}" for k, v in phases.items()) +
+            "; the verifier's time in the load phase, median ms: " +
+            " ".join(f"{k} {statistics.median(verified[k]):.0f}" for k in top[:2]) +
+            f", the {len(top[2:])} other programs {rest:.0f} together; load average (1 min) "
+            f"{min(loads):.2f}-{max(loads):.2f}; target: leaksnoop -- /bin/true <= 0.5 s")
+    benchlib.figures(f"3. wall time, {rounds} rounds", ["command", "s, min / median / max"],
+                     [[n, figures(v)] for n, v in res.items()], note)
 
 
 def main():

@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from test_leaksnoop_kinds import wait_ready  # noqa: E402  (the workload's "ready" line)
+import benchlib  # noqa: E402
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -91,7 +92,7 @@ def lsan_round(build, mib):
 
 
 def spread(v):
-    return f"{min(v):8.1f} {statistics.median(v):8.1f} {max(v):8.1f}"
+    return benchlib.mmm(v)
 
 
 def main():
@@ -114,18 +115,17 @@ def main():
             res[s]["copied"].append(copied)
             res[s]["lsan"].append(lsan_round(a.build, s))
         print(f"  scan: round {r + 1}/{a.rounds} done", file=sys.stderr)
-    print(f"leaksnoop leak-kinds scan, {a.rounds} interleaved rounds (min median max)")
+    rows = []
     for s in sizes:
         x = res[s]
         per100 = [t / (b / (100 << 20)) for t, b in zip(x["stop"], x["bytes"])]
         copy100 = [t / (b / (100 << 20)) for t, b in zip(x["copy"], x["copied"])]
-        print(f"\n{s} MiB heap, 64 KiB blocks, {statistics.median(x['bytes']) / (1 << 20):.0f} MiB scanned:")
-        print(f"  leaksnoop: target stopped, ms        {spread(x['stop'])}")
-        print(f"  leaksnoop: stopped per 100 MiB, ms   {spread(per100)}   (target <= 50)")
-        print(f"  floor: copy only, per 100 MiB, ms    {spread(copy100)}   "
-              f"ratio {statistics.median(per100) / statistics.median(copy100):.2f}x")
-        print(f"  peer: LeakSanitizer's check, ms      {spread(x['lsan'])}   "
-              f"leaksnoop/LSan {statistics.median(x['stop']) / statistics.median(x['lsan']):.2f}x")
+        rows.append([f"{s} MiB ({statistics.median(x['bytes']) / (1 << 20):,.0f} MiB scanned)",
+                     spread(x["stop"]), spread(per100), spread(copy100), spread(x["lsan"])])
+    benchlib.figures(f"leaksnoop's leak-kinds scan of leak_bigheap (64 KiB blocks), {a.rounds} "
+                     "interleaved rounds, ms, min / median / max",
+                     ["heap", "stopped", "stopped per 100 MiB (target <= 50)",
+                      "floor: copy only, per 100 MiB", "peer: LeakSanitizer's check"], rows)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,13 @@ import sys
 import tempfile
 import time
 
+import benchlib
+
 STATS = "/proc/sys/kernel/bpf_stats_enabled"
 
 
 def spread(v):
-    return f"min {min(v):8.0f}  median {statistics.median(v):8.0f}  max {max(v):8.0f}"
+    return benchlib.mmm(v, "{:,.0f}")
 
 
 MODES = {"cfi": [], "cfi-full": ["--no-walk-cache"], "fp": ["--frame-pointers"]}
@@ -64,14 +66,11 @@ def unwind_cost(build, rounds, iters):
         print(f"  unwind cost: round {r + 1}/{rounds} done", file=sys.stderr)
     names = {"cfi": "CFI, walk cache (default)", "cfi-full": "CFI, --no-walk-cache",
              "fp": "--frame-pointers"}
-    print(f"\nallocation return program, 20-frame stacks ({iters} allocations per run, "
-          f"{rounds} interleaved rounds), ns per allocation:")
-    for m in MODES:
-        print(f"  {names[m]:27s}{spread(res[m][0])}")
-    print(f"  full CFI walk minus fp     {spread(diffs)}   (target <= 2000)")
-    print("workload malloc/free pair, ns (uprobe traps included):")
-    for m in MODES:
-        print(f"  {names[m]:27s}{spread(res[m][1])}")
+    benchlib.figures(f"the allocation return program, 20-frame stacks ({iters} allocations a "
+                     f"run, {rounds} interleaved rounds), ns, min / median / max",
+                     ["mode", "return program per allocation", "workload's malloc/free pair"],
+                     [[names[m], spread(res[m][0]), spread(res[m][1])] for m in MODES] +
+                     [["full CFI walk minus --frame-pointers (target <= 2,000)", spread(diffs), ""]])
     return statistics.median(diffs)
 
 
@@ -131,17 +130,16 @@ def attach_time(build, objects, rounds):
     finally:
         w.send_signal(signal.SIGKILL)
         w.wait()
-    print(f"\nattach to a process with {have} mapped objects (Debian's libraries, {rounds} "
-          "interleaved rounds), ms:")
+    rows = []
     for name, what in (("cold", "tables built (empty cache)"), ("warm", "tables read from the cache")):
         col = list(zip(*res[name]))
-        print(f"  {what}:")
-        print(f"    tables in, wall          {spread(col[0])}   (target <= 2000)")
-        print(f"    tables in, CPU           {spread(col[1])}")
-        print(f"    leaksnoop CPU, whole run {spread(col[2])}")
-        print(f"    leaksnoop wall, whole run {spread(col[3])}   (0.5 s of it tracing)")
-        print(f"    {last[name].replace('leaksnoop: ', '')}")
-    print(f"  load average               {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        rows.append([what, *(spread(c) for c in col)])
+    benchlib.figures(f"attach (-p) to a process with {have} mapped objects (Debian's libraries), "
+                     f"{rounds} interleaved rounds, ms, min / median / max",
+                     ["", "tables in, wall (target <= 2,000)", "tables in, CPU",
+                      "leaksnoop CPU, whole run", "leaksnoop wall, whole run (0.5 s tracing)"], rows,
+                     f"{last['cold'].replace('leaksnoop: ', '')}; load average "
+                     f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return statistics.median(c[0] for c in res["cold"]), statistics.median(c[0] for c in res["warm"])
 
 

@@ -6,6 +6,8 @@ around its loop: probes that run in its context are charged to it, other
 processes are not), print min/median/max per configuration, and say when the
 spread is wider than the effect rather than print a ratio that means
 nothing."""
+import json
+import os
 import statistics
 import sys
 
@@ -44,13 +46,38 @@ def compare(values, base):
     return f"{ratio:.2f}x"
 
 
+def mmm(values, fmt="{:.1f}"):
+    """min / median / max of one configuration's rounds, as text."""
+    return " / ".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
+
+
+def figures(title, columns, rows, note=""):
+    """One table of figures: printed as Markdown, ready to paste, and kept
+    in the run's record (MMSCOPE_BENCH_RECORD, set by bench.py), from which
+    `make bench-docs` writes docs/performance.md's figures. Every figure a
+    benchmark reports goes through here, so the docs are never edited by hand."""
+    rows = [[str(c) for c in r] for r in rows]
+    print(f"\n{title}\n")
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    if note:
+        print(f"\n{note}")
+    sys.stdout.flush()
+    record = os.environ.get("MMSCOPE_BENCH_RECORD")
+    if record:
+        with open(record, "a") as f:
+            f.write(json.dumps({"bench": os.path.basename(sys.argv[0]), "title": title,
+                                "columns": columns, "rows": rows, "note": note}) + "\n")
+
+
 def table(title, unit, results, baselines, fmt="{:.1f}"):
-    """Prints min/median/max per configuration and its ratio to each named
-    baseline (e.g. untraced, a peer)."""
-    print(f"\n{title}, {len(next(iter(results.values())))} interleaved rounds "
-          f"({unit}: min / median / max):")
-    for name, vals in results.items():
-        figs = " / ".join(fmt.format(v) for v in (min(vals), statistics.median(vals), max(vals)))
-        ratios = "   ".join(f"vs {b}: {compare(vals, results[b])}"
-                           for b in baselines if b != name and b in results)
-        print(f"  {name:34s} {figs:>28s}   {ratios}")
+    """Figures of interleaved rounds: min/median/max per configuration and
+    its ratio to each named baseline (e.g. untraced, a peer)."""
+    rounds = len(next(iter(results.values())))
+    cols = ["configuration", f"{unit}, min / median / max"] + [f"vs {b}" for b in baselines]
+    rows = [[name, mmm(vals, fmt)] +
+            [compare(vals, results[b]) if b != name and b in results else "" for b in baselines]
+            for name, vals in results.items()]
+    figures(f"{title}, {rounds} interleaved rounds", cols, rows)

@@ -1,7 +1,7 @@
 """faulttop --listen end to end: a real Prometheus server (Debian's
 prometheus) scrapes faulttop while workloads fault, and what it stored is
 checked against the kernel's own counters (/proc/PID/stat, wait4's rusage);
-promtool checks the exposition and the README's alert rule."""
+promtool checks the exposition and the alert rule of docs/prometheus.md."""
 import json
 import os
 import re
@@ -368,11 +368,11 @@ def test_slow_clients_do_not_stall_batch_output():
         assert "mmscope_build_info" in text
 
 
-def test_readme_alert_rule_passes_promtool_check_rules():
-    with open(os.path.join(ROOT, "README.md")) as f:
-        readme = f.read()
-    m = re.search(r"```yaml\n(groups:\n.*?)```", readme, re.S)
-    assert m, "README has no alert rule (a ```yaml block starting with groups:)"
+def test_docs_alert_rule_passes_promtool_check_rules():
+    with open(os.path.join(ROOT, "docs", "prometheus.md")) as f:
+        doc = f.read()
+    m = re.search(r"```yaml\n(groups:\n.*?)```", doc, re.S)
+    assert m, "docs/prometheus.md has no alert rule (a ```yaml block starting with groups:)"
     assert "mmscope_uss_growth_bytes_per_second" in m.group(1)
     with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
         f.write(m.group(1))

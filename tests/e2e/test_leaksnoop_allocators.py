@@ -38,8 +38,7 @@ def keeps_handed_out_pointers(rep):
     from jemalloc's own memory, which the scan, not knowing it for the
     allocator's (and with -p unable to tell it from blocks allocated before
     attaching), takes as a root. Such blocks come out still reachable: a
-    known limit of a conservative scan from outside the allocator (README,
-    "Leak kinds"), never a block falsely lost."""
+    known limit of a conservative scan from outside the allocator (docs/leak-kinds.md), never a block falsely lost."""
     return any(a["name"] == "jemalloc" for a in rep["allocators"])
 
 

@@ -290,7 +290,7 @@ def test_walk_cache_sees_tables_change_at_dlopen():
 def test_dlopen_under_pid_tables_follow_within_half_a_second():
     """-p does not stop the process at a dlopen: ld.so's _dl_debug_state hook
     tells the trace loop, which re-reads the mappings at its next 0.2 s wake
-    (README: "within 0.2 s"). The workload dlopen()s 0.7 s after it is
+    (docs/stacks.md: "within 0.2 s"). The workload dlopen()s 0.7 s after it is
     resumed (past the loop's first look at the maps, at its start; the next
     periodic one is 2 s after it), then leaks through the library every 5 ms:
     4096-byte blocks for 0.5 s, 8192-byte ones for 0.5 s more. Every 8192-byte

@@ -6,7 +6,7 @@ tools, their libraries, python and the workloads are the host's own files;
 the initramfs holds only busybox, /init and a few modules.
 
 TCG only (no KVM here), one vCPU thread (`thread=single`): multi-threaded
-TCG crashed 6.12 guests (see README, "Kernels").
+TCG crashed 6.12 guests (see docs/kernels.md).
 
 Prints one line per check, "vmtest KERNEL CHECK: ok|FAIL ...", and last
 "N passed, N failed". A guest that does not finish in time fails with the
@@ -91,7 +91,7 @@ def main():
     ap.add_argument("--kernels", default=",".join(kernels.PATTERNS))
     ap.add_argument("--jobs", type=int, default=1, help="guests booted at once")
     ap.add_argument("--accel", default="tcg,thread=single",
-                    help="QEMU -accel (tcg,thread=multi: see README, the int3 oops)")
+                    help="QEMU -accel (tcg,thread=multi: see docs/kernels.md, the int3 oops)")
     ap.add_argument("--guest-env", action="append", default=[],
                     help="NAME=VALUE for the guest, e.g. mmscope_checks=toggle_stress")
     ap.add_argument("--tag", default="", help="log file suffix")
