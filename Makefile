@@ -94,7 +94,7 @@ WORKLOAD_BINS := $(patsubst tests/e2e/workloads/%.c,$(OUTPUT)/tests/%,$(WORKLOAD
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -DUNIT_DATA='"$(CURDIR)/tests/unit/data"' $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 # Unit tests of one tool's pure parts (test_<tool>_*.c) link its objects
 # except the ones that talk to BPF (the sources and loaders) and main().

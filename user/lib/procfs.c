@@ -82,6 +82,26 @@ static bool parse_unsigned(const char **p, int base, uint64_t *out)
 	return true;
 }
 
+const char *procfs_skip_blanks(const char *p)
+{
+	return skip_blanks(p);
+}
+
+const char *procfs_line_end(const char *p)
+{
+	return line_end(p);
+}
+
+const char *procfs_next_line(const char *p)
+{
+	return next_line(p);
+}
+
+bool procfs_parse_u64(const char **p, uint64_t *out)
+{
+	return parse_unsigned(p, 10, out);
+}
+
 static bool parse_pid(const char **p, pid_t *out)
 {
 	uint64_t v;
@@ -212,60 +232,93 @@ static bool parse_kv_value(const char *p, uint64_t *out)
 }
 
 /* Looks up the line's key in fields; values of "Key: " lines that don't
- * parse are left at 0. Returns true if the key was one of ours. */
-static bool parse_kv_line(const char *line, const char *end,
-			  const struct kv_field *fields, size_t nfields)
+ * parse are left at 0. Returns the index of the field the line filled, or
+ * -1 when the key was none of ours. */
+static int parse_kv_line(const char *line, const char *end,
+			 const struct kv_field *fields, size_t nfields)
 {
 	const char *colon = memchr(line, ':', (size_t)(end - line));
 	size_t keylen, i;
 
 	if (!colon)
-		return false;
+		return -1;
 	keylen = (size_t)(colon - line);
 	for (i = 0; i < nfields; i++) {
 		if (strlen(fields[i].key) != keylen ||
 		    memcmp(fields[i].key, line, keylen) != 0)
 			continue;
-		return parse_kv_value(colon + 1, fields[i].dst);
+		return parse_kv_value(colon + 1, fields[i].dst) ? (int)i : -1;
 	}
-	return false;
+	return -1;
 }
 
 /* Fills fields from every line; -EINVAL when none was found, i.e. the text
- * is not the file we expected. */
+ * is not the file we expected. Bit i of *seen (when not NULL; nfields <= 64)
+ * tells that fields[i] was there. */
 static int parse_kv_text(const char *text, const struct kv_field *fields,
-			 size_t nfields)
+			 size_t nfields, uint64_t *seen)
 {
-	bool found = false;
+	uint64_t found = 0;
 	const char *p;
 
-	for (p = text; *p; p = next_line(p))
-		found |= parse_kv_line(p, line_end(p), fields, nfields);
+	for (p = text; *p; p = next_line(p)) {
+		int i = parse_kv_line(p, line_end(p), fields, nfields);
+
+		if (i >= 0 && i < 64)
+			found |= 1ULL << i;
+	}
+	if (seen)
+		*seen = found;
 	return found ? 0 : -EINVAL;
 }
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+static const char *const meminfo_names[MI_NR_FIELDS] = {
+	[MI_MEM_TOTAL] = "MemTotal", [MI_MEM_FREE] = "MemFree",
+	[MI_MEM_AVAILABLE] = "MemAvailable", [MI_SLAB] = "Slab",
+	[MI_SRECLAIMABLE] = "SReclaimable", [MI_SUNRECLAIM] = "SUnreclaim",
+	[MI_ANON_PAGES] = "AnonPages", [MI_MAPPED] = "Mapped", [MI_SHMEM] = "Shmem",
+	[MI_SWAP_TOTAL] = "SwapTotal", [MI_SWAP_FREE] = "SwapFree",
+	[MI_BUFFERS] = "Buffers", [MI_CACHED] = "Cached", [MI_SWAP_CACHED] = "SwapCached",
+	[MI_KRECLAIMABLE] = "KReclaimable", [MI_KERNEL_STACK] = "KernelStack",
+	[MI_PAGE_TABLES] = "PageTables", [MI_SEC_PAGE_TABLES] = "SecPageTables",
+	[MI_PERCPU] = "Percpu", [MI_VMALLOC_USED] = "VmallocUsed", [MI_HUGETLB] = "Hugetlb",
+	[MI_HUGEPAGES_TOTAL] = "HugePages_Total", [MI_HUGEPAGE_SIZE] = "Hugepagesize",
+	[MI_ZSWAP] = "Zswap", [MI_UNACCEPTED] = "Unaccepted",
+};
+
+const char *meminfo_field_name(enum meminfo_field f)
+{
+	return (unsigned)f < MI_NR_FIELDS ? meminfo_names[f] : "?";
+}
+
+static uint64_t *meminfo_member(struct meminfo *mi, enum meminfo_field f)
+{
+	uint64_t *members[MI_NR_FIELDS] = {
+		&mi->mem_total, &mi->mem_free, &mi->mem_available, &mi->slab,
+		&mi->sreclaimable, &mi->sunreclaim, &mi->anon_pages, &mi->mapped,
+		&mi->shmem, &mi->swap_total, &mi->swap_free, &mi->buffers, &mi->cached,
+		&mi->swap_cached, &mi->kreclaimable, &mi->kernel_stack, &mi->page_tables,
+		&mi->sec_page_tables, &mi->percpu, &mi->vmalloc_used, &mi->hugetlb,
+		&mi->hugepages_total, &mi->hugepage_size, &mi->zswap, &mi->unaccepted,
+	};
+
+	return members[f];
+}
+
 int procfs_parse_meminfo(const char *text, struct meminfo *out)
 {
 	struct meminfo mi;
-	const struct kv_field fields[] = {
-		{ "MemTotal", &mi.mem_total },
-		{ "MemFree", &mi.mem_free },
-		{ "MemAvailable", &mi.mem_available },
-		{ "Slab", &mi.slab },
-		{ "SReclaimable", &mi.sreclaimable },
-		{ "SUnreclaim", &mi.sunreclaim },
-		{ "AnonPages", &mi.anon_pages },
-		{ "Mapped", &mi.mapped },
-		{ "Shmem", &mi.shmem },
-		{ "SwapTotal", &mi.swap_total },
-		{ "SwapFree", &mi.swap_free },
-	};
+	struct kv_field fields[MI_NR_FIELDS];
 	int err;
 
 	memset(&mi, 0, sizeof(mi));
-	err = parse_kv_text(text, fields, ARRAY_SIZE(fields));
+	for (int f = 0; f < MI_NR_FIELDS; f++) {
+		fields[f].key = meminfo_names[f];
+		fields[f].dst = meminfo_member(&mi, f);
+	}
+	err = parse_kv_text(text, fields, ARRAY_SIZE(fields), &mi.present);
 	if (err)
 		return err;
 	*out = mi;
@@ -287,7 +340,7 @@ int procfs_parse_smaps_rollup(const char *text, struct mem_rollup *out)
 	};
 	int err;
 
-	err = parse_kv_text(text, fields, ARRAY_SIZE(fields));
+	err = parse_kv_text(text, fields, ARRAY_SIZE(fields), NULL);
 	if (err)
 		return err;
 	out->rss = rss;
@@ -345,7 +398,7 @@ int procfs_parse_status(const char *text, struct proc_status *out)
 
 	memset(&ps, 0, sizeof(ps));
 	have_name = parse_status_name(text, ps.name);
-	err = parse_kv_text(text, fields, ARRAY_SIZE(fields));
+	err = parse_kv_text(text, fields, ARRAY_SIZE(fields), NULL);
 	if (err && !have_name)
 		return -EINVAL;
 	if (!parse_pid_value(tgid, &ps.tgid) || !parse_pid_value(ppid, &ps.ppid))

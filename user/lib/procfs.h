@@ -36,12 +36,31 @@ struct proc_stat {
  * between the first '(' and the LAST ')', as procps does. */
 int procfs_parse_stat(const char *text, struct proc_stat *out);
 
-/* /proc/meminfo, values in bytes; a field that is absent reads as 0. */
+/* /proc/meminfo, values in bytes; a field that is absent reads as 0 and
+ * its bit (1 << MI_<FIELD>) is clear in present: older kernels lack some
+ * (SecPageTables before 6.2, Zswap before 5.19, Unaccepted before 6.5). */
 struct meminfo {
 	uint64_t mem_total, mem_free, mem_available;
 	uint64_t slab, sreclaimable, sunreclaim;
 	uint64_t anon_pages, mapped, shmem, swap_total, swap_free;
+	/* the summands of the books (memacct.h) */
+	uint64_t buffers, cached, swap_cached, kreclaimable;
+	uint64_t kernel_stack, page_tables, sec_page_tables, percpu;
+	uint64_t vmalloc_used, hugetlb, hugepages_total, hugepage_size;
+	uint64_t zswap, unaccepted;
+	uint64_t present;
 };
+/* The fields' bits in meminfo.present, in meminfo_field_name's order. */
+enum meminfo_field {
+	MI_MEM_TOTAL, MI_MEM_FREE, MI_MEM_AVAILABLE, MI_SLAB, MI_SRECLAIMABLE,
+	MI_SUNRECLAIM, MI_ANON_PAGES, MI_MAPPED, MI_SHMEM, MI_SWAP_TOTAL,
+	MI_SWAP_FREE, MI_BUFFERS, MI_CACHED, MI_SWAP_CACHED, MI_KRECLAIMABLE,
+	MI_KERNEL_STACK, MI_PAGE_TABLES, MI_SEC_PAGE_TABLES, MI_PERCPU,
+	MI_VMALLOC_USED, MI_HUGETLB, MI_HUGEPAGES_TOTAL, MI_HUGEPAGE_SIZE,
+	MI_ZSWAP, MI_UNACCEPTED, MI_NR_FIELDS,
+};
+/* The kernel's name of a field ("SecPageTables"). */
+const char *meminfo_field_name(enum meminfo_field f);
 int procfs_parse_meminfo(const char *text, struct meminfo *out);
 
 /* /proc/PID/smaps_rollup, values in bytes. USS = Private_Clean +
@@ -94,6 +113,13 @@ int procfs_read_pid_rollup(pid_t pid, struct mem_rollup *out);
 int procfs_read_pid_status(pid_t pid, struct proc_status *out);
 int procfs_read_pid_maps(pid_t pid, struct vma_list *out);
 int procfs_read_meminfo(struct meminfo *out);
+
+/* The lexing the parsers share (memstat.c's too): blanks are ' ' and '\t';
+ * a number is decimal digits only (no sign, no blanks, no overflow). */
+const char *procfs_skip_blanks(const char *p);
+const char *procfs_line_end(const char *p);
+const char *procfs_next_line(const char *p);
+bool procfs_parse_u64(const char **p, uint64_t *out);
 
 /* True if /proc/<pid> exists (the process or a zombie). */
 bool procfs_pid_exists(pid_t pid);

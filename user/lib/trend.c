@@ -32,13 +32,17 @@ void trend_add(struct trend *tr, double t, double v)
 		tr->n++;
 }
 
-double trend_slope(const struct trend *tr)
+/* The centred sums of the least-squares fit: Σdt², Σdt·dv, Σdv². */
+struct trend_sums {
+	double stt, stv, svv;
+};
+
+static struct trend_sums trend_sums(const struct trend *tr)
 {
-	double mean_t = 0, mean_v = 0, stt = 0, stv = 0;
+	struct trend_sums s = {};
+	double mean_t = 0, mean_v = 0;
 	int i;
 
-	if (!trend_valid(tr) || tr->n < 2)
-		return 0;
 	for (i = 0; i < tr->n; i++) {
 		mean_t += tr->t[i];
 		mean_v += tr->v[i];
@@ -48,12 +52,51 @@ double trend_slope(const struct trend *tr)
 	/* Centred sums: timestamps like CLOCK_MONOTONIC seconds and values in
 	 * bytes are both large, and the textbook n*Σxy - ΣxΣy cancels badly. */
 	for (i = 0; i < tr->n; i++) {
-		double dt = tr->t[i] - mean_t;
+		double dt = tr->t[i] - mean_t, dv = tr->v[i] - mean_v;
 
-		stt += dt * dt;
-		stv += dt * (tr->v[i] - mean_v);
+		s.stt += dt * dt;
+		s.stv += dt * dv;
+		s.svv += dv * dv;
 	}
-	return stt > 0 ? stv / stt : 0;
+	return s;
+}
+
+double trend_slope(const struct trend *tr)
+{
+	struct trend_sums s;
+
+	if (!trend_valid(tr) || tr->n < 2)
+		return 0;
+	s = trend_sums(tr);
+	return s.stt > 0 ? s.stv / s.stt : 0;
+}
+
+double trend_fit(const struct trend *tr)
+{
+	struct trend_sums s;
+	double r2;
+
+	if (!trend_valid(tr) || tr->n < 3)
+		return 0;
+	s = trend_sums(tr);
+	if (s.stt <= 0 || s.svv <= 0)
+		return 0;
+	r2 = s.stv * s.stv / (s.stt * s.svv);
+	return r2 > 1 ? 1 : r2;
+}
+
+double trend_span(const struct trend *tr)
+{
+	if (!trend_valid(tr) || tr->n < 2)
+		return 0;
+	return tr->t[trend_index(tr, tr->n - 1)] - tr->t[trend_index(tr, 0)];
+}
+
+double trend_last(const struct trend *tr)
+{
+	if (!trend_valid(tr) || tr->n < 1)
+		return 0;
+	return tr->v[trend_index(tr, tr->n - 1)];
 }
 
 bool trend_growing(const struct trend *tr, int min_samples, double min_rise)

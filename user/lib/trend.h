@@ -18,6 +18,13 @@ struct trend {
 void trend_add(struct trend *tr, double t, double v);
 /* Least-squares slope in value units per second; 0 with < 2 samples. */
 double trend_slope(const struct trend *tr);
+/* How well the line fits: r² in [0, 1] (1: every sample on the line; 0:
+ * the line explains nothing, or < 3 samples, or a flat series). */
+double trend_fit(const struct trend *tr);
+/* Seconds between the oldest and the newest sample (0 with < 2). */
+double trend_span(const struct trend *tr);
+/* The newest sample's value (0 when empty). */
+double trend_last(const struct trend *tr);
 /* Steady growth: at least min_samples samples, none smaller than the one
  * before, and a total rise of at least min_rise. */
 bool trend_growing(const struct trend *tr, int min_samples, double min_rise);
