@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "books.h"
 #include "cgroup.h"
 #include "clock.h"
 #include "collector.h"
@@ -65,6 +66,7 @@ struct loop_state {
 	double last_s;
 	uint64_t segv_total;
 	struct sys_totals sys;
+	struct ft_books books;		/* the books, every --mem-interval */
 };
 
 static void sum_system(struct loop_state *st, struct row **rows, int n, double interval)
@@ -149,6 +151,11 @@ static int end_interval(struct loop_state *st)
 	procs_end_interval(st->procs, st->generation, now, now - st->last_s);
 	procs_all = procs_rows(st->procs, false, &n);
 	sum_system(st, procs_all, n, now - st->last_s);
+	ft_books_interval(&st->books, st->procs, now, st->cfg->mem_interval_s);
+	if (st->books.ledger.samples) {
+		st->sys.books = &st->books.ledger;
+		st->sys.verdict = &st->books.verdict;
+	}
 	st->last_s = now;
 	return 0;
 }
@@ -289,6 +296,7 @@ int main(int argc, char **argv)
 	}
 	err = run(&st);
 	metrics_stop(st.metrics);
+	ft_books_free(&st.books);
 	if (st.output == FT_OUT_TUI)
 		tui_fini();
 	collector_close(st.coll);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include "counters.h"
 #include "faulttop.h"
+#include "memledger.h"
 #include "procfs.h"
 #include "trend.h"
 
@@ -51,6 +52,10 @@ struct sys_totals {
 	uint64_t drops, map_full;			/* lost events, cumulative */
 	struct meminfo mem;
 	int nr_procs, nr_threads;
+	/* the books (books.c), read every --mem-interval; NULL before the
+	 * first reading. They live as long as the loop. */
+	const struct mem_ledger *books;
+	const struct mem_verdict *verdict;
 };
 
 struct procs;

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "fmt.h"
 #include "json.h"
+#include "view_books.h"
 #include "view.h"
 
 static const char *const region_names[REGION_MAX] = {
@@ -85,6 +86,7 @@ static void text_signals(FILE *out, const struct view_frame *f)
 void view_text_frame(FILE *out, const struct view_frame *f)
 {
 	text_header(out, f);
+	view_text_books(out, &f->sys);
 	for (int c = 0; c < nr_columns; c++)
 		fprintf(out, "%s%*s", c ? " " : "", columns[c].width, columns[c].name);
 	fputc('\n', out);
@@ -203,6 +205,7 @@ void view_json_frame(FILE *out, const struct view_frame *f)
 	json_i64(&j, "procs", s->nr_procs);
 	json_i64(&j, "threads", s->nr_threads);
 	json_obj_end(&j);
+	view_json_books(&j, s);
 	json_arr_begin(&j, "rows");
 	for (int i = 0; i < f->nr_rows; i++)
 		json_row(&j, f->rows[i], f);

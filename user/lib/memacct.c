@@ -42,7 +42,7 @@ enum mem_side mem_bucket_side(enum mem_bucket k)
 }
 
 /* The fields the books read. A kernel that lacks one (SecPageTables before
- * 6.2, Zswap before 5.19) counts it as 0; Unaccepted and the HugePages_*
+ * 6.1, Zswap before 5.19) counts it as 0; Unaccepted and the HugePages_*
  * fallback are optional and never reported missing. */
 static const enum meminfo_field summands[] = {
 	MI_MEM_TOTAL, MI_MEM_FREE, MI_BUFFERS, MI_CACHED, MI_SWAP_CACHED,

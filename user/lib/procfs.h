@@ -38,7 +38,7 @@ int procfs_parse_stat(const char *text, struct proc_stat *out);
 
 /* /proc/meminfo, values in bytes; a field that is absent reads as 0 and
  * its bit (1 << MI_<FIELD>) is clear in present: older kernels lack some
- * (SecPageTables before 6.2, Zswap before 5.19, Unaccepted before 6.5). */
+ * (SecPageTables before 6.1, Zswap before 5.19, Unaccepted before 6.5). */
 struct meminfo {
 	uint64_t mem_total, mem_free, mem_available;
 	uint64_t slab, sreclaimable, sunreclaim;
