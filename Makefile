@@ -275,8 +275,8 @@ $(FUZZ_OUTPUT)/faulttop.d/%.o: user/faulttop/%.c $(wildcard user/faulttop/*.h) $
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iuser/faulttop -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_OUTPUT)/fuzz_faulttop_args: $(FUZZ_OUTPUT)/faulttop.d/options.o $(FUZZ_OUTPUT)/faulttop.d/view_common.o
 $(FUZZ_OUTPUT)/fuzz_faulttop_args: FUZZ_INC := -Iuser/faulttop
-# the Accept-header negotiation is in the metrics view, which needs nothing else
-$(FUZZ_OUTPUT)/fuzz_faulttop_accept: $(FUZZ_OUTPUT)/faulttop.d/view_prom.o
+# the Accept-header negotiation is in the metrics view, which needs its books
+$(FUZZ_OUTPUT)/fuzz_faulttop_accept: $(FUZZ_OUTPUT)/faulttop.d/view_prom.o $(FUZZ_OUTPUT)/faulttop.d/view_prom_books.o $(FUZZ_OUTPUT)/faulttop.d/view_books.o
 $(FUZZ_OUTPUT)/fuzz_faulttop_accept: FUZZ_INC := -Iuser/faulttop
 
 # leaksnoop's option parser stands alone (argparse_util.o comes from the archive).

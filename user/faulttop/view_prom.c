@@ -155,6 +155,17 @@ static void family(FILE *o, enum prom_format fmt, const char *name, const char *
 	fprintf(o, "# HELP %.*s %s\n# TYPE %.*s %s\n", (int)len, name, help, (int)len, name, type);
 }
 
+void prom_family(FILE *o, enum prom_format fmt, const char *name, const char *type,
+		 const char *help)
+{
+	family(o, fmt, name, type, help);
+}
+
+void prom_label_value(FILE *o, const char *s)
+{
+	put_label_value(o, s);
+}
+
 static const char *cgroup_name(const struct prom_frame *f, uint64_t id)
 {
 	int lo = 0, hi = f->nr_cgroups - 1;
@@ -352,6 +363,7 @@ static void write_system(FILE *o, const struct prom_frame *f, enum prom_format f
 	fprintf(o, "mmscope_slab_bytes{kind=\"unreclaimable\"} %llu\n", (unsigned long long)s->mem.sunreclaim);
 	family(o, fmt, "mmscope_mem_available_bytes", "gauge", "MemAvailable from /proc/meminfo.");
 	fprintf(o, "mmscope_mem_available_bytes %llu\n", (unsigned long long)s->mem.mem_available);
+	prom_write_books(o, fmt, s);
 	family(o, fmt, "mmscope_processes", "gauge",
 	       "Processes faulttop saw in the last interval (all), and those with per-process series (exported: --top plus -p).");
 	fprintf(o, "mmscope_processes{set=\"all\"} %d\n", f->nr_procs_seen);

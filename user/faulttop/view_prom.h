@@ -44,6 +44,13 @@ enum prom_format prom_negotiate(const char *accept);
 int prom_select(struct row *const *rows, int n, int top_n, const pid_t *pids, int nr_pids,
 		const struct row **out);
 
+/* A family's HELP and TYPE lines; a label value, escaped. */
+void prom_family(FILE *o, enum prom_format fmt, const char *name, const char *type,
+		 const char *help);
+void prom_label_value(FILE *o, const char *s);
+/* The books' families (view_prom_books.c); nothing before the first reading. */
+void prom_write_books(FILE *o, enum prom_format fmt, const struct sys_totals *s);
+
 /* Writes the frame in fmt. Returns 0, or -1 if out failed. */
 int view_prom_write(FILE *out, const struct prom_frame *f, enum prom_format fmt);
 
