@@ -327,3 +327,26 @@ if __name__ == "__main__":
             t0 = time.monotonic()
             fn()
             print(f"ok {name} ({time.monotonic() - t0:.1f}s)")
+
+
+def test_tui_b_shows_the_books_that_add_up():
+    """'b' opens the memory screen: every bucket with its bytes, the slab
+    caches, the zones; the verdict line is on the main screen too; 'b'
+    returns. The buckets' shares add up to 100% (one decimal each)."""
+    with TuiSession("-d", "0.5", "--mem-interval", "0.5") as s:
+        s.wait_header()
+        s.wait_text("memory: ")
+        s.keys("b")
+        def shares(lines):
+            return [float(m.group(1)) for l in lines
+                    for m in [re.search(r"\s(-?\d+\.\d)% ", l)] if m]
+
+        def drawn(lines):
+            return (len(shares(lines)) == 14 and any(l.startswith("zone 0 ") for l in lines)
+                    and any(l.startswith("buddy 0 ") for l in lines)
+                    and any(l.startswith("slab cache") for l in lines))
+        lines = s.wait_for(drawn, "the books screen")
+        assert any(l.startswith("unaccounted (pipes, sockets, drivers)") for l in lines), lines
+        assert abs(sum(shares(lines)) - 100.0) < 14 * 0.05 + 0.01, (sum(shares(lines)), lines)
+        s.keys("b")
+        s.wait_for(lambda ls: column_header(ls) is not None, "the process table again")

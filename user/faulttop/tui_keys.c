@@ -265,6 +265,7 @@ static struct tui_intent command_key(const struct key_ctx *k, int ch)
 	switch (ch) {
 	case 'q': case 'Q': return intent(TUI_QUIT);
 	case 'h': case '?': ui->help = true; ui->help_top = 0; return nothing;
+	case 'b': ui->books = !ui->books; return nothing;
 	case ' ': return toggle_pause(ui);
 	case '<': return move_sort(k, -1);
 	case '>': return move_sort(k, 1);

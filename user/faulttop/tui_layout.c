@@ -137,6 +137,7 @@ static const char *const help_keys[] = {
 	"  q Q            quit",
 	"  h ?            this help (any key leaves; arrows scroll it)",
 	"  space          pause / resume the display (collection goes on)",
+	"  b              the books: memory by bucket, slab caches, zones (b returns)",
 	"  < >            sort by the previous / next sortable column",
 	"  s              sort by a column named at the prompt",
 	"  r              reverse the sort order",

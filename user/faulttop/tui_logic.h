@@ -39,6 +39,7 @@ enum tui_prompt { PROMPT_NONE, PROMPT_SORT, PROMPT_COMM, PROMPT_PIDS };
 struct tui_ui {
 	bool paused;
 	bool help;		/* the help screen is up */
+	bool books;		/* the memory screen (the books) is up: 'b' */
 	int help_top;		/* first help line shown */
 
 	/* cursor and scrolling */

@@ -28,6 +28,7 @@
 #include "tui_logic.h"
 #include "vec.h"
 #include "view.h"
+#include "view_tui_books.h"
 
 #define PAIR_ALERT	1
 
@@ -68,6 +69,11 @@ static void put_clipped(int y, int x, const char *s)
 	if (x >= COLS || y >= LINES || y < 0)
 		return;
 	mvaddnstr(y, x, s, COLS - x);
+}
+
+void tui_put_clipped(int y, int x, const char *s)
+{
+	put_clipped(y, x, s);
 }
 
 /* Clears from the cursor to the end of the line with the current
@@ -365,7 +371,13 @@ static void draw_frame(void)
 	int y = 0;
 
 	draw_summary(y++, f);
+	if (tui.ui.books) {
+		tui_draw_books(y, LINES - 1, f, tui.utf8, tui.colors ? COLOR_PAIR(PAIR_ALERT) : 0);
+		return;
+	}
 	draw_memory(y++, f);
+	if (f->sys.verdict)
+		tui_draw_verdict(y++, f, tui.colors ? COLOR_PAIR(PAIR_ALERT) : 0);
 	draw_mode(y++, f);
 	if (f->sys.drops || f->sys.map_full)
 		draw_lost(y++, f);

@@ -1,0 +1,45 @@
+/* Fills N pipes with 64 KiB each (16 pages of pipe buffer, allocated at
+ * anon_pipe_write, in no /proc/meminfo field), one every PACE_US
+ * microseconds, then stops itself holding them; closes them when continued
+ * and stops again.
+ * usage: hold_pipes [N] [PACE_US] */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "workload.h"
+
+#define PIPE_FILL (64 * 1024)
+
+int main(int argc, char **argv)
+{
+	long n = arg_long(argc, argv, 1, 512), pace = arg_long(argc, argv, 2, 0);
+	struct rlimit rl = { .rlim_cur = 2 * n + 64, .rlim_max = 2 * n + 64 };
+	static char buf[PIPE_FILL];
+	int (*fds)[2] = calloc((size_t)n, sizeof(*fds));
+
+	if (!fds)
+		die("calloc");
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)(2 * n + 64)) {
+		rl.rlim_cur = rl.rlim_max = 2 * n + 64;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			die("setrlimit");
+	}
+	memset(buf, 'p', sizeof(buf));
+	for (long i = 0; i < n; i++) {
+		if (pipe(fds[i]))
+			die("pipe");
+		if (write(fds[i][1], buf, sizeof(buf)) != PIPE_FILL)
+			die("write");
+		if (pace)
+			usleep((useconds_t)pace);
+	}
+	pause_for_test();
+	for (long i = 0; i < n; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	pause_for_test();
+	return 0;
+}
