@@ -46,6 +46,17 @@ static long long kb(const char *text, const char *key)
 	return 0;
 }
 
+/* The pages on per-CPU lists, by hand: every "count:" of zoneinfo. */
+static long long pcp_pages(const char *zoneinfo)
+{
+	long long sum = 0, v;
+
+	for (const char *p = strstr(zoneinfo, "count:"); p; p = strstr(p + 1, "count:"))
+		if (sscanf(p, "count: %lld", &v) == 1)
+			sum += v;
+	return sum;
+}
+
 /* The documented formula (kernel-facts.md), in kB, by hand. */
 static long long unaccounted_kb(const char *t)
 {
@@ -61,18 +72,27 @@ static long long unaccounted_kb(const char *t)
 static void books_of(const char *kernel, struct meminfo *mi, struct mem_books *b)
 {
 	char *text = load(kernel, "meminfo"), *vmstat = load(kernel, "vmstat");
+	char *zones = load(kernel, "zoneinfo");
 	struct mem_env env = { .page_size = 4096, .vmap_stack = true };
+	struct zoneinfo z;
 
 	memset(b, 0, sizeof(*b));
-	if (!text || !vmstat)
+	if (!text || !vmstat || !zones)
 		goto out;
 	env.has_zspages = memstat_parse_vmstat_zspages(vmstat, &env.zspages) == 0;
+	CHECK(memstat_parse_zoneinfo(zones, &z) == 0);
+	for (int i = 0; i < z.n; i++)
+		env.pcp_pages += z.z[i].pcp;
+	CHECK_U64(env.pcp_pages, pcp_pages(zones));
 	CHECK(procfs_parse_meminfo(text, mi) == 0);
 	memacct_books(mi, &env, b);
-	CHECK(b->bucket[MB_UNACCOUNTED] == unaccounted_kb(text) * 1024 || env.zspages);
+	CHECK_U64(b->bucket[MB_PCP_FREE], pcp_pages(zones) * 4096);
+	CHECK(b->bucket[MB_UNACCOUNTED] ==
+	      (unaccounted_kb(text) - pcp_pages(zones) * 4) * 1024 || env.zspages);
 out:
 	free(text);
 	free(vmstat);
+	free(zones);
 }
 
 /* Every kernel's books add up to MemTotal exactly, and each bucket is the

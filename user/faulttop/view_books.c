@@ -6,7 +6,8 @@
 #include "view.h"
 #include "view_books.h"
 
-#define JSON_SLAB_TOP 20	/* the largest caches; the growing ones come too */
+#define JSON_SLAB_TOP 20	/* the largest caches ... */
+#define JSON_SLAB_GROWING 10	/* ... the fastest growing, and the verdict's */
 
 static void json_buckets(struct json *j, const struct mem_books *b)
 {
@@ -66,26 +67,31 @@ static bool cache_in_verdict(const struct mem_verdict *v, const char *name)
 	return false;
 }
 
+static bool listed(const size_t *idx, int n, size_t i)
+{
+	for (int k = 0; k < n; k++)
+		if (idx[k] == i)
+			return true;
+	return false;
+}
+
+/* The JSON lists ~40 of ~250 caches: the largest, the fastest growing (by
+ * their trend's slope), and every one the verdict names. */
 static void json_slab(struct json *j, const struct mem_ledger *l, const struct mem_verdict *v)
 {
 	const struct slabinfo *s = &l->last.slab;
-	size_t top[JSON_SLAB_TOP];
+	size_t top[JSON_SLAB_TOP], grow[JSON_SLAB_GROWING];
 	int nr_top = books_top_caches(s, l->last.page_size, top, JSON_SLAB_TOP);
+	int nr_grow = books_growing_caches(l, grow, JSON_SLAB_GROWING);
 
 	if (l->last.slab_err)
 		json_str(j, "slab_error", strerror(-l->last.slab_err));
 	json_u64(j, "slab_caches", s->n);
 	json_arr_begin(j, "slab");
-	for (int i = 0; i < nr_top; i++)
-		json_cache(j, &s->c[top[i]], l);
-	for (size_t i = 0; i < s->n; i++) {
-		bool shown = false;
-
-		for (int k = 0; k < nr_top; k++)
-			shown |= top[k] == i;
-		if (!shown && cache_in_verdict(v, s->c[i].name))
+	for (size_t i = 0; i < s->n; i++)
+		if (listed(top, nr_top, i) || listed(grow, nr_grow, i) ||
+		    cache_in_verdict(v, s->c[i].name))
 			json_cache(j, &s->c[i], l);
-	}
 	json_arr_end(j);
 }
 
@@ -133,6 +139,8 @@ static void json_verdict(struct json *j, const struct mem_verdict *v)
 	json_bool(j, "judged", v->enough);
 	json_i64(j, "samples", v->samples);
 	json_f64(j, "span_s", v->span_s);
+	json_f64(j, "user_bytes_per_s", v->user_rate);
+	json_f64(j, "kernel_bytes_per_s", v->kernel_rate);
 	json_arr_begin(j, "buckets");
 	for (int i = 0; i < v->nr_buckets; i++) {
 		json_obj_begin(j, NULL);
@@ -209,23 +217,46 @@ void view_text_books(FILE *out, const struct sys_totals *s)
 			memacct_missing_names(s->books->last.books.missing, missing, sizeof(missing)));
 }
 
-/* Insertion into a short sorted list: n is ~250 caches, max ~20. */
+/* Keeps out[] (n of max) sorted by key, largest first: insertion into a
+ * short list, n ~250 caches, max ~20. */
+static int insert_top(size_t *out, double *keys, int n, int max, size_t i, double key)
+{
+	int at = n < max ? n : max;
+
+	while (at > 0 && keys[at - 1] < key)
+		at--;
+	if (at >= max)
+		return n;
+	if (n < max)
+		n++;
+	memmove(out + at + 1, out + at, (size_t)(n - 1 - at) * sizeof(*out));
+	memmove(keys + at + 1, keys + at, (size_t)(n - 1 - at) * sizeof(*keys));
+	out[at] = i;
+	keys[at] = key;
+	return n;
+}
+
 int books_top_caches(const struct slabinfo *s, uint64_t page_size, size_t *out, int max)
 {
+	double keys[max > 0 ? max : 1];
 	int n = 0;
 
-	for (size_t i = 0; i < s->n; i++) {
-		uint64_t b = slab_cache_bytes(&s->c[i], page_size);
-		int at = n < max ? n : max;
+	for (size_t i = 0; i < s->n; i++)
+		n = insert_top(out, keys, n, max, i, (double)slab_cache_bytes(&s->c[i], page_size));
+	return n;
+}
 
-		while (at > 0 && slab_cache_bytes(&s->c[out[at - 1]], page_size) < b)
-			at--;
-		if (at >= max)
-			continue;
-		if (n < max)
-			n++;
-		memmove(out + at + 1, out + at, (size_t)(n - 1 - at) * sizeof(*out));
-		out[at] = i;
+int books_growing_caches(const struct mem_ledger *l, size_t *out, int max)
+{
+	double keys[max > 0 ? max : 1];
+	int n = 0;
+
+	for (size_t i = 0; i < l->last.slab.n; i++) {
+		const struct mem_cache_track *t = mem_ledger_cache(l, l->last.slab.c[i].name);
+		double slope = t ? trend_slope(&t->bytes) : 0;
+
+		if (slope > 0)
+			n = insert_top(out, keys, n, max, i, slope);
 	}
 	return n;
 }

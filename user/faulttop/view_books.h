@@ -15,5 +15,8 @@ void view_json_books(struct json *j, const struct sys_totals *s);
 void view_text_books(FILE *out, const struct sys_totals *s);
 /* Indexes into s of its max largest caches, largest first. Returns how many. */
 int books_top_caches(const struct slabinfo *s, uint64_t page_size, size_t *out, int max);
+/* Indexes into l's newest slabinfo of the max caches whose bytes trend
+ * grows fastest, fastest first. Returns how many. */
+int books_growing_caches(const struct mem_ledger *l, size_t *out, int max);
 
 #endif

@@ -78,12 +78,26 @@ static void draw_bucket(int y, const struct mem_ledger *l, enum mem_bucket k, bo
 		mvaddstr(y, (int)strlen(line), spark);
 }
 
-/* The caches that grow first (by slope), then the largest. */
+static void draw_cache(int y, const struct mem_ledger *l, size_t i)
+{
+	const struct slab_cache *c = &l->last.slab.c[i];
+	const struct mem_cache_track *t = mem_ledger_cache(l, c->name);
+	char line[160], b[16], r[24];
+
+	snprintf(line, sizeof(line), "%-30s %8s %10llu %12s", c->name,
+		 fmt_bytes(b, sizeof(b), slab_cache_bytes(c, l->last.page_size)),
+		 (unsigned long long)c->active_objs,
+		 t ? fmt_signed(r, sizeof(r), trend_slope(&t->bytes)) : "");
+	tui_put_clipped(y, 0, line);
+}
+
+/* The caches that grow fastest first, then the largest. */
 static int draw_slab(int y, int y1, const struct mem_ledger *l)
 {
-	size_t top[SLAB_ROWS];
-	int n = books_top_caches(&l->last.slab, l->last.page_size, top, SLAB_ROWS);
-	char line[160], b[16], r[24];
+	size_t grow[SLAB_ROWS / 2], top[SLAB_ROWS];
+	int ng = books_growing_caches(l, grow, SLAB_ROWS / 2);
+	int nt = books_top_caches(&l->last.slab, l->last.page_size, top, SLAB_ROWS);
+	char line[160];
 
 	if (l->last.slab_err) {
 		snprintf(line, sizeof(line), "slab caches: /proc/slabinfo unreadable (%s)",
@@ -94,15 +108,17 @@ static int draw_slab(int y, int y1, const struct mem_ledger *l)
 	attron(A_REVERSE);
 	tui_put_clipped(y++, 0, "slab cache                        bytes    objects      bytes/s");
 	attroff(A_REVERSE);
-	for (int i = 0; i < n && y < y1; i++) {
-		const struct slab_cache *c = &l->last.slab.c[top[i]];
-		const struct mem_cache_track *t = mem_ledger_cache(l, c->name);
+	for (int i = 0; i < ng && y < y1; i++)
+		draw_cache(y++, l, grow[i]);
+	for (int i = 0, shown = ng; i < nt && shown < SLAB_ROWS && y < y1; i++) {
+		bool dup = false;
 
-		snprintf(line, sizeof(line), "%-30s %8s %10llu %12s", c->name,
-			 fmt_bytes(b, sizeof(b), slab_cache_bytes(c, l->last.page_size)),
-			 (unsigned long long)c->active_objs,
-			 t ? fmt_signed(r, sizeof(r), trend_slope(&t->bytes)) : "");
-		tui_put_clipped(y++, 0, line);
+		for (int k = 0; k < ng; k++)
+			dup |= grow[k] == top[i];
+		if (dup)
+			continue;
+		draw_cache(y++, l, top[i]);
+		shown++;
 	}
 	return y;
 }

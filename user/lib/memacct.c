@@ -11,6 +11,7 @@ static const struct {
 	enum mem_side side;
 } buckets[MB_NR] = {
 	[MB_FREE] = { "free", "free", MEM_SIDE_OTHER },
+	[MB_PCP_FREE] = { "pcp_free", "free on per-CPU lists", MEM_SIDE_OTHER },
 	[MB_ANON] = { "anon", "user anonymous", MEM_SIDE_USER },
 	[MB_PAGE_CACHE] = { "page_cache", "page cache", MEM_SIDE_OTHER },
 	[MB_SHMEM] = { "shmem", "shmem/tmpfs", MEM_SIDE_USER },
@@ -95,6 +96,7 @@ void memacct_books(const struct meminfo *mi, const struct mem_env *env, struct m
 	b->has_zspages = env->has_zspages;
 
 	k[MB_FREE] = (int64_t)(mi->mem_free + mi->unaccepted);
+	k[MB_PCP_FREE] = (int64_t)(env->pcp_pages * env->page_size);
 	k[MB_ANON] = (int64_t)mi->anon_pages;
 	k[MB_PAGE_CACHE] = (int64_t)(mi->buffers + sub_floor(mi->cached, mi->shmem) + mi->swap_cached);
 	k[MB_SHMEM] = (int64_t)mi->shmem;

@@ -50,11 +50,14 @@ int mem_sample_read(struct mem_sample *s, double t)
 	err = read_parsed("/proc/meminfo", parse_meminfo, &s->mi);
 	if (err)
 		return err;
+	/* right after meminfo: the per-CPU lists move fast */
+	s->zones_err = read_parsed("/proc/zoneinfo", parse_zoneinfo, &s->zones);
+	for (int i = 0; i < s->zones.n; i++)
+		env.pcp_pages += s->zones.z[i].pcp;
 	memacct_books(&s->mi, &env, &s->books);
 	s->slab_err = read_parsed("/proc/slabinfo", parse_slabinfo, &s->slab);
 	if (s->slab_err)
 		slabinfo_free(&s->slab);
 	s->buddy_err = read_parsed("/proc/buddyinfo", parse_buddyinfo, &s->buddy);
-	s->zones_err = read_parsed("/proc/zoneinfo", parse_zoneinfo, &s->zones);
 	return 0;
 }

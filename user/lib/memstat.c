@@ -192,6 +192,8 @@ uint64_t buddy_zone_free_pages(const struct buddy_zone *z)
  * skipped. */
 static void parse_zone_field(const char *p, struct zone_wmark *z)
 {
+	uint64_t v;
+
 	static const struct { const char *key; size_t off; } keys[] = {
 		{ "pages free", offsetof(struct zone_wmark, free) },
 		{ "min", offsetof(struct zone_wmark, min) },
@@ -209,6 +211,10 @@ static void parse_zone_field(const char *p, struct zone_wmark *z)
 		take_u64(&s, (uint64_t *)((char *)z + keys[i].off));
 		return;
 	}
+	/* "count: N" of each CPU's pageset: pages freed to that CPU's list
+	 * and not (yet) back in the buddy allocator's free count */
+	if (take_literal(&p, "count:") && take_u64(&p, &v))
+		z->pcp = z->pcp > UINT64_MAX - v ? UINT64_MAX : z->pcp + v;
 }
 
 int memstat_parse_zoneinfo(const char *text, struct zoneinfo *out)

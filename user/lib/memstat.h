@@ -57,6 +57,7 @@ struct zone_wmark {
 	int node;
 	char zone[ZONE_NAME_LEN];
 	uint64_t free, min, low, high, managed;
+	uint64_t pcp;		/* free pages on its per-CPU lists (pagesets' count) */
 };
 struct zoneinfo {
 	struct zone_wmark z[MEM_MAX_ZONES];

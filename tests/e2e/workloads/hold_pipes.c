@@ -1,8 +1,9 @@
 /* Fills N pipes with 64 KiB each (16 pages of pipe buffer, allocated at
  * anon_pipe_write, in no /proc/meminfo field), one every PACE_US
  * microseconds, then stops itself holding them; closes them when continued
- * and stops again.
- * usage: hold_pipes [N] [PACE_US] */
+ * and stops again; ROUNDS times (a test measures each round's rise and
+ * fall, so that others' noise averages out).
+ * usage: hold_pipes [N] [PACE_US] [ROUNDS] */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,29 @@
 
 #define PIPE_FILL (64 * 1024)
 
+/* One round: fill, stop holding, close, stop. */
+static void hold_round(int (*fds)[2], long n, long pace, const char *buf)
+{
+	for (long i = 0; i < n; i++) {
+		if (pipe(fds[i]))
+			die("pipe");
+		if (write(fds[i][1], buf, PIPE_FILL) != PIPE_FILL)
+			die("write");
+		if (pace)
+			usleep((useconds_t)pace);
+	}
+	pause_for_test();
+	for (long i = 0; i < n; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	pause_for_test();
+}
+
 int main(int argc, char **argv)
 {
 	long n = arg_long(argc, argv, 1, 512), pace = arg_long(argc, argv, 2, 0);
+	long rounds = arg_long(argc, argv, 3, 1);
 	struct rlimit rl = { .rlim_cur = 2 * n + 64, .rlim_max = 2 * n + 64 };
 	static char buf[PIPE_FILL];
 	int (*fds)[2] = calloc((size_t)n, sizeof(*fds));
@@ -27,19 +48,7 @@ int main(int argc, char **argv)
 			die("setrlimit");
 	}
 	memset(buf, 'p', sizeof(buf));
-	for (long i = 0; i < n; i++) {
-		if (pipe(fds[i]))
-			die("pipe");
-		if (write(fds[i][1], buf, sizeof(buf)) != PIPE_FILL)
-			die("write");
-		if (pace)
-			usleep((useconds_t)pace);
-	}
-	pause_for_test();
-	for (long i = 0; i < n; i++) {
-		close(fds[i][0]);
-		close(fds[i][1]);
-	}
-	pause_for_test();
+	for (long r = 0; r < rounds; r++)
+		hold_round(fds, n, pace, buf);
 	return 0;
 }
