@@ -131,12 +131,29 @@ def test_books_pipes_held_the_verdict_says_kernel_unaccounted():
     raise AssertionError("no verdict named unaccounted: " + " | ".join(seen))
 
 
+def own_slab(cache):
+    """The kernel's active objects of a cache, read by the test itself."""
+    with open("/proc/slabinfo") as f:
+        for line in f:
+            if line.split()[0] == cache:
+                return int(line.split()[1])
+    raise AssertionError(f"no {cache} in /proc/slabinfo")
+
+
 def test_books_eventfds_grow_their_slab_caches_and_the_verdict_names_them():
+    """20,000 eventfds (in helper processes beyond RLIMIT_NOFILE), opened
+    over ~2 s: each has a struct file, so filp gains 20,000 objects (the
+    workload's count; the kernel's own count before is the test's read),
+    and the verdict names filp with that rise."""
     n = 20000
     with e2e.FaultTopJSON(*ARGS) as ft:
         w = e2e.start_workload("leak_eventfd", n, 100)
         e2e.wait_stopped(w)
-        base = frames(ft, 14)
+        frames(ft, 12)
+        rest = []
+        for _ in range(6):
+            rest.append(own_slab("filp"))
+            time.sleep(0.1)
         os.kill(w.pid, 18)
         during = frames_until_stopped(ft, w)
         held = frames(ft, 4)
@@ -146,21 +163,23 @@ def test_books_eventfds_grow_their_slab_caches_and_the_verdict_names_them():
 
     def objs(m, cache):
         return next((c["active_objs"] for c in m["slab"] if c["cache"] == cache), None)
-    # filp (the struct file of each) is among the largest caches the frames
-    # list; the oracle is the workload's own count
-    grown = objs(held[-1], "filp") - objs(base[-1], "filp")
-    noise = spread([objs(m, "filp") for m in base])
-    print(f"eventfds: filp +{grown} objects (noise {noise})")
-    assert abs(grown - n) <= 0.05 * n + noise, (grown, noise)
+    after = [objs(m, "filp") for m in held if objs(m, "filp") is not None]
+    assert after, "filp is not among the growing caches the frames list"
+    grown = statistics.median(after) - statistics.median(rest)
+    noise = spread(rest) + spread(after)
+    print(f"eventfds: filp +{grown:.0f} objects (noise {noise})")
+    assert abs(grown - n) <= 0.03 * n + noise, (grown, noise)
     verdicts = judged(during + held)
-    named = [v for v in verdicts if v["where"] == "kernel" and
-             any(c["cache"] == "filp" for c in v["caches"])]
-    assert named, [v["sentence"] for v in verdicts]
+    named = [v for v in verdicts if any(c["cache"] == "filp" for c in v["caches"])]
+    assert named, [(v["caches"], v["sentence"]) for v in verdicts]
+    # the larger side is where; the kernel's includes this
+    assert all(v["where"] == ("kernel" if v["kernel_bytes_per_s"] >= v["user_bytes_per_s"]
+                              else "user") for v in named), named
     best = max(named, key=lambda v: next(c["objs_rise"] for c in v["caches"]
                                          if c["cache"] == "filp"))
     filp = next(c for c in best["caches"] if c["cache"] == "filp")
-    # the window's fitted rise: the whole ramp once it is inside the window
-    assert 0.7 * n <= filp["objs_rise"] <= 1.5 * n + noise, filp
+    # the window's fitted rise: about the whole ramp once it is inside
+    assert 0.7 * n <= filp["objs_rise"] <= 1.6 * n, filp
     assert "filp +" in best["sentence"], best["sentence"]
 
 
@@ -179,22 +198,29 @@ def test_books_growing_heap_is_user_space_with_its_pid():
 
 
 def test_books_tmpfs_file_is_shmem_not_unaccounted():
+    """A 64 MiB tmpfs file, written and removed 4 times: each step moves
+    shmem by 64 MiB (between the books read just before and just after)
+    and leaves unaccounted where it was."""
     path = "/dev/shm/mmscope-books-e2e"
-    with e2e.FaultTopJSON(*ARGS) as ft:
-        base = frames(ft, 8)
+    shmem, un = [], []
+    with e2e.FaultTopJSON("-d", "0.1", "--mem-interval", "0.1") as ft:
+        rest = [m["buckets"]["unaccounted"] for m in frames(ft, 12)]
         try:
-            with open(path, "wb") as f:
-                f.write(b"s" * (64 * MIB))
-            held = frames(ft, 8)
+            for _ in range(4):
+                a = frame_read_after(ft, time.monotonic())
+                with open(path, "wb") as f:
+                    f.write(b"s" * (64 * MIB))
+                b = frame_read_after(ft, time.monotonic())
+                os.unlink(path)
+                c = frame_read_after(ft, time.monotonic())
+                for x, y in ((b, a), (b, c)):
+                    shmem.append(x["buckets"]["shmem"] - y["buckets"]["shmem"])
+                    un.append(x["buckets"]["unaccounted"] - y["buckets"]["unaccounted"])
         finally:
-            os.unlink(path)
-        back = frames(ft, 8)
-    shmem = [statistics.median(bucket(x, "shmem")) for x in (base, held[2:], back[2:])]
-    un = [statistics.median(bucket(x, "unaccounted")) for x in (base, held[2:], back[2:])]
-    noise = spread(bucket(base, "shmem")) + spread(bucket(held[2:], "shmem"))
-    print(f"tmpfs: shmem +{(shmem[1] - shmem[0]) / MIB:.1f} MiB, -{(shmem[1] - shmem[2]) / MIB:.1f}"
-          f" MiB; unaccounted {(un[1] - un[0]) / MIB:+.1f} MiB")
-    assert abs(shmem[1] - shmem[0] - 64 * MIB) <= 2 * MIB + noise, shmem
-    assert abs(shmem[1] - shmem[2] - 64 * MIB) <= 2 * MIB + noise, shmem
-    un_noise = spread(bucket(base, "unaccounted"))
-    assert abs(un[1] - un[0]) <= 8 * MIB + un_noise, (un, un_noise)
+            if os.path.exists(path):
+                os.unlink(path)
+    at_rest = statistics.median(abs(a - b) for a, b in zip(rest, rest[1:]))
+    print(f"tmpfs: shmem steps {', '.join(f'{s / MIB:.1f}' for s in shmem)} MiB; "
+          f"unaccounted {', '.join(f'{s / MIB:+.1f}' for s in un)} MiB; at rest {at_rest / MIB:.1f}")
+    assert abs(statistics.median(shmem) - 64 * MIB) <= MIB, shmem
+    assert abs(statistics.median(un)) <= 2 * MIB + 2 * at_rest, (un, at_rest)

@@ -37,6 +37,7 @@ void mem_sample_free(struct mem_sample *s);
 struct mem_cache_track {
 	char name[SLAB_NAME_LEN];
 	struct trend bytes, objs;	/* slab pages held; active objects */
+	uint64_t objsize;
 	bool present;			/* in the newest sample */
 };
 
