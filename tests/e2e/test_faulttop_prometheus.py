@@ -282,6 +282,23 @@ def test_reused_pid_is_a_new_series_and_counters_never_go_back():
         assert all(float(s["value"][1]) == 0 for s in resets), resets
 
 
+def test_prometheus_books_add_up_to_memtotal():
+    """Scraped by a real Prometheus: the books' buckets sum to the kernel's
+    MemTotal exactly, buddyinfo comes per zone and order, one where is 1."""
+    with open("/proc/meminfo") as f:
+        total = int(next(l for l in f if l.startswith("MemTotal:")).split()[1]) * 1024
+    with Exporter("--mem-interval", "0.5") as ft, Prometheus(ft.port) as prom:
+        prom.wait_value("sum(mmscope_memory_bucket_bytes)", lambda v: v == total,
+                        what=f"sum of buckets == MemTotal {total}")
+        assert len(prom.query("mmscope_memory_bucket_bytes")) == 15
+        orders = prom.query('mmscope_buddy_free_pages{zone="Normal"}')
+        assert len(orders) >= 11, orders
+        assert {s["metric"]["order"] for s in orders} >= {str(o) for o in range(11)}
+        growing = prom.query("sum(mmscope_memory_growing)")
+        assert float(growing[0]["value"][1]) == 1, growing
+        assert prom.query('mmscope_slab_cache_bytes{cache="dentry"}'), "no dentry cache"
+
+
 def _maperr_total(text):
     return sum(int(v) for v in re.findall(
         r'^mmscope_cgroup_segv_total\{code="maperr",[^}]*\} (\d+)$', text, re.M))
@@ -309,7 +326,10 @@ def test_promtool_check_metrics_and_content_negotiation():
                      "mmscope_mapped_bytes_total", "mmscope_cgroup_page_faults_total",
                      "mmscope_cgroup_segv_total", "mmscope_cgroup_sigbus_total",
                      "mmscope_cgroup_memory_bytes", "mmscope_lost_events_total",
-                     "mmscope_slab_bytes", "mmscope_mem_available_bytes", "mmscope_build_info"):
+                     "mmscope_slab_bytes", "mmscope_mem_available_bytes", "mmscope_build_info",
+                     "mmscope_memory_bucket_bytes", "mmscope_memory_bucket_growth_bytes_per_second",
+                     "mmscope_slab_cache_bytes", "mmscope_buddy_free_pages",
+                     "mmscope_memory_growing"):
             assert f"\n{name}{{" in text or f"\n{name} " in text, name
         assert f'kernel="{os.uname().release}"' in text
         ctype, om = ft.get(accept=OPENMETRICS_ACCEPT)
