@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The ledger and its verdict (memledger.h). */
 #include "memledger.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <math.h>
@@ -66,17 +67,12 @@ const struct mem_cache_track *mem_ledger_cache(const struct mem_ledger *l, const
 
 static struct mem_cache_track *new_track(struct mem_ledger *l, const char *name)
 {
-	struct mem_cache_track *t;
+	struct mem_cache_track *t = vec_reserve(l->caches, &l->cap_caches, l->nr_caches,
+						  sizeof(*t));
 
-	if (l->nr_caches == l->cap_caches) {
-		size_t cap = l->cap_caches ? l->cap_caches * 2 : 256;
-		struct mem_cache_track *n = realloc(l->caches, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		l->caches = n;
-		l->cap_caches = cap;
-	}
+	if (!t)
+		return NULL;
+	l->caches = t;
 	t = &l->caches[l->nr_caches++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
@@ -288,19 +284,26 @@ static void put(struct sbuf *b, const char *fmt, ...)
 		b->len = b->len + (size_t)w < b->size ? b->len + (size_t)w : b->size - 1;
 }
 
+/* The growing buckets of one side, each after *sep (then ", "). */
+static void say_buckets(struct sbuf *b, const struct mem_verdict *v, enum mem_side side,
+			const char **sep)
+{
+	for (int i = 0; i < v->nr_buckets; i++) {
+		const struct mem_growth *g = &v->buckets[i];
+
+		if (mem_bucket_side(g->bucket) != side)
+			continue;
+		put(b, "%s%s %+.1f MiB (%+.2f MiB/s, fit %.2f)", *sep, mem_bucket_name(g->bucket),
+		    g->rise / MIB, g->rate / MIB, g->fit);
+		*sep = ", ";
+	}
+}
+
 static void say_kernel(struct sbuf *b, const struct mem_verdict *v)
 {
 	const char *sep = "";
 
-	for (int i = 0; i < v->nr_buckets; i++) {
-		const struct mem_growth *g = &v->buckets[i];
-
-		if (mem_bucket_side(g->bucket) != MEM_SIDE_KERNEL)
-			continue;
-		put(b, "%s%s %+.1f MiB (%+.2f MiB/s, fit %.2f)", sep, mem_bucket_name(g->bucket),
-		    g->rise / MIB, g->rate / MIB, g->fit);
-		sep = ", ";
-	}
+	say_buckets(b, v, MEM_SIDE_KERNEL, &sep);
 	if (v->nr_caches)
 		put(b, "%sslab caches", *sep ? "; " : "");
 	for (int i = 0; i < v->nr_caches; i++)
@@ -317,15 +320,7 @@ static void say_user(struct sbuf *b, const struct mem_verdict *v)
 		    v->procs[i].rate / MIB);
 		sep = ", ";
 	}
-	for (int i = 0; i < v->nr_buckets; i++) {
-		const struct mem_growth *g = &v->buckets[i];
-
-		if (mem_bucket_side(g->bucket) != MEM_SIDE_USER)
-			continue;
-		put(b, "%s%s %+.1f MiB (%+.2f MiB/s, fit %.2f)", sep, mem_bucket_name(g->bucket),
-		    g->rise / MIB, g->rate / MIB, g->fit);
-		sep = ", ";
-	}
+	say_buckets(b, v, MEM_SIDE_USER, &sep);
 }
 
 static void write_sentence(const struct mem_verdict *v, char *out, size_t size)

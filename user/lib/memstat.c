@@ -6,6 +6,7 @@
  * out-of-bounds read. */
 #include "memstat.h"
 #include "procfs.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -83,15 +84,11 @@ static bool parse_slab_line(const char *p, struct slab_cache *c)
 
 static int slabinfo_push(struct slabinfo *s, const struct slab_cache *c)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct slab_cache *nc = realloc(s->c, cap * sizeof(*nc));
+	struct slab_cache *room = vec_reserve(s->c, &s->cap, s->n, sizeof(*c));
 
-		if (!nc)
-			return -ENOMEM;
-		s->c = nc;
-		s->cap = cap;
-	}
+	if (!room)
+		return -ENOMEM;
+	s->c = room;
 	s->c[s->n++] = *c;
 	return 0;
 }
