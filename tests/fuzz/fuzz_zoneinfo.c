@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = fuzz_text(data, size);
 	struct zoneinfo z;
 	struct meminfo mi;
-	struct mem_books b;
+	struct mem_books b = {};
 	struct mem_env env = { .page_size = 4096, .vmap_stack = true };
 
 	if (memstat_parse_zoneinfo(text, &z) == 0)

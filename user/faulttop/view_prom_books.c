@@ -47,10 +47,11 @@ static void books_buddy(FILE *o, enum prom_format fmt, const struct buddyinfo *b
 		    "Free pages in blocks of 2^order pages per zone (/proc/buddyinfo count x 2^order): few high orders mean fragmentation.");
 	for (int i = 0; i < b->n; i++) {
 		for (int ord = 0; ord < b->z[i].nr_orders; ord++) {
+			unsigned long long pages = (unsigned long long)b->z[i].free[ord] << ord;
+
 			fprintf(o, "mmscope_buddy_free_pages{node=\"%d\",zone=\"", b->z[i].node);
 			prom_label_value(o, b->z[i].zone);
-			fprintf(o, "\",order=\"%d\"} %llu\n", ord,
-				(unsigned long long)(b->z[i].free[ord] << ord));
+			fprintf(o, "\",order=\"%d\"} %llu\n", ord, pages);
 		}
 	}
 }

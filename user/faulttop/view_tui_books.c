@@ -58,14 +58,14 @@ static void draw_bucket(int y, const struct mem_ledger *l, enum mem_bucket k, bo
 {
 	int64_t v = l->last.books.bucket[k];
 	double slope = trend_slope(&l->bucket[k]), pct;
-	char val[16], rate[24], spark[SPARK_WIDTH * 3 + 1], line[160];
+	char val[16], per_s[24], spark[SPARK_WIDTH * 3 + 1], line[160];
 	bool grows;
 
 	pct = l->last.books.mem_total ? 100.0 * (double)v / (double)l->last.books.mem_total : 0;
 	fmt_bytes(val, sizeof(val), (uint64_t)(v < 0 ? -v : v));
-	fmt_signed(rate, sizeof(rate), slope);
+	fmt_signed(per_s, sizeof(per_s), slope);
 	snprintf(line, sizeof(line), "%-38s %s%7s %5.1f%% %9s/s ", mem_bucket_label(k),
-		 v < 0 ? "-" : " ", val, pct, rate);
+		 v < 0 ? "-" : " ", val, pct, per_s);
 	grows = slope > 0 && trend_fit(&l->bucket[k]) >= mem_default_thresholds.min_fit &&
 		mem_bucket_side(k) != MEM_SIDE_OTHER;
 	if (grows)

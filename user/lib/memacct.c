@@ -79,10 +79,11 @@ static uint64_t compressed_bytes(const struct meminfo *mi, const struct mem_env 
 
 void memacct_books(const struct meminfo *mi, const struct mem_env *env, struct mem_books *b)
 {
-	int64_t *k = b->bucket;
+	int64_t *k;
 	uint64_t stacks_in_vmalloc = 0, sum = 0;
 
 	memset(b, 0, sizeof(*b));
+	k = b->bucket;
 	b->mem_total = mi->mem_total;
 	for (size_t i = 0; i < sizeof(summands) / sizeof(summands[0]); i++)
 		if (!(mi->present & (1ULL << summands[i])))

@@ -293,18 +293,21 @@ const char *meminfo_field_name(enum meminfo_field f)
 	return (unsigned)f < MI_NR_FIELDS ? meminfo_names[f] : "?";
 }
 
+#define MI_OFF(m) offsetof(struct meminfo, m)
+
 static uint64_t *meminfo_member(struct meminfo *mi, enum meminfo_field f)
 {
-	uint64_t *members[MI_NR_FIELDS] = {
-		&mi->mem_total, &mi->mem_free, &mi->mem_available, &mi->slab,
-		&mi->sreclaimable, &mi->sunreclaim, &mi->anon_pages, &mi->mapped,
-		&mi->shmem, &mi->swap_total, &mi->swap_free, &mi->buffers, &mi->cached,
-		&mi->swap_cached, &mi->kreclaimable, &mi->kernel_stack, &mi->page_tables,
-		&mi->sec_page_tables, &mi->percpu, &mi->vmalloc_used, &mi->hugetlb,
-		&mi->hugepages_total, &mi->hugepage_size, &mi->zswap, &mi->unaccepted,
+	static const size_t offsets[MI_NR_FIELDS] = {
+		MI_OFF(mem_total), MI_OFF(mem_free), MI_OFF(mem_available), MI_OFF(slab),
+		MI_OFF(sreclaimable), MI_OFF(sunreclaim), MI_OFF(anon_pages), MI_OFF(mapped),
+		MI_OFF(shmem), MI_OFF(swap_total), MI_OFF(swap_free), MI_OFF(buffers),
+		MI_OFF(cached), MI_OFF(swap_cached), MI_OFF(kreclaimable), MI_OFF(kernel_stack),
+		MI_OFF(page_tables), MI_OFF(sec_page_tables), MI_OFF(percpu), MI_OFF(vmalloc_used),
+		MI_OFF(hugetlb), MI_OFF(hugepages_total), MI_OFF(hugepage_size), MI_OFF(zswap),
+		MI_OFF(unaccepted),
 	};
 
-	return members[f];
+	return (uint64_t *)((char *)mi + offsets[f]);
 }
 
 int procfs_parse_meminfo(const char *text, struct meminfo *out)

@@ -9,7 +9,7 @@
 
 int main(int argc, char **argv)
 {
-	long secs = arg_long(argc, argv, 1, 10), step = arg_long(argc, argv, 2, 64 * 1024);
+	long secs = arg_long(argc, argv, 1, 10), step = arg_long(argc, argv, 2, 64L * 1024);
 	long period = arg_long(argc, argv, 3, 62500);
 	long rounds = secs * 1000000 / period;
 

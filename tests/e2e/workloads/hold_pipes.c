@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "workload.h"
 
-#define PIPE_FILL (64 * 1024)
+#define PIPE_FILL ((size_t)64 << 10)
 
 /* One round: fill, stop holding, close, stop. */
 static void hold_round(int (*fds)[2], long n, long pace, const char *buf)
@@ -19,7 +19,7 @@ static void hold_round(int (*fds)[2], long n, long pace, const char *buf)
 	for (long i = 0; i < n; i++) {
 		if (pipe(fds[i]))
 			die("pipe");
-		if (write(fds[i][1], buf, PIPE_FILL) != PIPE_FILL)
+		if (write(fds[i][1], buf, PIPE_FILL) != (ssize_t)PIPE_FILL)
 			die("write");
 		if (pace)
 			usleep((useconds_t)pace);

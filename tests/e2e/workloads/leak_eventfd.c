@@ -43,9 +43,9 @@ static int helpers_for(long *n, long per_proc, long pace_us, pid_t *kids)
 			if (!fds)
 				die("calloc");
 			open_eventfds(fds, per_proc, pace_us);
-			raise(SIGSTOP);
-			pause();
-			_exit(0);
+			kill(getpid(), SIGSTOP);
+			for (;;)
+				pause();	/* until the parent's SIGKILL */
 		}
 		if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st))
 			die("helper");
