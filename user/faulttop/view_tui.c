@@ -376,9 +376,9 @@ static void draw_frame(void)
 		return;
 	}
 	draw_memory(y++, f);
+	draw_mode(y++, f);
 	if (f->sys.verdict)
 		tui_draw_verdict(y++, f, tui.colors ? COLOR_PAIR(PAIR_ALERT) : 0);
-	draw_mode(y++, f);
 	if (f->sys.drops || f->sys.map_full)
 		draw_lost(y++, f);
 	draw_table_header(y++);
