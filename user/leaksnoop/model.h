@@ -261,8 +261,10 @@ struct leak_symbolizer {
 	void *kernel_ctx;
 };
 
-/* Frames one user address may become (itself and the functions inlined). */
-#define LEAK_INLINE_MAX		8
+/* Frames one user address may become (itself and the functions inlined):
+ * Rust's std::rt::lang_start_internal alone holds 9 inlined levels at its
+ * call of main, iterator adaptors more. */
+#define LEAK_INLINE_MAX		24
 
 /* Resolves the frames of the records in the top (all of them with all):
  * each user address into its frames (inlined functions as frames of their

@@ -67,7 +67,9 @@ int usym_module_of(struct usym_snapshot *s, uint64_t addr, struct usym_module *o
 /* Resolves one address into its frames, valgrind's way: with debug info,
  * first the functions inlined at addr (innermost first, each with the line
  * in it), then the function the code belongs to, with the line of the
- * outermost inlined call. Names are demangled (C++, Rust). Returns the
+ * outermost inlined call. With more levels than max, the outermost inlined
+ * ones are left out, never the function itself (max 1: the function alone).
+ * Names are demangled (C++, Rust). Returns the
  * number of frames written (at least 1, at most max), or -ENOENT when addr
  * is in no mapping. */
 int usym_resolve_frames(struct usym_snapshot *s, uint64_t addr, struct usym *out, int max);

@@ -100,6 +100,34 @@ static void call_site_of(Dwarf_Die *inlined, Dwarf_Die *cu, struct usym *out)
 	}
 }
 
+/* The deepest DIE under parent whose code holds pc, looking through
+ * namespaces: rustc nests every function in the namespaces of its path
+ * (leak::open_session is a subprogram inside DW_TAG_namespace "leak"), and
+ * libdw's dwarf_getscopes (0.188, Debian 12) prunes any DIE without
+ * addresses of its own, so for Rust it finds nothing and no inlined frame
+ * would be shown (valgrind shows six in a Box::new). C and C++ put their
+ * code at the CU's top level and never get here. */
+static bool innermost_die_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 64 || dwarf_child(parent, &child) != 0)
+		return false;
+	do {
+		int tag = dwarf_tag(&child);
+
+		if (tag == DW_TAG_namespace || tag == DW_TAG_module) {
+			if (innermost_die_at(&child, pc, out, depth + 1))
+				return true;
+		} else if (dwarf_haspc(&child, pc) > 0) {
+			*out = child;
+			innermost_die_at(&child, pc, out, depth + 1);
+			return true;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
 /* The DIEs containing addr in the concrete tree, innermost first.
  * dwarf_getscopes alone stops at the first inlined_subroutine (it goes on
  * with its abstract origin's scopes); dwarf_getscopes_die on the innermost
@@ -109,14 +137,14 @@ static int concrete_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die **out)
 {
 	Dwarf_Die *scopes = NULL, innermost;
 	int n = dwarf_getscopes(cu, pc, &scopes);
+	bool found = n > 0 && dwarf_tag(&scopes[0]) != DW_TAG_compile_unit;
 
 	*out = NULL;
-	if (n <= 0) {
-		free(scopes);
-		return 0;
-	}
-	innermost = scopes[0];
+	if (found)
+		innermost = scopes[0];
 	free(scopes);
+	if (!found && !innermost_die_at(cu, pc, &innermost, 0))
+		return 0;
 	n = dwarf_getscopes_die(&innermost, out);
 	return n > 0 ? n : 0;
 }
@@ -131,7 +159,9 @@ int usym_expand_inlined(struct intmap *names, Dwfl_Module *mod, uint64_t addr,
 	int nscopes = cu ? concrete_scopes(cu, addr - bias, &scopes) : 0;
 	int n = 0;
 
-	for (int i = 0; i < nscopes && n < max; i++) {
+	/* the last slot stays the function the code is in: with more inlined
+	 * levels than max, the outermost ones go, never the real function */
+	for (int i = 0; i < nscopes && n < max - 1; i++) {
 		const char *name;
 
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
@@ -142,11 +172,17 @@ int usym_expand_inlined(struct intmap *names, Dwfl_Module *mod, uint64_t addr,
 		out[n].func = name;
 		out[n].func_offset = 0;
 		out[n].inlined = true;
-		if (++n == max)
-			break;
-		out[n] = outer;
+		out[++n] = outer;
 		call_site_of(&scopes[i], cu, &out[n]);
 	}
+	/* cut short: the function's line is still where it made the
+	 * outermost inlined call, not a line of a level left out */
+	for (int i = nscopes; n == max - 1 && i-- > 0;) {
+		if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
+			call_site_of(&scopes[i], cu, &out[n]);
+			break;
+		}
+	}
 	free(scopes);
-	return n < max ? n + 1 : n;
+	return n + 1;
 }
