@@ -254,12 +254,20 @@ void usym_snapshot_free(struct usym_snapshot *s)
 static void resolve_line(Dwfl_Module *mod, uint64_t addr, struct usym *out)
 {
 	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
-	const char *file;
+	const char *file = NULL;
 	int lineno = 0;
 
-	if (!line)
-		return;
-	file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	if (line) {
+		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	} else {	/* no .debug_aranges (clang): the CU by its ranges */
+		Dwarf_Addr bias = 0;
+		Dwarf_Die *cu = usym_cu_at(mod, addr, &bias);
+		Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+
+		file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+		if (!l || dwarf_lineno(l, &lineno) != 0)
+			lineno = 0;
+	}
 	if (file && lineno > 0) {
 		out->file = file;
 		out->line = lineno;

@@ -100,6 +100,18 @@ static void call_site_of(Dwarf_Die *inlined, Dwarf_Die *cu, struct usym *out)
 	}
 }
 
+Dwarf_Die *usym_cu_at(Dwfl_Module *mod, uint64_t addr, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+
+	if (cu)
+		return cu;
+	while ((cu = dwfl_module_nextcu(mod, cu, bias)))
+		if (dwarf_haspc(cu, addr - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
 /* The deepest DIE under parent whose code holds pc, looking through
  * namespaces: rustc nests every function in the namespaces of its path
  * (leak::open_session is a subprogram inside DW_TAG_namespace "leak"), and
@@ -154,7 +166,7 @@ int usym_expand_inlined(struct intmap *names, Dwfl_Module *mod, uint64_t addr,
 {
 	struct usym outer = out[0];
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Die *cu = usym_cu_at(mod, addr, &bias);
 	Dwarf_Die *scopes = NULL;
 	int nscopes = cu ? concrete_scopes(cu, addr - bias, &scopes) : 0;
 	int n = 0;
