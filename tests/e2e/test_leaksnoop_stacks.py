@@ -6,8 +6,13 @@ last; the unwinder took the load bias from the wrong segment and every such
 stack ended after one frame. Each stack valgrind reports for a leak must be
 in leaksnoop's report, frame for frame: the function, and the file:line
 wherever valgrind has one (inlined frames too: std's code is inlined deep)."""
+import json
 import os
 import re
+import signal
+import subprocess
+import tempfile
+import time
 
 import e2e
 from test_leaksnoop_unwind import trace, valgrind_records
@@ -137,3 +142,105 @@ def test_clang_lld_cxx_exceptions_matches_valgrind():
     vg, _ = check_like_valgrind("lld_exc", 6)
     assert_frames(vg, "exc.cpp", "make", "work", "main")
     assert sum(b for _, b in vg.values()) == 12, vg  # 6 nodes, 6 strings
+
+
+# ---- JIT frames (node) --------------------------------------------------------
+
+NODE = "/usr/bin/node"
+JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads", "js", "grow_buffers.js")
+JS_ROUNDS, JS_PER_ROUND = 100, 20
+BARE_HEX = re.compile(r"^0x[0-9a-f]+$")
+TEST_TIMEOUT_S = 600  # node starts slowly under tracing on a loaded machine
+
+
+def trace_node(*node_flags):
+    """leaksnoop --json --user -- node FLAGS grow_buffers.js, interrupted once
+    the script says its buffers are all allocated (SIGINT: a live report,
+    then the command is ended). The last report, and the perf map's lines
+    (NAME -> [(start, end)]) as node wrote them."""
+    assert os.path.exists(NODE), f"{NODE} missing (Debian's nodejs)"
+    with tempfile.TemporaryFile("w+") as out:
+        p = subprocess.Popen([e2e.tool("leaksnoop"), "--json", "--user", "--no-mmap", "--",
+                              NODE, *node_flags, JS, str(JS_ROUNDS), str(JS_PER_ROUND)],
+                             stdout=out, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        try:
+            deadline = time.monotonic() + 300
+            while p.poll() is None and time.monotonic() < deadline:
+                out.seek(0)
+                if any(line.startswith("ready") for line in out):
+                    break
+                time.sleep(0.5)
+            assert p.poll() is None and time.monotonic() < deadline, \
+                f"node never got ready (rc={p.poll()})"
+            os.kill(p.pid, signal.SIGINT)
+            err = p.communicate(timeout=400)[1]
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        out.seek(0)
+        reports = [json.loads(line) for line in out if line.startswith("{")]
+    assert reports, f"no report (rc={p.returncode}): {err[-2000:]}"
+    rep = reports[-1]
+    perf_map = f"/tmp/perf-{rep['pid']}.map"
+    entries = {}
+    if os.path.exists(perf_map):
+        with open(perf_map) as f:
+            for line in f:
+                start, size, name = line.rstrip("\n").split(" ", 2)
+                entries.setdefault(name, []).append((int(start, 16), int(start, 16) + int(size, 16)))
+        os.unlink(perf_map)
+    return rep, entries
+
+
+def buffer_records(rep):
+    """The records of Buffer.allocUnsafeSlow's buffers: through node's
+    CreateUnsafeArrayBuffer."""
+    return [r for r in e2e.by_stack(rep["records"]) if r["source"] == "user" and
+            any("CreateUnsafeArrayBuffer" in (f.get("func") or "") for f in r["frames"])]
+
+
+def assert_no_bare_address(rep):
+    for r in rep["records"]:
+        for f in r["frames"]:
+            assert not BARE_HEX.match(f["text"]), f"a bare address: {f}\n{e2e.describe(rep)}"
+            if f.get("jit"):
+                assert f["text"].startswith("[JIT] "), f
+
+
+def check_buffers(rep):
+    """Every buffer the script made is outstanding, on a stack through it."""
+    recs = buffer_records(rep)
+    n = JS_ROUNDS * JS_PER_ROUND
+    want_bytes = sum(4000 + (i & 7) for i in range(JS_PER_ROUND)) * JS_ROUNDS
+    assert sum(r["blocks"] for r in recs) >= n, e2e.describe(rep)
+    assert sum(r["bytes"] for r in recs) >= want_bytes, e2e.describe(rep)
+    return recs
+
+
+def test_node_jit_frames_named_from_perf_map():
+    rep, perf_map = trace_node("--perf-basic-prof")
+    assert perf_map, "node --perf-basic-prof wrote no /tmp/perf-PID.map"
+    recs = check_buffers(rep)
+    assert_no_bare_address(rep)
+    jit = [f for r in recs for f in r["frames"] if f.get("jit")]
+    named = [f for f in jit if f.get("func")]
+    assert any(re.match(r"JS:.grow .*grow_buffers\.js", f["func"]) for f in named), \
+        f"no JIT frame of grow(): {[f['text'] for f in jit]}\n{e2e.describe(rep)}"
+    # each name is the one node's map gives the call (a return address - 1),
+    # the offset from that line's start
+    for f in named:
+        spans = [s for s in perf_map.get(f["func"], []) if s[0] <= f["addr"] - 1 < s[1]]
+        assert spans, (f, perf_map.get(f["func"]))
+        assert f["text"] == "[JIT] %s+0x%x" % (f["func"], f["addr"] - 1 - spans[-1][0]), f
+
+
+def test_node_jit_frames_without_perf_map_say_jit():
+    rep, perf_map = trace_node()
+    assert not perf_map, "a perf map without --perf-basic-prof"
+    recs = check_buffers(rep)
+    assert_no_bare_address(rep)
+    jit = [f for r in recs for f in r["frames"] if f.get("jit")]
+    assert jit, f"no JIT frame on the buffers' stacks:\n{e2e.describe(rep)}"
+    assert all(f["func"] is None and f["text"] == "[JIT] 0x%x" % f["addr"] for f in jit), jit
