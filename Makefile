@@ -350,7 +350,7 @@ LINT_CFLAGS  = $(filter-out -I$(OUTPUT) -I$(OUTPUT)/proto,$(CFLAGS)) -isystem $(
 LINT_WORKLOAD_CFLAGS := -O0 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror -pthread
 TIDY_SRCS   := $(LIB_SRCS) $(foreach t,$(TOOLS),$(wildcard user/$(t)/*.c)) $(UNIT_SRCS) \
 	       $(wildcard tests/fuzz/*.c) $(WORKLOAD_SRCS) $(wildcard tests/e2e/workloads/lib/*.c) \
-	       $(wildcard tests/e2e/workloads/nofp/*.c) \
+	       $(wildcard tests/e2e/workloads/nofp/*.c) $(wildcard tests/e2e/workloads/lld/*.c) \
 	       $(wildcard bpf/*.bpf.c)
 # The tool a file belongs to: user/<tool>/*, tests/unit/test_<tool>_*, tests/fuzz/fuzz_<tool>_*.
 lint_tool    = $(firstword $(foreach t,$(TOOLS),$(if $(filter user/$(t)/% tests/unit/test_$(t)_% \

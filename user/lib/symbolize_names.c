@@ -112,32 +112,53 @@ Dwarf_Die *usym_cu_at(Dwfl_Module *mod, uint64_t addr, Dwarf_Addr *bias)
 	return NULL;
 }
 
-/* The deepest DIE under parent whose code holds pc, looking through
+#define SCOPE_DEPTH_MAX 64
+
+static bool holds_code_only_below(int tag)
+{
+	return tag == DW_TAG_namespace || tag == DW_TAG_module;
+}
+
+/* The deepest DIE in the CU whose code holds pc, looking through
  * namespaces: rustc nests every function in the namespaces of its path
  * (leak::open_session is a subprogram inside DW_TAG_namespace "leak"), and
  * libdw's dwarf_getscopes (0.188, Debian 12) prunes any DIE without
  * addresses of its own, so for Rust it finds nothing and no inlined frame
  * would be shown (valgrind shows six in a Box::new). C and C++ put their
  * code at the CU's top level and never get here. */
-static bool innermost_die_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
+static bool innermost_die_at(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out)
 {
-	Dwarf_Die child;
+	Dwarf_Die at[SCOPE_DEPTH_MAX];	/* per level: the DIE being looked at */
+	int depth = 0;
+	bool found = false;
 
-	if (depth > 64 || dwarf_child(parent, &child) != 0)
+	if (dwarf_child(cu, &at[0]) != 0)
 		return false;
-	do {
-		int tag = dwarf_tag(&child);
+	while (depth >= 0) {
+		int tag = dwarf_tag(&at[depth]);
+		bool code = !holds_code_only_below(tag) && dwarf_haspc(&at[depth], pc) > 0;
 
-		if (tag == DW_TAG_namespace || tag == DW_TAG_module) {
-			if (innermost_die_at(&child, pc, out, depth + 1))
-				return true;
-		} else if (dwarf_haspc(&child, pc) > 0) {
-			*out = child;
-			innermost_die_at(&child, pc, out, depth + 1);
-			return true;
+		if (code) {
+			*out = at[depth];
+			found = true;
 		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
+		if ((code || holds_code_only_below(tag)) && depth + 1 < SCOPE_DEPTH_MAX &&
+		    dwarf_child(&at[depth], &at[depth + 1]) == 0) {
+			if (code) {	/* only its children can be deeper: forget the rest */
+				at[0] = at[depth + 1];
+				depth = 0;
+			} else {
+				depth++;
+			}
+			continue;
+		}
+		if (code)
+			return true;	/* nothing below it */
+		/* the next sibling, back out of namespaces that are done */
+		while (depth >= 0 && dwarf_siblingof(&at[depth], &at[depth]) != 0)
+			depth--;
+	}
+	return found;
 }
 
 /* The DIEs containing addr in the concrete tree, innermost first.
@@ -155,7 +176,7 @@ static int concrete_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die **out)
 	if (found)
 		innermost = scopes[0];
 	free(scopes);
-	if (!found && !innermost_die_at(cu, pc, &innermost, 0))
+	if (!found && !innermost_die_at(cu, pc, &innermost))
 		return 0;
 	n = dwarf_getscopes_die(&innermost, out);
 	return n > 0 ? n : 0;
