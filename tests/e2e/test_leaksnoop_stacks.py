@@ -159,11 +159,13 @@ def trace_node(*node_flags):
     then the command is ended). The last report, and the perf map's lines
     (NAME -> [(start, end)]) as node wrote them."""
     assert os.path.exists(NODE), f"{NODE} missing (Debian's nodejs)"
-    with tempfile.TemporaryFile("w+") as out:
+    # in a directory of its own: --perf-basic-prof also writes V8's
+    # isolate-*-v8.log where node runs
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryDirectory() as cwd:
         p = subprocess.Popen([e2e.tool("leaksnoop"), "--json", "--user", "--no-mmap", "--",
                               NODE, *node_flags, JS, str(JS_ROUNDS), str(JS_PER_ROUND)],
                              stdout=out, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+                             start_new_session=True, cwd=cwd)
         try:
             deadline = time.monotonic() + 300
             while p.poll() is None and time.monotonic() < deadline:
