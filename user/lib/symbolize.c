@@ -394,6 +394,34 @@ static int resolve_in_maps(struct usym_snapshot *s, uint64_t addr, struct usym *
 	return 0;
 }
 
+/* A second mapping of a loaded file's code: V8 (node 20) maps a copy of
+ * node's embedded builtins near its heap from the same file pages, so its
+ * frames there were "node+0x14d1545". The address the same file offset has
+ * in a mapping Dwfl holds, or addr itself. */
+static uint64_t loaded_copy_of(const struct usym_snapshot *s, uint64_t addr)
+{
+	const struct vma *v = vma_at(s, addr);
+	uint64_t off;
+
+	if (!v || v->kind != VMA_FILE || !v->exec || dwfl_addrmodule(s->dwfl, addr))
+		return addr;
+	off = addr - v->start + v->offset;
+	for (size_t i = s->n_maps; i-- > 0;) {
+		for (size_t j = 0; j < s->maps[i].n; j++) {
+			const struct vma *w = &s->maps[i].v[j];
+			uint64_t at = w->start + (off - w->offset);
+
+			if (w->kind != VMA_FILE || !w->exec || w->inode != v->inode ||
+			    w->dev_major != v->dev_major || w->dev_minor != v->dev_minor ||
+			    off < w->offset || off - w->offset >= w->end - w->start || at == addr)
+				continue;
+			if (dwfl_addrmodule(s->dwfl, at))
+				return at;
+		}
+	}
+	return addr;
+}
+
 int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out)
 {
 	Dwfl_Module *mod;
@@ -401,6 +429,7 @@ int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out)
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -EINVAL;
+	addr = loaded_copy_of(s, addr);
 	mod = dwfl_addrmodule(s->dwfl, addr);
 	if (mod) {
 		resolve_in_module(s, mod, addr, out);
@@ -462,6 +491,7 @@ int usym_resolve_frames(struct usym_snapshot *s, uint64_t addr, struct usym *out
 	err = usym_resolve(s, addr, &out[0]);
 	if (err)
 		return err;
+	addr = loaded_copy_of(s, addr);
 	mod = dwfl_addrmodule(s->dwfl, addr);
 	return mod ? usym_expand_inlined(&s->names, mod, addr, out, max) : 1;
 }
