@@ -40,17 +40,25 @@ def trace(*cmd, extra=()):
     return final
 
 
-def valgrind_records(*cmd, extra=()):
-    """valgrind's definitely-lost records: [(bytes, blocks, [(func, where)])]."""
-    p = subprocess.run(["valgrind", "--leak-check=full", "--num-callers=40", *extra, *cmd],
+def valgrind_records(*cmd, extra=(), kinds=("definitely",)):
+    """valgrind's lost records of these kinds ("definitely", "indirectly",
+    "possibly"): [(bytes, blocks, [(func, where)])], bytes the blocks' own
+    (a record's "N (D direct, I indirect) bytes" gives D)."""
+    show = ",".join({"definitely": "definite", "indirectly": "indirect",
+                     "possibly": "possible"}[k] for k in kinds)
+    p = subprocess.run(["valgrind", "--leak-check=full", "--num-callers=64",
+                        f"--show-leak-kinds={show}", *extra, *cmd],
                        capture_output=True, text=True, timeout=300)
     out, cur = [], None
     for line in p.stderr.splitlines():
         line = re.sub(r"^==\d+== ?", "", line)
-        m = re.match(r"([\d,]+) bytes in ([\d,]+) blocks are definitely lost", line)
+        m = re.match(r"([\d,]+) (?:\(([\d,]+) direct, [\d,]+ indirect\) )?bytes in ([\d,]+) blocks"
+                     r" are (\w+) lost", line)
         if m:
-            cur = (int(m.group(1).replace(",", "")), int(m.group(2).replace(",", "")), [])
-            out.append(cur)
+            cur = (int((m.group(2) or m.group(1)).replace(",", "")),
+                   int(m.group(3).replace(",", "")), []) if m.group(4) in kinds else None
+            if cur:
+                out.append(cur)
             continue
         m = re.match(r"\s+(?:at|by) 0x[0-9A-F]+: (.*) \((.*)\)$", line)
         if m and cur:

@@ -114,9 +114,17 @@ static void test_inlined_frames(void)
 		snprintf(want, sizeof(want), "inline_middle (test_symbolize_frames.c:%d)", middle_line);
 		CHECK_STR(buf, want);
 	}
-	/* room for one frame: the innermost */
+	/* room for one frame: the function the code is in, at the line of its
+	 * outermost inlined call (never a line of a level left out) */
 	CHECK_U64(usym_resolve_frames(s, ret - 1, f, 1), 1);
+	CHECK_STR(f[0].func, "frames_outer");
+	CHECK_U64(f[0].line, outer_line);
+	CHECK(!f[0].inlined);
+	/* room for two: the innermost, then the function, same line as above */
+	CHECK_U64(usym_resolve_frames(s, ret - 1, f, 2), 2);
 	CHECK_STR(f[0].func, "inline_leaf");
+	CHECK_STR(f[1].func, "frames_outer");
+	CHECK_U64(f[1].line, outer_line);
 	/* is code: our text yes, our stack and the heap no */
 	CHECK(usym_is_code(s, ret));
 	CHECK(!usym_is_code(s, (uint64_t)(uintptr_t)&n));

@@ -400,6 +400,40 @@ static void test_walk_own_stack_like_backtrace(void)
 		uw_table_free(&w.tab[i]);
 }
 
+/* lld's layout (rustc's default linker): the read-only segment's last page
+ * is the code's first, so the code's mapping (offset 0x12000, r-x) lies in
+ * both segments' file ranges; the segment mapped there is the executable
+ * one. Numbers from a rustc 1.95 binary (readelf -l). */
+static void test_load_bias_lld_shared_page(void)
+{
+	const struct uw_load lld[] = {
+		{ .vaddr = 0, .offset = 0, .filesz = 0x12860, .exec = false },
+		{ .vaddr = 0x13860, .offset = 0x12860, .filesz = 0x3ca40, .exec = true },
+		{ .vaddr = 0x512a0, .offset = 0x4f2a0, .filesz = 0x2628, .exec = false },
+	};
+	const struct uw_load gnu_ld[] = {	/* page-aligned segments (GNU ld) */
+		{ .vaddr = 0, .offset = 0, .filesz = 0x5e0, .exec = false },
+		{ .vaddr = 0x1000, .offset = 0x1000, .filesz = 0x1d5, .exec = true },
+	};
+	const uint64_t base = 0x555555554000ULL;
+	uint64_t bias = 0;
+
+	CHECK(uw_load_bias(lld, 3, base + 0x13000, 0x12000, true, 4096, &bias));
+	CHECK_U64(bias, base);
+	CHECK(uw_load_bias(lld, 3, base, 0, false, 4096, &bias));
+	CHECK_U64(bias, base);
+	/* the data segment, mapped from its own page */
+	CHECK(uw_load_bias(lld, 3, base + 0x51000, 0x4f000, false, 4096, &bias));
+	CHECK_U64(bias, base);
+	CHECK(uw_load_bias(gnu_ld, 2, base + 0x1000, 0x1000, true, 4096, &bias));
+	CHECK_U64(bias, base);
+	/* made executable since (mprotect): the one segment holding it */
+	CHECK(uw_load_bias(gnu_ld, 2, base, 0, true, 4096, &bias));
+	CHECK_U64(bias, base);
+	/* an offset no segment holds */
+	CHECK(!uw_load_bias(gnu_ld, 2, base + 0x9000, 0x9000, true, 4096, &bias));
+}
+
 int main(void)
 {
 	RUN(test_known_functions);
@@ -407,5 +441,6 @@ int main(void)
 	RUN(test_plt_rows);
 	RUN(test_no_cfi);
 	RUN(test_walk_own_stack_like_backtrace);
+	RUN(test_load_bias_lld_shared_page);
 	UNIT_EXIT();
 }

@@ -261,8 +261,10 @@ struct leak_symbolizer {
 	void *kernel_ctx;
 };
 
-/* Frames one user address may become (itself and the functions inlined). */
-#define LEAK_INLINE_MAX		8
+/* Frames one user address may become (itself and the functions inlined):
+ * Rust's std::rt::lang_start_internal alone holds 9 inlined levels at its
+ * call of main, iterator adaptors more. */
+#define LEAK_INLINE_MAX		24
 
 /* Resolves the frames of the records in the top (all of them with all):
  * each user address into its frames (inlined functions as frames of their
@@ -292,9 +294,11 @@ bool leak_src_is_labelled(uint32_t src);
 size_t leak_report_candidates(const struct leak_report *report);
 const char *leak_src_name(uint32_t src);	/* "user", "kmalloc", ... */
 const char *leak_src_title(uint32_t src);	/* "user heap", "kmalloc", ... */
-/* "func (file.c:LINE)", "func+0x1a", "0x..." — printable. Returns buf. */
+/* "func (file.c:LINE)", "func+0x1a", "[JIT] name+0x1a", "[JIT] 0x...",
+ * "0x..." — printable. Returns buf. */
 char *leak_frame_text(const struct leak_frame *f, char *buf, size_t size);
-/* The function alone (folded stacks): "func", "libfoo.so+0x12", "0x..". */
+/* The function alone (folded stacks): "func", "libfoo.so+0x12", "[JIT]
+ * name", "[JIT] 0x..", "0x..". */
 char *leak_frame_name(const struct leak_frame *f, char *buf, size_t size);
 
 #endif

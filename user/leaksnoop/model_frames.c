@@ -161,7 +161,11 @@ char *leak_frame_name(const struct leak_frame *f, char *buf, size_t size)
 {
 	const char *mod = f->sym.module;
 
-	if (f->sym.func)
+	if (f->user && f->sym.jit && f->sym.func)
+		snprintf(buf, size, "[JIT] %s", f->sym.func);
+	else if (f->user && f->sym.jit)
+		snprintf(buf, size, "[JIT] 0x%" PRIx64, f->addr);
+	else if (f->sym.func)
 		snprintf(buf, size, "%s", f->sym.func);
 	else if (f->user && mod)
 		snprintf(buf, size, "%s+0x%" PRIx64, strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod,

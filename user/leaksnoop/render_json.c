@@ -26,6 +26,7 @@ static void json_frames(struct json *j, const struct leak_frame *fr, size_t nf)
 			json_i64(j, "line", fr[i].sym.line);
 		json_str(j, "module", fr[i].sym.module);
 		json_bool(j, "inlined", fr[i].sym.inlined);
+		json_bool(j, "jit", fr[i].sym.jit);
 		json_str(j, "text", leak_frame_text(&fr[i], text, sizeof(text)));
 		json_obj_end(j);
 	}

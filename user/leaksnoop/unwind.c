@@ -50,9 +50,7 @@ struct file_entry {
 	struct uw_table table;		/* until placed */
 	uint32_t row_start, row_count;	/* row_count 0: no table (yet) */
 	int nloads;
-	struct {
-		uint64_t vaddr, offset, filesz;
-	} loads[MAX_LOADS];
+	struct uw_load loads[MAX_LOADS];
 };
 
 struct unwinder {
@@ -260,6 +258,7 @@ static void read_loads(int fd, struct file_entry *f)
 			f->loads[f->nloads].vaddr = ph->p_vaddr;
 			f->loads[f->nloads].offset = ph->p_offset;
 			f->loads[f->nloads].filesz = ph->p_filesz;
+			f->loads[f->nloads].exec = ph->p_flags & PF_X;
 			f->nloads++;
 		}
 	}
@@ -439,23 +438,6 @@ static void place_all(struct unwinder *u)
 	}
 }
 
-/* ld.so maps the segment holding file offset O at bias + page_down(p_vaddr)
- * + (O - page_down(p_offset)): the bias follows from any mapping of it. */
-static bool bias_of(const struct file_entry *f, const struct vma *v, uint64_t *bias)
-{
-	uint64_t mask = ~((uint64_t)sysconf(_SC_PAGESIZE) - 1);
-
-	for (int i = 0; i < f->nloads; i++) {
-		uint64_t off = f->loads[i].offset & mask;
-
-		if (v->offset < off || v->offset >= f->loads[i].offset + f->loads[i].filesz)
-			continue;
-		*bias = v->start - (f->loads[i].vaddr & mask) - (v->offset - off);
-		return true;
-	}
-	return false;
-}
-
 static void add_mapping(struct unwinder *u, const struct vma *v)
 {
 	struct uw_mapping *m;
@@ -474,7 +456,9 @@ static void add_mapping(struct unwinder *u, const struct vma *v)
 	 * code, but without rows */
 	if (v->kind == VMA_FILE)
 		f = intmap_get(&u->files, file_key(v));
-	if (f && f->row_count && bias_of(f, v, &bias)) {
+	if (f && f->row_count &&
+	    uw_load_bias(f->loads, f->nloads, v->start, v->offset, v->exec,
+			 (uint64_t)sysconf(_SC_PAGESIZE), &bias)) {
 		m->bias = bias;
 		m->row_start = f->row_start;
 		m->row_count = f->row_count;

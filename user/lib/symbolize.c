@@ -15,6 +15,7 @@
 #define _GNU_SOURCE	/* asprintf */
 #include "symbolize.h"
 #include "intmap.h"
+#include "perfmap.h"
 #include "procfs.h"
 #include "symbolize_modules.h"
 #include "symbolize_names.h"
@@ -50,6 +51,10 @@ struct usym_snapshot {
 	/* Symbol name as Dwfl gives it -> our copy without "@@VERSION",
 	 * demangled (see usym_display_name). */
 	struct intmap names;
+	/* The JIT's perf map, read at the first JIT frame after each refresh
+	 * (a JIT appends to it as it compiles) */
+	struct perfmap jit_map;
+	bool jit_map_read;
 };
 
 /* --- maps generations ------------------------------------------------------ */
@@ -219,6 +224,7 @@ int usym_snapshot_refresh(struct usym_snapshot *s)
 	err = procfs_read_pid_maps(s->pid, &l);
 	if (err)
 		return err;
+	s->jit_map_read = false;	/* read again when next needed */
 	/* An empty listing is a zombie or a kernel thread: nothing to map. */
 	if (l.n == 0) {
 		vma_list_free(&l);
@@ -242,6 +248,7 @@ void usym_snapshot_free(struct usym_snapshot *s)
 	if (s->root_fd >= 0)
 		close(s->root_fd);
 	usym_names_free(&s->names);
+	perfmap_free(&s->jit_map);
 	for (i = 0; i < s->n_maps; i++)
 		vma_list_free(&s->maps[i]);
 	free(s->maps);
@@ -254,12 +261,20 @@ void usym_snapshot_free(struct usym_snapshot *s)
 static void resolve_line(Dwfl_Module *mod, uint64_t addr, struct usym *out)
 {
 	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
-	const char *file;
+	const char *file = NULL;
 	int lineno = 0;
 
-	if (!line)
-		return;
-	file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	if (line) {
+		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	} else {	/* no .debug_aranges (clang): the CU by its ranges */
+		Dwarf_Addr bias = 0;
+		Dwarf_Die *cu = usym_cu_at(mod, addr, &bias);
+		Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+
+		file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+		if (!l || dwarf_lineno(l, &lineno) != 0)
+			lineno = 0;
+	}
 	if (file && lineno > 0) {
 		out->file = file;
 		out->line = lineno;
@@ -301,17 +316,110 @@ static const struct vma *vma_at(const struct usym_snapshot *s, uint64_t addr)
 	return NULL;
 }
 
+/* The pid the process has in its own PID namespace (the last NSpid of
+ * /proc/PID/status), which a JIT in a container names its map by; pid when
+ * it can't be read. */
+static pid_t pid_in_own_namespace(pid_t pid)
+{
+	char path[64], *text, *line;
+	long ns = pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = procfs_slurp(path, NULL);
+	line = text ? strstr(text, "\nNSpid:") : NULL;
+	if (line) {
+		char *end = strchr(line + 1, '\n'), *p = line + 7;
+
+		if (end)
+			*end = '\0';
+		for (char *q; (q = strpbrk(p, " \t"));)
+			p = q + 1;
+		ns = strtol(p, NULL, 10);
+	}
+	free(text);
+	return ns > 0 && ns <= INT_MAX ? (pid_t)ns : pid;
+}
+
+/* The JIT's /tmp/perf-PID.map as the process sees it (under its root, and
+ * named by its own pid), once per refresh. None: the frames stay [JIT]. */
+static const struct perfmap *jit_map(struct usym_snapshot *s)
+{
+	char path[PATH_MAX];
+	pid_t ns;
+
+	if (s->jit_map_read)
+		return &s->jit_map;
+	s->jit_map_read = true;
+	perfmap_free(&s->jit_map);
+	snprintf(path, sizeof(path), "%s/tmp/perf-%d.map", s->root, (int)s->pid);
+	if (perfmap_read(path, &s->jit_map) == -ENOENT && (ns = pid_in_own_namespace(s->pid)) != s->pid) {
+		snprintf(path, sizeof(path), "%s/tmp/perf-%d.map", s->root, (int)ns);
+		perfmap_read(path, &s->jit_map);
+	}
+	return &s->jit_map;
+}
+
+/* Anonymous executable memory: code a JIT wrote (V8, the JVM, LuaJIT...),
+ * or a kernel's label for it ([anon:NAME], 5.17+'s PR_SET_VMA_ANON_NAME). */
+static bool is_jit_code(const struct vma *v)
+{
+	return v->exec && (v->kind == VMA_ANON ||
+			   (v->kind == VMA_SPECIAL && strncmp(v->path, "[anon:", 6) == 0));
+}
+
+static void resolve_jit(struct usym_snapshot *s, uint64_t addr, struct usym *out)
+{
+	const struct perfmap_entry *e = perfmap_find(jit_map(s), addr);
+
+	out->jit = true;
+	if (e) {
+		out->func = e->name;
+		out->func_offset = addr - e->start;
+	}
+}
+
 /* For mappings Dwfl doesn't hold: the file (or [label]) and the offset. */
-static int resolve_in_maps(const struct usym_snapshot *s, uint64_t addr,
-			   struct usym *out)
+static int resolve_in_maps(struct usym_snapshot *s, uint64_t addr, struct usym *out)
 {
 	const struct vma *v = vma_at(s, addr);
 
+	if (v && is_jit_code(v)) {
+		resolve_jit(s, addr, out);
+		return 0;
+	}
 	if (!v || (v->kind != VMA_FILE && v->kind != VMA_SPECIAL))
 		return -ENOENT;	/* heap, stack, anonymous: no module */
 	out->module = v->path;
 	out->module_offset = addr - v->start + (v->kind == VMA_FILE ? v->offset : 0);
 	return 0;
+}
+
+/* A second mapping of a loaded file's code: V8 (node 20) maps a copy of
+ * node's embedded builtins near its heap from the same file pages, so its
+ * frames there were "node+0x14d1545". The address the same file offset has
+ * in a mapping Dwfl holds, or addr itself. */
+static uint64_t loaded_copy_of(const struct usym_snapshot *s, uint64_t addr)
+{
+	const struct vma *v = vma_at(s, addr);
+	uint64_t off;
+
+	if (!v || v->kind != VMA_FILE || !v->exec || dwfl_addrmodule(s->dwfl, addr))
+		return addr;
+	off = addr - v->start + v->offset;
+	for (size_t i = s->n_maps; i-- > 0;) {
+		for (size_t j = 0; j < s->maps[i].n; j++) {
+			const struct vma *w = &s->maps[i].v[j];
+			uint64_t at = w->start + (off - w->offset);
+
+			if (w->kind != VMA_FILE || !w->exec || w->inode != v->inode ||
+			    w->dev_major != v->dev_major || w->dev_minor != v->dev_minor ||
+			    off < w->offset || off - w->offset >= w->end - w->start || at == addr)
+				continue;
+			if (dwfl_addrmodule(s->dwfl, at))
+				return at;
+		}
+	}
+	return addr;
 }
 
 int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out)
@@ -321,6 +429,7 @@ int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out)
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -EINVAL;
+	addr = loaded_copy_of(s, addr);
 	mod = dwfl_addrmodule(s->dwfl, addr);
 	if (mod) {
 		resolve_in_module(s, mod, addr, out);
@@ -382,6 +491,7 @@ int usym_resolve_frames(struct usym_snapshot *s, uint64_t addr, struct usym *out
 	err = usym_resolve(s, addr, &out[0]);
 	if (err)
 		return err;
+	addr = loaded_copy_of(s, addr);
 	mod = dwfl_addrmodule(s->dwfl, addr);
 	return mod ? usym_expand_inlined(&s->names, mod, addr, out, max) : 1;
 }
@@ -450,6 +560,13 @@ char *usym_format(const struct usym *sym, uint64_t addr, char *buf, size_t size)
 
 	if (!buf || size == 0)
 		return buf;
+	if (sym && sym->jit) {	/* never a bare address: say what it is */
+		if (sym->func)
+			snprintf(buf, size, "[JIT] %s+0x%" PRIx64, sym->func, sym->func_offset);
+		else
+			snprintf(buf, size, "[JIT] 0x%" PRIx64, addr);
+		return buf;
+	}
 	if (!sym || (!sym->module && !sym->func)) {
 		snprintf(buf, size, "0x%" PRIx64, addr);
 		return buf;

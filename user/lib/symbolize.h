@@ -44,10 +44,13 @@ struct usym {
 	const char *file;	/* source file, NULL without DWARF line info */
 	int line;
 	bool inlined;		/* a function inlined into the next frame's */
+	bool jit;		/* in anonymous executable memory (code a JIT made):
+				 * func from the JIT's perf map, NULL without one */
 };
 
-/* Resolves one address. Returns 0 when at least the module is known, -ENOENT
- * when addr is in no mapping. Strings stay valid until the snapshot is
+/* Resolves one address. Returns 0 when at least the module is known (or
+ * addr is JIT code: jit set, named from /tmp/perf-PID.map under the
+ * process's root when there is one), -ENOENT when addr is in no mapping. Strings stay valid until the snapshot is
  * freed. For return addresses of stack frames (all but the first), pass
  * addr - 1 so the line is the call's, not the next statement's. */
 int usym_resolve(struct usym_snapshot *s, uint64_t addr, struct usym *out);
@@ -67,7 +70,9 @@ int usym_module_of(struct usym_snapshot *s, uint64_t addr, struct usym_module *o
 /* Resolves one address into its frames, valgrind's way: with debug info,
  * first the functions inlined at addr (innermost first, each with the line
  * in it), then the function the code belongs to, with the line of the
- * outermost inlined call. Names are demangled (C++, Rust). Returns the
+ * outermost inlined call. With more levels than max, the outermost inlined
+ * ones are left out, never the function itself (max 1: the function alone).
+ * Names are demangled (C++, Rust). Returns the
  * number of frames written (at least 1, at most max), or -ENOENT when addr
  * is in no mapping. */
 int usym_resolve_frames(struct usym_snapshot *s, uint64_t addr, struct usym *out, int max);
@@ -86,7 +91,8 @@ char *usym_demangle(const char *name);
  * untouched) or -errno. For fuzzing the ELF and DWARF handling. */
 int usym_resolve_in_file(int fd, uint64_t addr, char *buf, size_t size);
 
-/* "func (file.c:LINE)", "func+0x1a (libfoo.so)", "libfoo.so+0x1234", or
+/* "func (file.c:LINE)", "func+0x1a (libfoo.so)", "libfoo.so+0x1234", JIT
+ * code as "[JIT] name+0x1a" (from its perf map) or "[JIT] 0x7f...", or
  * "0x7f..." — a frame never vanishes. Returns buf. */
 char *usym_format(const struct usym *sym, uint64_t addr, char *buf, size_t size);
 

@@ -100,6 +100,67 @@ static void call_site_of(Dwarf_Die *inlined, Dwarf_Die *cu, struct usym *out)
 	}
 }
 
+Dwarf_Die *usym_cu_at(Dwfl_Module *mod, uint64_t addr, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+
+	if (cu)
+		return cu;
+	while ((cu = dwfl_module_nextcu(mod, cu, bias)))
+		if (dwarf_haspc(cu, addr - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
+#define SCOPE_DEPTH_MAX 64
+
+static bool holds_code_only_below(int tag)
+{
+	return tag == DW_TAG_namespace || tag == DW_TAG_module;
+}
+
+/* The deepest DIE in the CU whose code holds pc, looking through
+ * namespaces: rustc nests every function in the namespaces of its path
+ * (leak::open_session is a subprogram inside DW_TAG_namespace "leak"), and
+ * libdw's dwarf_getscopes (0.188, Debian 12) prunes any DIE without
+ * addresses of its own, so for Rust it finds nothing and no inlined frame
+ * would be shown (valgrind shows six in a Box::new). C and C++ put their
+ * code at the CU's top level and never get here. */
+static bool innermost_die_at(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out)
+{
+	Dwarf_Die at[SCOPE_DEPTH_MAX];	/* per level: the DIE being looked at */
+	int depth = 0;
+	bool found = false;
+
+	if (dwarf_child(cu, &at[0]) != 0)
+		return false;
+	while (depth >= 0) {
+		int tag = dwarf_tag(&at[depth]);
+		bool code = !holds_code_only_below(tag) && dwarf_haspc(&at[depth], pc) > 0;
+
+		if (code) {
+			*out = at[depth];
+			found = true;
+		}
+		if ((code || holds_code_only_below(tag)) && depth + 1 < SCOPE_DEPTH_MAX &&
+		    dwarf_child(&at[depth], &at[depth + 1]) == 0) {
+			if (code) {	/* only its children can be deeper: forget the rest */
+				at[0] = at[depth + 1];
+				depth = 0;
+			} else {
+				depth++;
+			}
+			continue;
+		}
+		if (code)
+			return true;	/* nothing below it */
+		/* the next sibling, back out of namespaces that are done */
+		while (depth >= 0 && dwarf_siblingof(&at[depth], &at[depth]) != 0)
+			depth--;
+	}
+	return found;
+}
+
 /* The DIEs containing addr in the concrete tree, innermost first.
  * dwarf_getscopes alone stops at the first inlined_subroutine (it goes on
  * with its abstract origin's scopes); dwarf_getscopes_die on the innermost
@@ -109,14 +170,14 @@ static int concrete_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die **out)
 {
 	Dwarf_Die *scopes = NULL, innermost;
 	int n = dwarf_getscopes(cu, pc, &scopes);
+	bool found = n > 0 && dwarf_tag(&scopes[0]) != DW_TAG_compile_unit;
 
 	*out = NULL;
-	if (n <= 0) {
-		free(scopes);
-		return 0;
-	}
-	innermost = scopes[0];
+	if (found)
+		innermost = scopes[0];
 	free(scopes);
+	if (!found && !innermost_die_at(cu, pc, &innermost))
+		return 0;
 	n = dwarf_getscopes_die(&innermost, out);
 	return n > 0 ? n : 0;
 }
@@ -126,12 +187,14 @@ int usym_expand_inlined(struct intmap *names, Dwfl_Module *mod, uint64_t addr,
 {
 	struct usym outer = out[0];
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Die *cu = usym_cu_at(mod, addr, &bias);
 	Dwarf_Die *scopes = NULL;
 	int nscopes = cu ? concrete_scopes(cu, addr - bias, &scopes) : 0;
 	int n = 0;
 
-	for (int i = 0; i < nscopes && n < max; i++) {
+	/* the last slot stays the function the code is in: with more inlined
+	 * levels than max, the outermost ones go, never the real function */
+	for (int i = 0; i < nscopes && n < max - 1; i++) {
 		const char *name;
 
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
@@ -142,11 +205,17 @@ int usym_expand_inlined(struct intmap *names, Dwfl_Module *mod, uint64_t addr,
 		out[n].func = name;
 		out[n].func_offset = 0;
 		out[n].inlined = true;
-		if (++n == max)
-			break;
-		out[n] = outer;
+		out[++n] = outer;
 		call_site_of(&scopes[i], cu, &out[n]);
 	}
+	/* cut short: the function's line is still where it made the
+	 * outermost inlined call, not a line of a level left out */
+	for (int i = nscopes; n == max - 1 && i-- > 0;) {
+		if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
+			call_site_of(&scopes[i], cu, &out[n]);
+			break;
+		}
+	}
 	free(scopes);
-	return n < max ? n + 1 : n;
+	return n + 1;
 }

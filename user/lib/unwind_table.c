@@ -534,6 +534,40 @@ const struct uw_row *uw_table_find(const struct uw_table *t, uint64_t pc)
 	return &t->rows[lo];
 }
 
+/* --- the load bias ----------------------------------------------------------------- */
+
+/* The kernel maps each PT_LOAD at bias + page_down(p_vaddr) from file offset
+ * page_down(p_offset). lld (rustc's linker, clang -fuse-ld=lld) packs
+ * segments without padding: the last page of the read-only segment is the
+ * first of the code's (Rust: .rodata ends at 0x12860, .text starts there at
+ * vaddr 0x13860), so the code's mapping from offset 0x12000 lies inside
+ * both. Taking the first (read-only) segment put the bias 0x1000 off, every
+ * row lookup missed, and stacks ended after one frame. The segment with the
+ * mapping's permission, and of those the last starting at or below its
+ * offset, is the one mapped there. */
+bool uw_load_bias(const struct uw_load *loads, int n, uint64_t start, uint64_t offset, bool exec,
+		  uint64_t page_size, uint64_t *bias)
+{
+	uint64_t mask = ~(page_size - 1);
+	int best = -1, best_any = -1;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t off = loads[i].offset & mask;
+
+		if (offset < off || offset >= loads[i].offset + loads[i].filesz)
+			continue;
+		best_any = i;
+		if (loads[i].exec == exec)
+			best = i;
+	}
+	if (best < 0)
+		best = best_any;	/* permissions changed since (mprotect) */
+	if (best < 0)
+		return false;
+	*bias = start - (loads[best].vaddr & mask) - (offset - (loads[best].offset & mask));
+	return true;
+}
+
 /* --- one step, as the BPF unwinder does it -------------------------------------------- */
 
 enum uw_step_result uw_step(const struct uw_row *row, struct uw_regs *regs,

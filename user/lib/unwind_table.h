@@ -32,6 +32,19 @@ void uw_table_free(struct uw_table *t);
  * the first row. The last row covers everything above it. */
 const struct uw_row *uw_table_find(const struct uw_table *t, uint64_t pc);
 
+/* One PT_LOAD of an ELF file, as uw_load_bias needs it. */
+struct uw_load {
+	uint64_t vaddr, offset, filesz;
+	bool exec;	/* PF_X */
+};
+
+/* The load bias (runtime address - file address) of the file whose
+ * segments are loads[0..n), from one mapping of it: [start, ...) mapped
+ * from file offset `offset`, executable or not, with pages of page_size
+ * bytes. false when no segment can have been mapped there. */
+bool uw_load_bias(const struct uw_load *loads, int n, uint64_t start, uint64_t offset, bool exec,
+		  uint64_t page_size, uint64_t *bias);
+
 /* Registers of one frame while walking. */
 struct uw_regs {
 	uint64_t rip, rsp, rbp;
