@@ -112,6 +112,12 @@ void loader_detach_user(struct loader *l);
 /* Starts closing every link not closing yet (the tracepoints: once the
  * final report has read the tables). Returns at once. */
 void loader_detach_all(struct loader *l);
+/* A process joins the set (-p list, -f, --cgroup: cfg->proc_set), named
+ * comm until its own name is known. 0 or -errno (the map is full). */
+int loader_add_proc(struct loader *l, pid_t pid, const char *comm);
+/* --cgroup: the cgroup v2 directory (an absolute path) whose tasks join the
+ * set at their first allocation. 0 or -errno. */
+int loader_set_cgroup(struct loader *l, const char *dir);
 /* Detaches everything (what was started above, the rest in parallel),
  * waits for every close, then frees the BPF object. */
 void loader_close(struct loader *l);

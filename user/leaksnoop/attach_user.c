@@ -120,6 +120,8 @@ static int user_objects(const struct leaksnoop_config *cfg, pid_t tgid, struct a
 			err = system_libc(objs);	/* a script: its interpreter's */
 		return err;
 	}
+	if (!tgid)	/* --cgroup with no process yet: the system's C library */
+		return system_libc(objs);
 	return alloc_objs_of_pid(tgid, objs);
 }
 
@@ -414,7 +416,10 @@ static int attach_sites(struct loader *l, const struct alloc_obj *objs, size_t n
 				mine[cnt++] = sites[i];
 		if (!cnt)
 			continue;
-		if (attach_object(l, &objs[o], tgid, mine, cnt)) {
+		/* a set's processes come and go (a fork runs before anyone
+		 * could attach to it): its probes are on the files for every
+		 * process, and BPF's first test is whether it is one of ours */
+		if (attach_object(l, &objs[o], l->cfg->proc_set ? -1 : tgid, mine, cnt)) {
 			free(mine);
 			return -1;
 		}

@@ -12,10 +12,16 @@ enum leaksnoop_output { LS_OUT_TEXT, LS_OUT_JSON, LS_OUT_FOLDED };
 
 #define DEFAULT_OLDER_THAN_MS	500
 #define DEFAULT_TOP		20
+#define LS_MAX_PIDS		64	/* -p list */
 
 struct leaksnoop_config {
 	bool verbose;
-	pid_t pid;			/* -p */
+	pid_t pid;			/* -p: the first one given */
+	pid_t pids[LS_MAX_PIDS];	/* -p: every one given (pids[0] == pid) */
+	int nr_pids;
+	bool follow;			/* -f: children too */
+	const char *cgroup;		/* --cgroup: every process of this cgroup v2 */
+	bool proc_set;			/* several processes: a list, -f or --cgroup */
 	char **cmd;			/* after "--" */
 	double duration_s;		/* 0: until the process exits or a signal */
 	double interval_s;		/* -i, 0: one report at the end */

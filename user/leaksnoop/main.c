@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "classify.h"
+#include "cgroup.h"
 #include "clock.h"
 #include "config.h"
 #include "dl_hook.h"
@@ -25,6 +26,7 @@
 #include "fmt.h"
 #include "options.h"
 #include "procfs.h"
+#include "proc_set.h"
 #include "model.h"
 #include "render.h"
 #include "source.h"
@@ -84,13 +86,13 @@ static void on_sigchld(int sig)
 struct state {
 	const struct leaksnoop_config *cfg;	/* parsed once; read only */
 	struct loader loader;
-	struct target target;
-	struct leak_source source;
+	struct target target;		/* the command's or the first -p's */
+	struct proc_set procs;		/* every traced process */
+	struct traced_proc *main;	/* the one of target; NULL: --cgroup */
 	struct leak_model_config model;
-	struct leak_history history;
-	struct classifier classifier;
-	char comm[32];
-	struct usym_snapshot *usyms;	/* NULL: user frames print as addresses */
+	struct leak_set_summary set_sum;	/* a set's report: the processes added up */
+	struct leak_source whole;	/* no process: the whole system's kernel side */
+	struct leak_history whole_history;
 	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
 	struct unwinder *uw;	/* NULL: frame-pointer stacks (--frame-pointers, no pool) */
 	bool has_target;
@@ -101,22 +103,36 @@ struct state {
 	bool pprof_failed;
 };
 
-/* Takes or refreshes the snapshot of the process's mappings while it lives.
- * A command's snapshot waits for its exec (before it, it is a copy of us).
- * lazy: a first snapshot for a report that follows at once opens symbols
- * and DWARF only where a frame needs them (libc's DWARF alone is ~55 ms of
- * the command held at its exit, here, and /bin/true's report needs none). */
+/* A process whose mappings and allocators can be looked at now: alive,
+ * and a command only once it has exec'd (before, it is a copy of us). */
+static bool proc_live(const struct state *st, const struct traced_proc *p)
+{
+	if (p->exited || p->target->exited)
+		return false;
+	return !p->target->child || st->loader.skel->bss->counting;
+}
+
+/* Takes or refreshes the snapshot of each process's mappings while it
+ * lives. lazy: a first snapshot for a report that follows at once opens
+ * symbols and DWARF only where a frame needs them (libc's DWARF alone is
+ * ~55 ms of the command held at its exit, here, and /bin/true's report
+ * needs none). */
+static void snapshot_update_proc(struct state *st, struct traced_proc *p, bool lazy)
+{
+	if (!st->cfg->user || !proc_live(st, p))
+		return;
+	if (!p->usyms)
+		p->usyms = lazy ? usym_snapshot_take_lazy(p->pid) : usym_snapshot_take(p->pid);
+	else
+		usym_snapshot_refresh(p->usyms);
+}
+
 static void snapshot_update(struct state *st, bool lazy)
 {
-	if (!st->has_target || !st->cfg->user || st->target.exited)
+	if (!st->has_target)
 		return;
-	if (st->target.child && !st->loader.skel->bss->counting)
-		return;
-	if (!st->usyms)
-		st->usyms = lazy ? usym_snapshot_take_lazy(st->target.pid) :
-				   usym_snapshot_take(st->target.pid);
-	else
-		usym_snapshot_refresh(st->usyms);
+	for (size_t i = 0; i < st->procs.n; i++)
+		snapshot_update_proc(st, st->procs.v[i], lazy);
 	st->last_refresh = monotonic_s();
 }
 
@@ -137,12 +153,13 @@ static void unwind_update(struct state *st)
  * has exec'd: before, it is a copy of leaksnoop. */
 static void allocators_recheck(struct state *st)
 {
-	if (!st->cfg->user || !st->has_target || st->target.exited)
+	if (!st->cfg->user || !st->has_target)
 		return;
-	if (st->target.child && !st->loader.skel->bss->counting)
-		return;
-	if (attach_user_recheck(&st->loader, st->target.pid) < 0)
-		fprintf(stderr, "leaksnoop: warning: probing the allocator of a new library failed\n");
+	for (size_t i = 0; i < st->procs.n; i++)
+		if (proc_live(st, st->procs.v[i]) &&
+		    attach_user_recheck(&st->loader, st->procs.v[i]->pid) < 0)
+			fprintf(stderr, "leaksnoop: warning: probing the allocator of a new library "
+				"failed\n");
 }
 
 /* BPF stopped the command at ld.so's _dl_debug_state: its mappings
@@ -177,7 +194,10 @@ static void unwind_prepare(struct state *st, struct unwind_plan *plan)
 	if (!st->cfg->user || !st->has_target || st->cfg->frame_pointers)
 		return;
 	st->uw = unwinder_new(st->target.pid);
-	if (!st->uw || !st->cfg->pid)
+	for (size_t i = 0; st->uw && i < st->procs.n; i++)
+		if (st->procs.v[i] != st->main)
+			unwinder_add(st->uw, st->procs.v[i]->pid);
+	if (!st->uw || st->cfg->cmd)
 		return;
 	unwinder_sync(st->uw);
 	plan->rows = unwinder_rows_built(st->uw);
@@ -202,8 +222,11 @@ static void hook_start(struct state *st, struct dl_hook *h)
 		st->uw = NULL;
 		return;
 	}
-	/* a command has not exec'd yet: its ld.so is the one we run on */
-	dl_hook_start(h, st->uw, st->cfg->cmd ? 0 : st->target.pid, st->target.pid, st->loader.multi);
+	/* a command has not exec'd yet: its ld.so is the one we run on (and
+	 * --cgroup's, before it has a process); a set's hook is for every
+	 * process (BPF tells them apart) */
+	dl_hook_start(h, st->uw, st->cfg->cmd ? 0 : st->target.pid,
+		      st->cfg->proc_set ? -1 : st->target.pid, st->loader.multi);
 }
 
 static void hook_finish(struct state *st, struct dl_hook *h)
@@ -220,7 +243,7 @@ static void unwind_start(struct state *st)
 {
 	double t0 = monotonic_s(), c0 = cpu_s();
 
-	if (!st->uw || !st->cfg->pid)
+	if (!st->uw || st->cfg->cmd)
 		return;
 	unwind_update(st);
 	if (st->cfg->verbose) {
@@ -254,6 +277,9 @@ static void unwind_report(const struct state *st)
 		fprintf(stderr, "leaksnoop: warning: %zu files' unwind tables did not fit the pool and %zu "
 			"mappings the list: their frames were walked by frame pointers\n",
 			us.files_too_big, us.mappings_dropped);
+	if (us.procs_dropped)
+		fprintf(stderr, "leaksnoop: warning: %zu processes had no unwind tables (more than the "
+			"unwinder holds): their stacks were walked by frame pointers\n", us.procs_dropped);
 }
 
 /* -v: what each user-heap program cost per run, when the kernel counts it
@@ -304,16 +330,17 @@ static void on_exit_hold(void *ctx)
 {
 	struct state *st = ctx;
 
-	if (single_threaded(st->target.pid)) {
+	/* a set's other processes still run: their probes stay */
+	if (!st->cfg->proc_set && single_threaded(st->target.pid)) {
 		loader_detach_user(&st->loader);
 		if (st->cfg->verbose)
 			fprintf(stderr, "leaksnoop: the command's last thread is at its exit: its "
 				"uprobes are detaching\n");
 	}
-	snapshot_update(st, true);
-	st->source.usyms = st->usyms;
+	snapshot_update_proc(st, st->main, true);
+	st->main->source.usyms = st->main->usyms;
 	if (wants_scan(st, true))
-		classify_at_exit(&st->classifier);
+		classify_at_exit(&st->main->classifier);
 }
 
 static void render(const struct leak_report *rep, enum leaksnoop_output output)
@@ -325,11 +352,22 @@ static void render(const struct leak_report *rep, enum leaksnoop_output output)
 	}
 }
 
-static void write_profile(struct state *st, const struct leak_report *rep, const char *path)
+/* A set's processes added up (folded stacks have no place for it) */
+static void render_set_summary(const struct leak_set_summary *sum, enum leaksnoop_output output)
 {
+	if (output == LS_OUT_TEXT)
+		leak_render_set_summary_text(stdout, sum);
+	else if (output == LS_OUT_JSON)
+		leak_render_set_summary_json(stdout, sum);
+}
+
+static void write_profile(struct state *st, const struct traced_proc *p,
+			  const struct leak_report *rep, const char *path)
+{
+	struct usym_snapshot *usyms = p ? proc_usyms(&st->procs, p) : NULL;
 	struct leak_pprof_opts o = {
 		.path = path, .start_wall_ns = st->start_wall_ns,
-		.module_of = st->usyms ? leak_source_module_of : NULL, .module_ctx = st->usyms,
+		.module_of = usyms ? leak_source_module_of : NULL, .module_ctx = usyms,
 	};
 	int err = leak_render_pprof(rep, &o);
 
@@ -340,44 +378,59 @@ static void write_profile(struct state *st, const struct leak_report *rep, const
 }
 
 /* --pprof FILE: every report replaces FILE; with -i, report N is kept as
- * FILE.N too, so that two can be compared (pprof -diff_base). */
-static void write_profiles(struct state *st, const struct leak_report *rep)
+ * FILE.N too, so that two can be compared (pprof -diff_base). A set's
+ * processes each have their own profile: FILE.PID (and FILE.PID.N). */
+static void write_profiles(struct state *st, const struct traced_proc *p,
+			   const struct leak_report *rep)
 {
-	char numbered[4096];
+	char base[4096], numbered[4096];
+	int nr = p ? p->history.nr_reports : 0;
 
-	write_profile(st, rep, st->cfg->pprof_path);
+	if (!st->cfg->proc_set || !p)
+		snprintf(base, sizeof(base), "%s", st->cfg->pprof_path);
+	else if ((size_t)snprintf(base, sizeof(base), "%s.%d", st->cfg->pprof_path,
+				  (int)p->pid) >= sizeof(base))
+		return;
+	write_profile(st, p, rep, base);
 	if (st->cfg->interval_s &&
-	    (size_t)snprintf(numbered, sizeof(numbered), "%s.%d", st->cfg->pprof_path,
-			     st->history.nr_reports + 1) < sizeof(numbered))
-		write_profile(st, rep, numbered);
+	    (size_t)snprintf(numbered, sizeof(numbered), "%s.%d", base, nr + 1) < sizeof(numbered))
+		write_profile(st, p, rep, numbered);
 }
 
 /* One report: source (and scan) -> model -> renderer. Returns the number
  * of records found (after filters) that are leaks: definitely or
  * indirectly lost once classified, else every candidate; or -errno. */
-static int build_and_render(struct state *st, bool final, bool exited)
+static int build_and_render(struct state *st, struct traced_proc *p, bool final, bool exited)
 {
 	struct leak_report_meta meta = {
-		.pid = st->target.pid, .final = final, .exited = exited,
-		.no_cache_names = st->source.kernel && !st->loader.has_cache_names,
+		.pid = p ? p->pid : 0, .final = final, .exited = exited,
+		.no_cache_names = st->cfg->kernel && !st->loader.has_cache_names,
 		.user = st->cfg->user, .heap_traced = st->loader.heap_traced, .heap_why = st->loader.heap_why,
 		.allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs,
+		.in_set = st->cfg->proc_set, .ppid = p ? p->ppid : 0, .cmdline = p ? p->cmdline : "",
 	};
-	struct leak_symbolizer sym = leak_source_symbolizer(st->usyms, st->ksyms);
+	struct usym_snapshot *usyms = p ? proc_usyms(&st->procs, p) : NULL;
+	struct leak_symbolizer sym = leak_source_symbolizer(usyms, st->ksyms);
+	struct leak_history *history = p ? &p->history : &st->whole_history;
 	struct leak_snapshot snap;
 	struct leak_report rep;
 	int err;
 
-	st->source.usyms = st->usyms;
-	err = classify_read(&st->classifier, wants_scan(st, final), exited, &snap, &meta.scan);
+	if (p) {
+		p->source.usyms = usyms;
+		err = classify_read(&p->classifier, wants_scan(st, final) && !p->exited, exited,
+				    &snap, &meta.scan);
+		memcpy(meta.comm, p->comm, sizeof(meta.comm));
+	} else {
+		err = leak_source_read(&st->whole, exited, &snap);
+	}
 	if (err)
 		return err;
 	/* the final report has what it needs from the tables: the probes
 	 * start closing while it is built (detach.c) */
-	if (final)
+	if (final && (!st->cfg->proc_set || p == st->procs.v[st->procs.n - 1]))
 		loader_detach_all(&st->loader);
-	memcpy(meta.comm, st->comm, sizeof(meta.comm));
-	err = leak_report_build(&rep, &snap, &st->model, &st->history, &meta);
+	err = leak_report_build(&rep, &snap, &st->model, history, &meta);
 	leak_snapshot_free(&snap);
 	if (err)
 		return err;
@@ -387,8 +440,10 @@ static int build_and_render(struct state *st, bool final, bool exited)
 		fprintf(stderr, "leaksnoop: warning: out of memory: inlined frames not shown\n");
 	render(&rep, st->cfg->output);
 	if (st->cfg->pprof_path)
-		write_profiles(st, &rep);
-	err = leak_history_advance(&st->history, &rep);
+		write_profiles(st, p, &rep);
+	if (st->cfg->proc_set)
+		leak_set_summary_add(&st->set_sum, &rep);
+	err = leak_history_advance(history, &rep);
 	if (!err) {
 		size_t leaks = rep.meta.scan.done ? rep.lost_records : leak_report_candidates(&rep);
 
@@ -398,15 +453,29 @@ static int build_and_render(struct state *st, bool final, bool exited)
 	return err;
 }
 
+/* One report: each process's (the whole system's without one), and for
+ * a set their sum. exited: the command or -p process has. Returns the
+ * leaks found (see build_and_render), all processes, or -errno. */
 static int emit(struct state *st, bool final, bool exited)
 {
-	int n;
+	int n = 0;
 
 	if (!exited)
 		snapshot_update(st, false);
 	if (!final)	/* the refresh puts the periodic look off: its re-check here */
 		allocators_recheck(st);
-	n = build_and_render(st, final, exited);
+	memset(&st->set_sum, 0, sizeof(st->set_sum));
+	st->set_sum.final = final;
+	if (!st->has_target)
+		n = build_and_render(st, NULL, final, exited);
+	for (size_t i = 0; i < st->procs.n && n >= 0; i++) {
+		struct traced_proc *p = st->procs.v[i];
+		int got = build_and_render(st, p, final, p == st->main ? exited : p->exited);
+
+		n = got < 0 ? got : (n > INT32_MAX - got ? INT32_MAX : n + got);
+	}
+	if (n >= 0 && st->cfg->proc_set)
+		render_set_summary(&st->set_sum, st->cfg->output);
 	if (n < 0)
 		fprintf(stderr, "leaksnoop: reading the allocation tables failed: %s\n", strerror(-n));
 	return n;
@@ -414,8 +483,133 @@ static int emit(struct state *st, bool final, bool exited)
 
 static void read_comm(struct state *st)
 {
-	if (st->has_target)
-		leak_source_comm(st->target.pid, st->comm, sizeof(st->comm));
+	if (st->main)
+		proc_read_names(st->main);
+}
+
+/* ---- a set of processes ------------------------------------------------------------ */
+
+/* What each process's report reads and how it is scanned. */
+static void proc_init(struct state *st, struct traced_proc *p)
+{
+	const struct leaksnoop_config *cfg = st->cfg;
+
+	p->source = (struct leak_source){ .skel = st->loader.skel, .pid = p->pid,
+					  .user = cfg->user, .kernel = cfg->kernel,
+					  .has_syscalls = st->loader.has_syscalls,
+					  .allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs };
+	p->classifier = (struct classifier){ .source = &p->source, .target = p->target,
+					     .signals = &exiting };
+	p->history.start_ns = monotonic_ns();
+}
+
+/* BPF added a process to the set (-f's fork, --cgroup's newcomer): its
+ * tables, its allocators if it maps new ones, its report. */
+static void on_new_proc(void *ctx, struct traced_proc *p)
+{
+	struct state *st = ctx;
+
+	proc_init(st, p);
+	if (p->exited)
+		return;
+	if (st->uw && !unwinder_add(st->uw, p->pid))
+		st->uw_synced = false;
+	if (st->cfg->user && attach_user_recheck(&st->loader, p->pid) < 0)
+		fprintf(stderr, "leaksnoop: warning: probing the allocator of process %d failed\n",
+			(int)p->pid);
+	if (st->cfg->verbose)
+		fprintf(stderr, "leaksnoop: process %d (forked from %d) joined the trace\n",
+			(int)p->pid, (int)p->ppid);
+}
+
+static void set_poll(struct state *st)
+{
+	if (procs_poll(&st->procs, bpf_map__fd(st->loader.skel->maps.procs), on_new_proc, st))
+		fprintf(stderr, "leaksnoop: warning: out of memory: a process is not reported\n");
+}
+
+/* -p list: the trace ends once every process has exited. */
+static bool set_over(const struct state *st)
+{
+	if (!st->cfg->proc_set || st->cfg->cmd || st->cfg->cgroup)
+		return false;
+	for (size_t i = 0; i < st->procs.n; i++)
+		if (!st->procs.v[i]->exited && !st->procs.v[i]->target->exited)
+			return false;
+	return true;
+}
+
+/* Before the probes: every process the set starts with goes into BPF's
+ * map (--cgroup's directory too). 0 or -1 after printing why. */
+static int set_seed(struct state *st)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	if (!st->cfg->proc_set)
+		return 0;
+	for (size_t i = 0; i < st->procs.n; i++) {
+		err = loader_add_proc(&st->loader, st->procs.v[i]->pid, st->procs.v[i]->comm);
+		if (err) {
+			fprintf(stderr, "leaksnoop: adding process %d to the trace failed: %s\n",
+				(int)st->procs.v[i]->pid, strerror(-err));
+			return -1;
+		}
+	}
+	if (!st->cfg->cgroup)
+		return 0;
+	err = cgroup2_dir(st->cfg->cgroup, dir, sizeof(dir));
+	if (!err)
+		err = loader_set_cgroup(&st->loader, dir);
+	if (err) {
+		fprintf(stderr, "leaksnoop: --cgroup %s: %s\n", st->cfg->cgroup, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int add_listed(void *ctx, pid_t pid)
+{
+	struct state *st = ctx;
+
+	if (pid <= 0 || pid == getpid() || procs_find(&st->procs, pid))
+		return 0;
+	if (!procs_add(&st->procs, pid, 0))
+		return -ENOMEM;
+	proc_read_names(st->procs.v[st->procs.n - 1]);
+	return 0;
+}
+
+/* The processes known at the start: the command or -p's first (with
+ * target), the rest of -p's list, --cgroup's. 0 or -1 after printing why. */
+static int set_collect(struct state *st)
+{
+	const struct leaksnoop_config *cfg = st->cfg;
+	char dir[PATH_MAX];
+	int err;
+
+	if (cfg->pid || cfg->cmd) {
+		st->main = procs_add(&st->procs, st->target.pid, 0);
+		if (!st->main)
+			return -1;
+		st->main->target = &st->target;
+		proc_read_names(st->main);
+	}
+	for (int i = 1; i < cfg->nr_pids; i++) {
+		if (!procs_pid_exists_or_say(cfg->pids[i]) || add_listed(st, cfg->pids[i]))
+			return -1;
+	}
+	if (!cfg->cgroup)
+		return 0;
+	err = cgroup2_dir(cfg->cgroup, dir, sizeof(dir));
+	if (!err)
+		err = cgroup2_for_each_pid(dir, add_listed, st);
+	if (err) {
+		fprintf(stderr, "leaksnoop: --cgroup %s: %s\n", cfg->cgroup,
+			err == -ENOENT ? "no such cgroup v2 directory" : strerror(-err));
+		return -1;
+	}
+	return 0;
 }
 
 /* Reading /proc/kallsyms takes ~100 ms here: done on a thread while the
@@ -449,7 +643,7 @@ static int load_and_attach(struct state *st, struct unwind_plan *plan)
 	if (cfg->kernel && !st->ksyms)
 		fprintf(stderr, "leaksnoop: warning: /proc/kallsyms: %s; kernel frames print as "
 			"addresses\n", strerror(ksyms_err));
-	if (err)
+	if (err || set_seed(st))
 		return -1;
 	phase_mark(PH_LOADED);
 	hook_start(st, &hook);
@@ -510,14 +704,23 @@ static int trace(struct state *st)
 		}
 		if (st->has_target && st->target.child)
 			read_comm(st);	/* the command's name after exec */
+		if (cfg->proc_set)
+			set_poll(st);
 		if (cfg->duration_s && wake > start + cfg->duration_s)
 			wake = start + cfg->duration_s;
 		if (cfg->interval_s && wake > next_report)
 			wake = next_report;
-		if (st->has_target) {
+		if (set_over(st)) {
+			exited = true;
+			break;
+		}
+		if (st->main && !st->target.exited) {
 			int ms = (int)((wake - now) * 1000) + 1;
 
-			if (target_wait(&st->target, ms > 0 ? ms : 1)) {
+			/* a set goes on without its first -p process; the
+			 * command's exit ends the trace (its children's records
+			 * are reported as they are then) */
+			if (target_wait(&st->target, ms > 0 ? ms : 1) && (!cfg->proc_set || cfg->cmd)) {
 				exited = true;
 				break;
 			}
@@ -567,13 +770,12 @@ int main(int argc, char **argv)
 		return 2;
 	if (cfg->exit_now)
 		return 0;
-	st.has_target = cfg->pid || cfg->cmd;
+	st.has_target = cfg->pid || cfg->cmd || cfg->cgroup;
 	if (check_bpf_prerequisites("leaksnoop"))
 		return 1;
-	if (cfg->pid && !procfs_pid_exists(cfg->pid)) {
-		fprintf(stderr, "leaksnoop: no process with PID %d\n", cfg->pid);
-		return 1;
-	}
+	for (int i = 0; i < cfg->nr_pids; i++)
+		if (!procs_pid_exists_or_say(cfg->pids[i]))
+			return 1;
 	if (cfg->pprof_path && check_writable(cfg->pprof_path))
 		return 1;
 	libbpf_log_setup(cfg->verbose);
@@ -597,6 +799,10 @@ int main(int argc, char **argv)
 		if (target_open_pid(&st.target, cfg->pid))
 			return 1;
 	}
+	if (set_collect(&st)) {
+		rc = 1;
+		goto out;
+	}
 	if (load_and_attach(&st, &plan)) {
 		/* a probe in a process that is gone fails with ENOENT or ESRCH:
 		 * say what happened rather than leave only that errno */
@@ -607,20 +813,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	unwind_start(&st);
-	st.source = (struct leak_source){ .skel = st.loader.skel, .pid = st.target.pid,
-					  .user = cfg->user, .kernel = cfg->kernel,
-					  .has_syscalls = st.loader.has_syscalls,
-					  .allocs = st.loader.allocs, .nr_allocs = st.loader.nr_allocs };
+	st.whole = (struct leak_source){ .skel = st.loader.skel, .kernel = cfg->kernel };
+	for (size_t i = 0; i < st.procs.n; i++)
+		proc_init(&st, st.procs.v[i]);
 	st.model = (struct leak_model_config){ .older_than_ms = cfg->older_than_ms,
 					       .min_size = cfg->min_size, .max_size = cfg->max_size,
 					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks,
 					       .show_reachable = cfg->show_reachable };
-	st.classifier = (struct classifier){ .source = &st.source, .target = &st.target,
-					     .signals = &exiting };
-	st.history.start_ns = monotonic_ns();
+	st.whole_history.start_ns = monotonic_ns();
 	st.start_wall_ns = wall_ns();
 	read_comm(&st);
-	if (cfg->pid)
+	if (!cfg->cmd)
 		snapshot_update(&st, false);
 	if (cfg->verbose && cfg->user)
 		say_probed(&st.loader);
@@ -636,7 +839,8 @@ int main(int argc, char **argv)
 		st.last_refresh = monotonic_s() - SNAPSHOT_REFRESH_S + SNAPSHOT_FIRST_S;
 	if (!cfg->cmd && cfg->output == LS_OUT_TEXT && isatty(STDERR_FILENO))
 		fprintf(stderr, "leaksnoop: tracing %s... Ctrl-C to report\n",
-			st.has_target ? "the process" : "kernel allocations");
+			cfg->proc_set ? "the processes" : st.has_target ? "the process" :
+			"kernel allocations");
 
 	found = trace(&st);
 	if (found < 0)
@@ -664,9 +868,8 @@ out:
 	if (cfg->verbose)
 		phases_print();
 	target_close(&st.target);
-	usym_snapshot_free(st.usyms);
+	procs_free(&st.procs);
 	ksyms_free(st.ksyms);
-	leak_history_free(&st.history);
-	classify_free(&st.classifier);
+	leak_history_free(&st.whole_history);
 	return rc;
 }
