@@ -562,9 +562,12 @@ FIXED_ENTRY(fixed_resize, KIND_RESIZE, DI_, NO_, NO_)
 SEC("uprobe")
 int BPF_KPROBE(on_dl_debug_state)
 {
-	/* a set's hook is on every process mapping that ld.so */
-	if (counting && (!proc_set || is_target(bpf_get_current_pid_tgid())))
-		uw_on_dl_debug_state(stop_on_dl_change);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	/* a set's hook is on every process mapping that ld.so; only the
+	 * command is ptraced: a stop of another would never be resumed */
+	if (counting && (!proc_set || is_target(pid_tgid)))
+		uw_on_dl_debug_state(stop_on_dl_change && (pid_tgid >> 32) == targ_tgid);
 	return 0;
 }
 
