@@ -282,6 +282,10 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	}
 	s->rodata->targ_tgid = (__u32)tgid;
 	s->rodata->proc_set = cfg->proc_set;
+	if (cfg->nr_pids > 1 && !cfg->follow) {
+		l->probe_pids = cfg->pids;
+		l->nr_probe_pids = cfg->nr_pids;
+	}
 	s->rodata->follow_forks = cfg->follow;
 	s->rodata->cgroup_filter = cfg->cgroup != NULL;
 	if (!cfg->proc_set)

@@ -17,9 +17,10 @@ struct leaksnoop_config;
 struct ksyms;
 
 /* one perf-event link per probe when uprobe_multi is missing: two per
- * allocator function (entry and return), ~60 functions in the worst case */
-#define MAX_LINKS 256
-#define MAX_MULTI_FDS 32
+ * allocator function (entry and return), ~60 functions in the worst case;
+ * a -p list has a set per process (glibc's 9 functions: 18 links each) */
+#define MAX_LINKS 2048
+#define MAX_MULTI_FDS 320
 #define MAX_ALLOCATORS 8
 
 /* A file, as /proc/PID/maps names it (device and inode). */
@@ -86,6 +87,11 @@ struct loader {
 	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
 	struct detacher detach;		/* links being closed (detach.c) */
 	bool user_detached;		/* the uprobes are closing: none is attached again */
+	/* a -p list without -f or --cgroup: each object's probes once per
+	 * process, filtered by the kernel (no cost to any other process);
+	 * NULL: once, for tgid (or for every process: -f, --cgroup) */
+	const pid_t *probe_pids;
+	int nr_probe_pids;
 };
 
 struct unwind_plan;
