@@ -109,6 +109,12 @@ class Prefork:
             self.p.wait()
 
 
+def drain(t):
+    """The rest of a Tool's output, once it has ended."""
+    while (line := t.lines.get(timeout=10)) is not None:
+        t.all_lines.append(line)
+
+
 def trace_live(args, start_work):
     """Runs leaksnoop with args (JSON, -i 0.3), waits until it reports, runs
     start_work(), then ends it with SIGINT: its JSON reports."""
@@ -119,11 +125,7 @@ def trace_live(args, start_work):
         start_work()
         time.sleep(0.5)
         assert t.stop(signal.SIGINT) == 0, t.proc.stderr.read()
-        while True:
-            line = t.lines.get(timeout=10)
-            if line is None:
-                break
-            t.all_lines.append(line)
+        drain(t)
     finally:
         if t.proc.poll() is None:
             t.proc.kill()
@@ -263,11 +265,7 @@ http {{
         with open(os.path.join(d, "nginx.pid")) as f:
             os.kill(int(f.read()), signal.SIGQUIT)
         t.proc.wait(timeout=30)
-        while True:
-            line = t.lines.get(timeout=10)
-            if line is None:
-                break
-            t.all_lines.append(line)
+        drain(t)
     finally:
         kill_tree(t.proc.pid)
         if t.proc.poll() is None:
