@@ -33,6 +33,7 @@ const volatile __u32 targ_tgid;		/* 0: every process (whole-system kernel mode) 
 const volatile bool proc_set;
 const volatile bool follow_forks;	/* -f: a traced process's children join the set */
 const volatile bool cgroup_filter;	/* --cgroup: tasks under cgroup_map[0] join it */
+const volatile __u32 self_tgid;		/* leaksnoop: never one of its own targets */
 const volatile bool kernel_stacks;	/* full kernel stacks instead of call sites */
 const volatile bool user_stacks = true;
 /* Set by user space: sysconf(_SC_PAGESIZE), and the kernel's tick length
@@ -222,7 +223,8 @@ static __always_inline bool in_set(__u32 tgid)
 		return !(p->flags & LS_PROC_EXITED);
 	/* a task moved into the cgroup, or there at the start and missed by
 	 * user space's listing: from its first allocation on */
-	if (!cgroup_filter || bpf_current_task_under_cgroup(&cgroup_map, 0) != 1)
+	if (!cgroup_filter || tgid == self_tgid ||
+	    bpf_current_task_under_cgroup(&cgroup_map, 0) != 1)
 		return false;
 	bpf_get_current_comm(comm, sizeof(comm));
 	proc_add(tgid, 0, comm);

@@ -288,6 +288,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	}
 	s->rodata->follow_forks = cfg->follow;
 	s->rodata->cgroup_filter = cfg->cgroup != NULL;
+	s->rodata->self_tgid = (__u32)getpid();	/* run inside the cgroup it traces */
 	if (!cfg->proc_set)
 		bpf_map__set_max_entries(s->maps.procs, 1);
 	s->rodata->kernel_stacks = l->cfg->kernel_stacks;
