@@ -1041,6 +1041,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	s = proc_set ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
 	if (s) {
 		bpf_get_current_comm(s->comm, sizeof(s->comm));
+		s->exec_ns = bpf_ktime_get_ns();
 		s->flags |= LS_PROC_EXECED;
 	}
 	return 0;

@@ -70,6 +70,8 @@ struct ls_proc {
 	__u32 ppid;		/* the traced process it was forked from; 0: given */
 	__u32 flags;
 	char comm[16];
+	__u64 exec_ns;		/* its last exec (bpf_ktime_get_ns), 0: none seen: the
+				 * blocks of an image before it are the old image's */
 };
 
 /* Per-stack (user) or per-call-site/stack (kernel) totals kept by BPF. */

@@ -175,6 +175,30 @@ def test_cgroup_traces_processes_that_start_later():
     assert not others, f"processes outside the cgroup reported: {others}"
 
 
+def test_cgroup_traces_the_processes_already_in_it():
+    """Workers forked in the cgroup before leaksnoop starts: listed from
+    cgroup.procs (a sub-cgroup's too), each with its exact count."""
+    cg = os.path.join(e2e.cgroup2_mount(), f"mmscope-e2e-ls0-{os.getpid()}")
+    sub = os.path.join(cg, "inner")
+    os.mkdir(cg)
+    os.mkdir(sub)
+    w = None
+    try:
+        w = Prefork(["sh", "-c", f'echo $$ > {sub}/cgroup.procs && exec "$0" "$@"',
+                     e2e.workload("prefork"), str(WORKERS), "go"])
+        reports, t = trace_live(["--cgroup", cg], w.leak)
+    finally:
+        if w:
+            w.close()
+        e2e.remove_cgroup(sub)
+        e2e.remove_cgroup(cg)
+    by_pid, summary = finals(reports)
+    assert set(w.workers) | {w.p.pid} == set(by_pid), (sorted(by_pid), w.workers, w.p.pid)
+    for i, pid in enumerate(w.workers):
+        assert_worker(by_pid[pid], i)
+    assert summary["processes"] == WORKERS + 1, summary
+
+
 def test_cgroup_and_pid_list_bad_input():
     rc, _, err = leaksnoop("-p", "1,abc")
     assert rc == 2 and "PID" in err, (rc, err)

@@ -3,7 +3,8 @@
  * which line — user heap, address space and kernel allocations.
  *
  * main.c owns the trace loop, options.c the command line; attach.c loads and
- * attaches the BPF programs, target.c runs or watches the process. A report
+ * attaches the BPF programs, target.c runs or watches the process,
+ * trace_set.c keeps the traced processes (several: -p list, -f, --cgroup). A report
  * goes source.c (reads the tables) -> model.c (builds it, pure) ->
  * render_*.c (print it). */
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "classify.h"
-#include "cgroup.h"
 #include "clock.h"
 #include "config.h"
 #include "dl_hook.h"
@@ -27,6 +27,7 @@
 #include "options.h"
 #include "procfs.h"
 #include "proc_set.h"
+#include "state.h"
 #include "model.h"
 #include "render.h"
 #include "source.h"
@@ -83,58 +84,9 @@ static void on_sigchld(int sig)
 
 /* ---- symbols ------------------------------------------------------------------ */
 
-struct state {
-	const struct leaksnoop_config *cfg;	/* parsed once; read only */
-	struct loader loader;
-	struct target target;		/* the command's or the first -p's */
-	struct proc_set procs;		/* every traced process */
-	struct traced_proc *main;	/* the one of target; NULL: --cgroup */
-	struct leak_model_config model;
-	struct leak_set_summary set_sum;	/* a set's report: the processes added up */
-	struct leak_source whole;	/* no process: the whole system's kernel side */
-	struct leak_history whole_history;
-	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
-	struct unwinder *uw;	/* NULL: frame-pointer stacks (--frame-pointers, no pool) */
-	bool has_target;
-	bool uw_synced;
-	double uw_build_s, uw_build_cpu_s;	/* -p: building the tables before load */
-	double last_refresh;
-	int64_t start_wall_ns;		/* for the pprof profile */
-	bool pprof_failed;
-};
 
-/* A process whose mappings and allocators can be looked at now: alive,
- * and a command only once it has exec'd (before, it is a copy of us). */
-static bool proc_live(const struct state *st, const struct traced_proc *p)
-{
-	if (p->exited || p->target->exited)
-		return false;
-	return !p->target->child || st->loader.skel->bss->counting;
-}
 
-/* Takes or refreshes the snapshot of each process's mappings while it
- * lives. lazy: a first snapshot for a report that follows at once opens
- * symbols and DWARF only where a frame needs them (libc's DWARF alone is
- * ~55 ms of the command held at its exit, here, and /bin/true's report
- * needs none). */
-static void snapshot_update_proc(struct state *st, struct traced_proc *p, bool lazy)
-{
-	if (!st->cfg->user || !proc_live(st, p))
-		return;
-	if (!p->usyms)
-		p->usyms = lazy ? usym_snapshot_take_lazy(p->pid) : usym_snapshot_take(p->pid);
-	else
-		usym_snapshot_refresh(p->usyms);
-}
 
-static void snapshot_update(struct state *st, bool lazy)
-{
-	if (!st->has_target)
-		return;
-	for (size_t i = 0; i < st->procs.n; i++)
-		snapshot_update_proc(st, st->procs.v[i], lazy);
-	st->last_refresh = monotonic_s();
-}
 
 /* Gives the BPF unwinder the tables of what the process maps now. A
  * command's tables wait for its exec, like its snapshot. */
@@ -148,19 +100,6 @@ static void unwind_update(struct state *st)
 		st->uw_synced = true;
 }
 
-/* The mappings changed (ld.so's _dl_debug_state, or the periodic look):
- * a dlopen may have brought an allocator not probed yet. Once the command
- * has exec'd: before, it is a copy of leaksnoop. */
-static void allocators_recheck(struct state *st)
-{
-	if (!st->cfg->user || !st->has_target)
-		return;
-	for (size_t i = 0; i < st->procs.n; i++)
-		if (proc_live(st, st->procs.v[i]) &&
-		    attach_user_recheck(&st->loader, st->procs.v[i]->pid) < 0)
-			fprintf(stderr, "leaksnoop: warning: probing the allocator of a new library "
-				"failed\n");
-}
 
 /* BPF stopped the command at ld.so's _dl_debug_state: its mappings
  * changed; the tables go in before it runs the new code. */
@@ -487,131 +426,6 @@ static void read_comm(struct state *st)
 		proc_read_names(st->main);
 }
 
-/* ---- a set of processes ------------------------------------------------------------ */
-
-/* What each process's report reads and how it is scanned. */
-static void proc_init(struct state *st, struct traced_proc *p)
-{
-	const struct leaksnoop_config *cfg = st->cfg;
-
-	p->source = (struct leak_source){ .skel = st->loader.skel, .pid = p->pid,
-					  .user = cfg->user, .kernel = cfg->kernel,
-					  .has_syscalls = st->loader.has_syscalls,
-					  .allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs };
-	p->classifier = (struct classifier){ .source = &p->source, .target = p->target,
-					     .signals = &exiting };
-	p->history.start_ns = monotonic_ns();
-}
-
-/* BPF added a process to the set (-f's fork, --cgroup's newcomer): its
- * tables, its allocators if it maps new ones, its report. */
-static void on_new_proc(void *ctx, struct traced_proc *p)
-{
-	struct state *st = ctx;
-
-	proc_init(st, p);
-	if (p->exited)
-		return;
-	if (st->uw && !unwinder_add(st->uw, p->pid))
-		st->uw_synced = false;
-	if (st->cfg->user && attach_user_recheck(&st->loader, p->pid) < 0)
-		fprintf(stderr, "leaksnoop: warning: probing the allocator of process %d failed\n",
-			(int)p->pid);
-	if (st->cfg->verbose)
-		fprintf(stderr, "leaksnoop: process %d (forked from %d) joined the trace\n",
-			(int)p->pid, (int)p->ppid);
-}
-
-static void set_poll(struct state *st)
-{
-	if (procs_poll(&st->procs, bpf_map__fd(st->loader.skel->maps.procs), on_new_proc, st))
-		fprintf(stderr, "leaksnoop: warning: out of memory: a process is not reported\n");
-}
-
-/* -p list: the trace ends once every process has exited. */
-static bool set_over(const struct state *st)
-{
-	if (!st->cfg->proc_set || st->cfg->cmd || st->cfg->cgroup)
-		return false;
-	for (size_t i = 0; i < st->procs.n; i++)
-		if (!st->procs.v[i]->exited && !st->procs.v[i]->target->exited)
-			return false;
-	return true;
-}
-
-/* Before the probes: every process the set starts with goes into BPF's
- * map (--cgroup's directory too). 0 or -1 after printing why. */
-static int set_seed(struct state *st)
-{
-	char dir[PATH_MAX];
-	int err;
-
-	if (!st->cfg->proc_set)
-		return 0;
-	for (size_t i = 0; i < st->procs.n; i++) {
-		err = loader_add_proc(&st->loader, st->procs.v[i]->pid, st->procs.v[i]->comm);
-		if (err) {
-			fprintf(stderr, "leaksnoop: adding process %d to the trace failed: %s\n",
-				(int)st->procs.v[i]->pid, strerror(-err));
-			return -1;
-		}
-	}
-	if (!st->cfg->cgroup)
-		return 0;
-	err = cgroup2_dir(st->cfg->cgroup, dir, sizeof(dir));
-	if (!err)
-		err = loader_set_cgroup(&st->loader, dir);
-	if (err) {
-		fprintf(stderr, "leaksnoop: --cgroup %s: %s\n", st->cfg->cgroup, strerror(-err));
-		return -1;
-	}
-	return 0;
-}
-
-static int add_listed(void *ctx, pid_t pid)
-{
-	struct state *st = ctx;
-
-	if (pid <= 0 || pid == getpid() || procs_find(&st->procs, pid))
-		return 0;
-	if (!procs_add(&st->procs, pid, 0))
-		return -ENOMEM;
-	proc_read_names(st->procs.v[st->procs.n - 1]);
-	return 0;
-}
-
-/* The processes known at the start: the command or -p's first (with
- * target), the rest of -p's list, --cgroup's. 0 or -1 after printing why. */
-static int set_collect(struct state *st)
-{
-	const struct leaksnoop_config *cfg = st->cfg;
-	char dir[PATH_MAX];
-	int err;
-
-	if (cfg->pid || cfg->cmd) {
-		st->main = procs_add(&st->procs, st->target.pid, 0);
-		if (!st->main)
-			return -1;
-		st->main->target = &st->target;
-		proc_read_names(st->main);
-	}
-	for (int i = 1; i < cfg->nr_pids; i++) {
-		if (!procs_pid_exists_or_say(cfg->pids[i]) || add_listed(st, cfg->pids[i]))
-			return -1;
-	}
-	if (!cfg->cgroup)
-		return 0;
-	err = cgroup2_dir(cfg->cgroup, dir, sizeof(dir));
-	if (!err)
-		err = cgroup2_for_each_pid(dir, add_listed, st);
-	if (err) {
-		fprintf(stderr, "leaksnoop: --cgroup %s: %s\n", cfg->cgroup,
-			err == -ENOENT ? "no such cgroup v2 directory" : strerror(-err));
-		return -1;
-	}
-	return 0;
-}
-
 /* Reading /proc/kallsyms takes ~100 ms here: done on a thread while the
  * BPF programs load (another ~100-150 ms); needed from the attach on. */
 static void *load_ksyms(void *errp)
@@ -761,7 +575,7 @@ int main(int argc, char **argv)
 {
 	struct leaksnoop_config config;
 	const struct leaksnoop_config *cfg = &config;
-	struct state st = { .cfg = cfg };
+	struct state st = { .cfg = cfg, .signals = &exiting };
 	struct unwind_plan plan = {};
 	int found, rc = 0;
 
