@@ -248,6 +248,24 @@ static bool raw_syscall_tracepoints(void)
 	return false;
 }
 
+/* Several processes (-p list, -f, --cgroup): BPF's tests of the set, and a
+ * -p list's probes once per process. */
+static void configure_set(struct loader *l, struct leaksnoop_bpf *s)
+{
+	const struct leaksnoop_config *cfg = l->cfg;
+
+	s->rodata->proc_set = cfg->proc_set;
+	if (cfg->nr_pids > 1 && !cfg->follow) {
+		l->probe_pids = cfg->pids;
+		l->nr_probe_pids = cfg->nr_pids;
+	}
+	s->rodata->follow_forks = cfg->follow;
+	s->rodata->cgroup_filter = cfg->cgroup != NULL;
+	s->rodata->self_tgid = (__u32)getpid();	/* run inside the cgroup it traces */
+	if (!cfg->proc_set)
+		bpf_map__set_max_entries(s->maps.procs, 1);
+}
+
 int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting,
 		const struct unwind_plan *plan)
 {
@@ -281,16 +299,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 		return -1;
 	}
 	s->rodata->targ_tgid = (__u32)tgid;
-	s->rodata->proc_set = cfg->proc_set;
-	if (cfg->nr_pids > 1 && !cfg->follow) {
-		l->probe_pids = cfg->pids;
-		l->nr_probe_pids = cfg->nr_pids;
-	}
-	s->rodata->follow_forks = cfg->follow;
-	s->rodata->cgroup_filter = cfg->cgroup != NULL;
-	s->rodata->self_tgid = (__u32)getpid();	/* run inside the cgroup it traces */
-	if (!cfg->proc_set)
-		bpf_map__set_max_entries(s->maps.procs, 1);
+	configure_set(l, s);
 	s->rodata->kernel_stacks = l->cfg->kernel_stacks;
 	s->rodata->user_stacks = true;
 	s->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);

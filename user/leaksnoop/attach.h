@@ -84,14 +84,14 @@ struct loader {
 	bool has_pages;
 	bool has_cache_names;		/* kmem_cache_alloc carries the cache (6.1+) */
 	const struct ksyms *ksyms;	/* kallsyms, for the uprobe bookkeeping's ranges */
-	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
-	struct detacher detach;		/* links being closed (detach.c) */
-	bool user_detached;		/* the uprobes are closing: none is attached again */
 	/* a -p list without -f or --cgroup: each object's probes once per
 	 * process, filtered by the kernel (no cost to any other process);
 	 * NULL: once, for tgid (or for every process: -f, --cgroup) */
 	const pid_t *probe_pids;
 	int nr_probe_pids;
+	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
+	struct detacher detach;		/* links being closed (detach.c) */
+	bool user_detached;		/* the uprobes are closing: none is attached again */
 };
 
 struct unwind_plan;

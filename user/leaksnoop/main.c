@@ -482,6 +482,20 @@ static void say_probed(const struct loader *l)
 
 /* ---- the trace loop --------------------------------------------------------------- */
 
+/* Waits up to left seconds; true when the trace ends with the process: a
+ * set goes on without its first -p process, but the command's exit ends
+ * it (its children's records are reported as they are then). */
+static bool wait_until(struct state *st, double left)
+{
+	int ms = (int)(left * 1000) + 1;
+
+	if (st->main && !st->target.exited)
+		return target_wait(&st->target, ms > 0 ? ms : 1) && (!st->cfg->proc_set || st->cfg->cmd);
+	if (left > 0)
+		usleep((useconds_t)(left * 1e6));
+	return false;
+}
+
 /* Returns the number of records in the final report (or -1 on error). */
 static int trace(struct state *st)
 {
@@ -524,25 +538,9 @@ static int trace(struct state *st)
 			wake = start + cfg->duration_s;
 		if (cfg->interval_s && wake > next_report)
 			wake = next_report;
-		if (set_over(st)) {
+		if (set_over(st) || wait_until(st, wake - now)) {
 			exited = true;
 			break;
-		}
-		if (st->main && !st->target.exited) {
-			int ms = (int)((wake - now) * 1000) + 1;
-
-			/* a set goes on without its first -p process; the
-			 * command's exit ends the trace (its children's records
-			 * are reported as they are then) */
-			if (target_wait(&st->target, ms > 0 ? ms : 1) && (!cfg->proc_set || cfg->cmd)) {
-				exited = true;
-				break;
-			}
-		} else {
-			double left = wake - now;
-
-			if (left > 0)
-				usleep((useconds_t)(left * 1e6));
 		}
 	}
 	phase_mark(PH_ENDED);
@@ -568,6 +566,21 @@ static int check_writable(const char *path)
 	}
 	close(fd);
 	unlink(tmp);
+	return 0;
+}
+
+/* The command started (held before its exec), or -p's first process
+ * watched. 0, or -1 after printing why. */
+static int start_target(struct state *st)
+{
+	st->target.pidfd = st->target.go_fd = st->target.err_fd = -1;
+	st->target.on_exit_hold = on_exit_hold;
+	st->target.on_sigstop = on_sigstop;
+	st->target.ctx = st;
+	if (st->cfg->cmd)
+		return target_spawn(&st->target, st->cfg->cmd) ? -1 : 0;
+	if (st->cfg->pid)
+		return target_open_pid(&st->target, st->cfg->pid) ? -1 : 0;
 	return 0;
 }
 
@@ -602,17 +615,8 @@ int main(int argc, char **argv)
 		sigaction(SIGCHLD, &sa, NULL);
 	}
 
-	st.target.pidfd = st.target.go_fd = st.target.err_fd = -1;
-	st.target.on_exit_hold = on_exit_hold;
-	st.target.on_sigstop = on_sigstop;
-	st.target.ctx = &st;
-	if (cfg->cmd) {
-		if (target_spawn(&st.target, cfg->cmd))
-			return 1;
-	} else if (cfg->pid) {
-		if (target_open_pid(&st.target, cfg->pid))
-			return 1;
-	}
+	if (start_target(&st))
+		return 1;
 	if (set_collect(&st)) {
 		rc = 1;
 		goto out;

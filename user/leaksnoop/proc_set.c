@@ -18,6 +18,8 @@ struct traced_proc *procs_add(struct proc_set *s, pid_t pid, pid_t ppid)
 
 	if (!p)
 		return NULL;
+	/* an array of pointers: sizeof one pointer is right */
+	// NOLINTNEXTLINE(bugprone-sizeof-expression)
 	v = vec_reserve(s->v, &s->cap, s->n, sizeof(*s->v));
 	if (!v) {
 		free(p);

@@ -78,6 +78,7 @@ int cgroup2_id(const char *path, uint64_t *id)
 
 /* dir's cgroup.procs, then its children's, depth first (bounded: a
  * cgroup tree is at most a few levels deep; 16 is far past any seen). */
+// NOLINTNEXTLINE(misc-no-recursion): depth-bounded, see above
 static int for_each_pid(const char *dir, int depth, int (*cb)(void *ctx, pid_t pid), void *ctx)
 {
 	char path[PATH_MAX], line[32];
@@ -91,15 +92,20 @@ static int for_each_pid(const char *dir, int depth, int (*cb)(void *ctx, pid_t p
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (!err && fgets(line, sizeof(line), f))
-		err = cb(ctx, (pid_t)atoi(line));
+	while (!err && fgets(line, sizeof(line), f)) {
+		long pid = strtol(line, NULL, 10);
+
+		if (pid > 0 && pid <= INT_MAX)
+			err = cb(ctx, (pid_t)pid);
+	}
 	fclose(f);
 	d = err ? NULL : opendir(dir);
 	while (d && !err && (e = readdir(d))) {
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
+		/* bounded by depth (a cgroup tree is a few levels deep) */
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < sizeof(path))
-			err = for_each_pid(path, depth + 1, cb, ctx);
+			err = for_each_pid(path, depth + 1, cb, ctx);	// NOLINT(misc-no-recursion)
 		if (err == -ENOENT)
 			err = 0;	/* removed meanwhile */
 	}
