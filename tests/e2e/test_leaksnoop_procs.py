@@ -132,6 +132,34 @@ def trace_live(args, start_work):
     return [json.loads(l) for l in t.all_lines if l.startswith("{")], t
 
 
+def test_follow_pid_traces_the_children_it_forks_later():
+    """-f -p MASTER: the workers the running master forks after leaksnoop
+    attached are traced from their fork, each with its exact count."""
+    p = subprocess.Popen([e2e.workload("prefork"), str(WORKERS), "late"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    workers = []
+    try:
+        master = int(p.stdout.readline().split()[1])
+
+        def fork_and_leak():
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            for _ in range(WORKERS):
+                workers.append(int(p.stdout.readline().split()[2]))
+            assert p.stdout.readline().strip() == "leaked"
+
+        reports, t = trace_live(["-f", "-p", str(master)], fork_and_leak)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=30)
+    by_pid, summary = finals(reports)
+    assert set(by_pid) == {master, *workers}, (sorted(by_pid), master, workers)
+    assert not worker_leaks(by_pid[master]), describe(by_pid[master])
+    for i, pid in enumerate(workers):
+        assert by_pid[pid]["ppid"] == master, by_pid[pid]
+        assert_worker(by_pid[pid], i)
+
+
 def test_pid_list_traces_every_listed_process():
     w = Prefork()
     try:

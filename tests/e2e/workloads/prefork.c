@@ -3,9 +3,11 @@
  * 1000 + 16*i bytes (so each worker's count and size are its own) and
  * allocates and frees as many 512-byte ones.
  *
- * usage: prefork N [go]
+ * usage: prefork N [go|late]
  *   without "go": the workers leak at once and exit; the master reaps them
  *     and exits (leaksnoop -f -- prefork N).
+ *   late: the master prints "master PID" and forks only after a line on
+ *     stdin (leaksnoop -f -p MASTER); then as with go, without a second line.
  *   with "go": the master prints "worker I PID" for each, then waits for a
  *     line on stdin; the workers then leak, the master prints "leaked" once
  *     all have, and everyone waits for stdin's end (the test's tracer sees
@@ -37,12 +39,19 @@ static void work(long i)
 int main(int argc, char **argv)
 {
 	long n = arg_long(argc, argv, 1, 3);
-	int go = argc > 2 && !strcmp(argv[2], "go");
+	int late = argc > 2 && !strcmp(argv[2], "late");
+	int go = (argc > 2 && !strcmp(argv[2], "go")) || late;
 	int start[2], done[2];
 	char line[64], c;
 
 	if (pipe(start) || pipe(done))
 		die("pipe");
+	if (late) {
+		printf("master %d\n", (int)getpid());
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			die("stdin");
+	}
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
 
@@ -68,7 +77,7 @@ int main(int argc, char **argv)
 	close(done[1]);
 	if (go) {
 		fflush(stdout);
-		if (!fgets(line, sizeof(line), stdin))
+		if (!late && !fgets(line, sizeof(line), stdin))
 			die("stdin");
 		close(start[1]);
 		for (long i = 0; i < n; i++)
