@@ -28,6 +28,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define MMAP_FLAG_ANONYMOUS	0x20	/* uapi MAP_ANONYMOUS: a macro, not in BTF */
 
 const volatile __u32 targ_tgid;		/* 0: every process (whole-system kernel mode) */
+/* Several processes (-p list, -f, --cgroup): the procs map is the set, and
+ * targ_tgid is not looked at. */
+const volatile bool proc_set;
+const volatile bool follow_forks;	/* -f: a traced process's children join the set */
+const volatile bool cgroup_filter;	/* --cgroup: tasks under cgroup_map[0] join it */
+const volatile __u32 self_tgid;		/* leaksnoop: never one of its own targets */
 const volatile bool kernel_stacks;	/* full kernel stacks instead of call sites */
 const volatile bool user_stacks = true;
 /* Set by user space: sysconf(_SC_PAGESIZE), and the kernel's tick length
@@ -51,7 +57,7 @@ bool counting;
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 262144);	/* resized by user space */
-	__type(key, __u64);
+	__type(key, struct ls_ukey);
 	__type(value, struct ls_alloc);
 } uallocs SEC(".maps");
 
@@ -65,9 +71,25 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
-	__type(key, __u64);
+	__type(key, struct ls_ukey);
 	__type(value, struct ls_alloc);
 } regions SEC(".maps");
+
+/* The traced processes of a set, by global tgid (see proc_set). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LS_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct ls_proc);
+} procs SEC(".maps");
+
+/* --cgroup: the cgroup v2 directory whose tasks are traced */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -182,9 +204,51 @@ struct ls_range own_ranges[LS_OWN_RANGES];
 MMSCOPE_STATS_MAP(STAT_MAX)
 MMSCOPE_SYSCALL_INFLIGHT(MAX_THREADS, STAT_INFLIGHT_FULL)
 
+/* A process joins the set (-f's fork, --cgroup's first sight of it). */
+static __always_inline void proc_add(__u32 tgid, __u32 ppid, const char *comm)
+{
+	struct ls_proc p = { .ppid = ppid };
+
+	__builtin_memcpy(p.comm, comm, sizeof(p.comm));
+	if (bpf_map_update_elem(&procs, &tgid, &p, BPF_ANY))
+		stat_add(STAT_PROCS_FULL, 1);
+}
+
+static __always_inline bool in_set(__u32 tgid)
+{
+	struct ls_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	char comm[16];
+
+	if (p)
+		return !(p->flags & LS_PROC_EXITED);
+	/* a task moved into the cgroup, or there at the start and missed by
+	 * user space's listing: from its first allocation on */
+	if (!cgroup_filter || tgid == self_tgid ||
+	    bpf_current_task_under_cgroup(&cgroup_map, 0) != 1)
+		return false;
+	bpf_get_current_comm(comm, sizeof(comm));
+	proc_add(tgid, 0, comm);
+	return true;
+}
+
 static __always_inline bool is_target(__u64 pid_tgid)
 {
+	if (proc_set)
+		return in_set(pid_tgid >> 32);
 	return !targ_tgid || (pid_tgid >> 32) == targ_tgid;
+}
+
+/* Per process (-p, -- CMD, a set), not the whole system */
+static __always_inline bool per_process(void)
+{
+	return proc_set || targ_tgid;
+}
+
+static __always_inline struct ls_ukey ukey_of(__u64 addr)
+{
+	struct ls_ukey k = { .addr = addr, .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+	return k;
 }
 
 /* ---- per-stack totals ------------------------------------------------------ */
@@ -195,6 +259,8 @@ static __always_inline void agg_key_of(struct ls_agg_key *k, const struct ls_all
 	k->cache = a->cache;
 	k->stack_id = a->stack_id;
 	k->src = a->src;
+	k->tgid = a->tgid;
+	k->pad = 0;
 }
 
 static const struct ls_agg zero_agg;
@@ -214,11 +280,12 @@ static __always_inline struct ls_agg *agg_get(const struct ls_alloc *a, bool cre
 	return g;
 }
 
-static __always_inline void record_alloc(void *map, __u64 addr, struct ls_alloc *a)
+static __always_inline void record_alloc(void *map, const void *key, struct ls_alloc *a)
 {
 	struct ls_agg *g;
 
-	if (bpf_map_update_elem(map, &addr, a, BPF_ANY)) {
+	a->pad = 0;
+	if (bpf_map_update_elem(map, key, a, BPF_ANY)) {
 		stat_add(STAT_ALLOC_MAP_FULL, 1);	/* not recorded: never reported */
 		return;
 	}
@@ -242,11 +309,13 @@ static __always_inline void account_free(const struct ls_alloc *a, __u64 bytes, 
 		__sync_fetch_and_add(&g->free_count, blocks);
 }
 
-/* Removes addr from map; true if it was there. not_after: only a record made
- * at or before this time counts (0: any). */
+/* Removes the current process's addr from map (uallocs, regions); true if
+ * it was there. not_after: only a record made at or before this time
+ * counts (0: any). */
 static __always_inline bool record_free(void *map, __u64 addr, __u64 not_after)
 {
-	struct ls_alloc *a = bpf_map_lookup_elem(map, &addr);
+	struct ls_ukey key = ukey_of(addr);
+	struct ls_alloc *a = bpf_map_lookup_elem(map, &key);
 	struct ls_alloc copy;
 
 	if (!a)
@@ -254,7 +323,7 @@ static __always_inline bool record_free(void *map, __u64 addr, __u64 not_after)
 	if (not_after && a->ts > not_after)
 		return false;
 	copy = *a;
-	if (bpf_map_delete_elem(map, &addr))
+	if (bpf_map_delete_elem(map, &key))
 		return false;	/* another thread took it first */
 	account_free(&copy, copy.size, 1);
 	return true;
@@ -302,7 +371,8 @@ static __always_inline int alloc_enter(__u32 kind, __u64 size, __u64 arg)
 /* xallocx(ptr, ...) resized the block in place to ret bytes */
 static __always_inline void resize(__u64 ptr, __u64 ret)
 {
-	struct ls_alloc *a = bpf_map_lookup_elem(&uallocs, &ptr);
+	struct ls_ukey key = ukey_of(ptr);
+	struct ls_alloc *a = bpf_map_lookup_elem(&uallocs, &key);
 	struct ls_agg *g;
 
 	if (!a || !ret || ret == a->size)
@@ -319,6 +389,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 {
 	struct ls_inflight *f = inflight_of_current(false);
 	struct ls_alloc a;
+	struct ls_ukey key;
 	__u64 addr = ret;
 
 	if (!f || !f->depth)
@@ -351,6 +422,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 	a.site = 0;
 	a.cache = 0;
 	a.src = SRC_USER;
+	a.tgid = bpf_get_current_pid_tgid() >> 32;
 	/* taken at return: ip is the caller's return address, so the first
 	 * frame is right even when the caller keeps no frame pointer */
 	a.stack_id = user_stacks ? uw_stack_id(ctx, cfi_unwind) : -1;
@@ -359,7 +431,8 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 			stat_add(STAT_STACK_FAIL, 1);
 		a.stack_id = -1;
 	}
-	record_alloc(&uallocs, addr, &a);
+	key = ukey_of(addr);
+	record_alloc(&uallocs, &key, &a);
 	return 0;
 }
 
@@ -491,8 +564,12 @@ FIXED_ENTRY(fixed_resize, KIND_RESIZE, DI_, NO_, NO_)
 SEC("uprobe")
 int BPF_KPROBE(on_dl_debug_state)
 {
-	if (counting)
-		uw_on_dl_debug_state(stop_on_dl_change);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	/* a set's hook is on every process mapping that ld.so; only the
+	 * command is ptraced: a stop of another would never be resumed */
+	if (counting && (!proc_set || is_target(pid_tgid)))
+		uw_on_dl_debug_state(stop_on_dl_change && (pid_tgid >> 32) == targ_tgid);
 	return 0;
 }
 
@@ -536,7 +613,7 @@ static __always_inline void kcount_shared(const struct ls_alloc *a, const struct
 static __always_inline __u32 site_slot(const struct ls_alloc *a)
 {
 	__u64 h = a->site ^ ((a->cache ? a->size : 0) << 40) ^
-		  ((__u64)(__u32)a->stack_id << 20) ^ a->src;
+		  ((__u64)(__u32)a->stack_id << 20) ^ a->src ^ ((__u64)a->tgid << 8);
 
 	return (__u32)((h * 0x9E3779B97F4A7C15ULL) >> 40) & (LS_SITE_SLOTS - 1);
 }
@@ -544,7 +621,7 @@ static __always_inline __u32 site_slot(const struct ls_alloc *a)
 static __always_inline bool site_is(const struct ls_site *s, const struct ls_alloc *a)
 {
 	return s->key.site == a->site && s->key.cache == a->cache &&
-	       s->key.stack_id == a->stack_id && s->key.src == a->src;
+	       s->key.stack_id == a->stack_id && s->key.src == a->src && s->key.tgid == a->tgid;
 }
 
 /* Counts an allocation for its site in this CPU's slot. */
@@ -677,12 +754,15 @@ static __always_inline bool own_footprint(void *ctx, __u32 src, __u64 site)
 static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr, __u64 size,
 				   const struct kmem_cache *cache)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ls_alloc a;
 
-	if (addr <= ZERO_SIZE_PTR || !counting || !is_target(bpf_get_current_pid_tgid()))
+	if (addr <= ZERO_SIZE_PTR || !counting || !is_target(pid_tgid))
 		return;
 	if (src != SRC_UPAGE && own_footprint(ctx, src, site))
 		return;
+	a.tgid = per_process() ? pid_tgid >> 32 : 0;
+	a.pad = 0;
 	a.size = size;
 	a.ts = kernel_now();
 	a.site = site;
@@ -798,7 +878,9 @@ static __always_inline void sys_begin(struct syscall_inflight *args)
 
 static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len, __u64 caller)
 {
-	struct ls_alloc a = { .size = len, .src = SRC_MMAP, .stack_id = -1, .site = caller };
+	struct ls_alloc a = { .size = len, .src = SRC_MMAP, .stack_id = -1, .site = caller,
+			      .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct ls_ukey key = ukey_of(addr);
 
 	a.ts = bpf_ktime_get_ns();
 	if (user_stacks) {
@@ -809,7 +891,7 @@ static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len, __u64 ca
 			a.stack_id = -1;
 		}
 	}
-	record_alloc(&regions, addr, &a);
+	record_alloc(&regions, &key, &a);
 }
 
 static __always_inline void sys_end(void *ctx, long ret)
@@ -828,15 +910,17 @@ static __always_inline void sys_end(void *ctx, long ret)
 	if (syscall_failed(ret))
 		return;
 	if (c.kind == SYSCALL_MREMAP) {
-		struct ls_alloc *old = bpf_map_lookup_elem(&regions, &c.addr);
+		struct ls_ukey key = ukey_of(c.addr);
+		struct ls_alloc *old = bpf_map_lookup_elem(&regions, &key);
 
 		if (old) {
 			struct ls_alloc moved = *old;
 
-			bpf_map_delete_elem(&regions, &c.addr);
+			bpf_map_delete_elem(&regions, &key);
 			account_free(&moved, moved.size, 1);
 			moved.size = c.len2;
-			record_alloc(&regions, (__u64)ret, &moved);
+			key.addr = (__u64)ret;
+			record_alloc(&regions, &key, &moved);
 			return;
 		}
 		mmap_done(ctx, (__u64)ret, c.len2, 0);
@@ -862,7 +946,7 @@ static __always_inline void sys_end(void *ctx, long ret)
 
 static __always_inline bool target_syscall(const struct pt_regs *regs)
 {
-	return counting && targ_tgid && is_target(bpf_get_current_pid_tgid()) &&
+	return counting && per_process() && is_target(bpf_get_current_pid_tgid()) &&
 	       BPF_CORE_READ(regs, cs) == USER_CS_64;
 }
 
@@ -871,13 +955,14 @@ static __always_inline bool target_syscall(const struct pt_regs *regs)
  * are checked against /proc/PID/maps by user space before reporting. */
 static __always_inline void munmap_begin(__u64 addr, __u64 len)
 {
-	struct ls_alloc *r = bpf_map_lookup_elem(&regions, &addr);
+	struct ls_ukey key = ukey_of(addr);
+	struct ls_alloc *r = bpf_map_lookup_elem(&regions, &key);
 	struct ls_alloc rest;
 
 	if (!r)
 		return;
 	rest = *r;
-	bpf_map_delete_elem(&regions, &addr);
+	bpf_map_delete_elem(&regions, &key);
 	len = (len + page_size - 1) & ~(page_size - 1);
 	if (len >= rest.size) {
 		account_free(&rest, rest.size, 1);
@@ -885,8 +970,8 @@ static __always_inline void munmap_begin(__u64 addr, __u64 len)
 	}
 	account_free(&rest, len, 0);
 	rest.size -= len;
-	addr += len;
-	bpf_map_update_elem(&regions, &addr, &rest, BPF_ANY);
+	key.addr = addr + len;
+	bpf_map_update_elem(&regions, &key, &rest, BPF_ANY);
 }
 
 /* raw sys_enter(struct pt_regs *regs, long id) */
@@ -933,7 +1018,7 @@ int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	const struct pt_regs *regs = (const struct pt_regs *)ctx->args[0];
 	long id;
 
-	if (!counting || !targ_tgid || !is_target(bpf_get_current_pid_tgid()))
+	if (!counting || !per_process() || !is_target(bpf_get_current_pid_tgid()))
 		return 0;
 	id = BPF_CORE_READ(regs, orig_ax);
 	if ((id == NR_MMAP_ || id == NR_BRK_ || id == NR_MREMAP_) && BPF_CORE_READ(regs, cs) == USER_CS_64)
@@ -947,9 +1032,39 @@ int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (targ_tgid && p->tgid == targ_tgid)
+	__u32 tgid = p->tgid;
+	struct ls_proc *s;
+
+	if (targ_tgid && tgid == targ_tgid)
 		counting = true;
+	/* a set's process keeps its place under its new name */
+	s = proc_set ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
+	if (s) {
+		bpf_get_current_comm(s->comm, sizeof(s->comm));
+		s->exec_ns = bpf_ktime_get_ns();
+		s->flags |= LS_PROC_EXECED;
+	}
 	return 0;
+}
+
+/* -f: a traced process forked a new one. It runs the parent's mappings
+ * until it execs: it walks the parent's unwind tables until user space
+ * gives it its own. */
+static __always_inline void follow_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct ls_proc *pp;
+	struct uw_proc *up;
+
+	if (!follow_forks || child->pid != child->tgid)
+		return;
+	pp = bpf_map_lookup_elem(&procs, &ptgid);
+	if (!pp || (pp->flags & LS_PROC_EXITED))
+		return;
+	proc_add(ctgid, ptgid, pp->comm);
+	up = bpf_map_lookup_elem(&uw_procs, &ptgid);
+	if (up)
+		bpf_map_update_elem(&uw_procs, &ctgid, up, BPF_NOEXIST);
 }
 
 /* a new thread of the target: where its stack is */
@@ -957,10 +1072,13 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct pt_regs *regs;
-	__u32 tid;
+	__u32 tid, tgid = child->tgid;
 	__u64 sp;
 
-	if (!targ_tgid || child->tgid != targ_tgid || child->pid == child->tgid)
+	follow_fork(parent, child);
+	if (child->pid == child->tgid)
+		return 0;
+	if (proc_set ? !bpf_map_lookup_elem(&procs, &tgid) : (!targ_tgid || tgid != targ_tgid))
 		return 0;
 	tid = child->pid;
 	/* CO-RE reads, not bpf_task_pt_regs (5.15+): 5.10 loads this too */
@@ -974,10 +1092,16 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
-	__u32 tid;
+	__u32 tid, tgid = p->tgid;
+	struct ls_proc *s = proc_set ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
 
-	if (!targ_tgid || p->tgid != targ_tgid)
+	if (proc_set && !s)
 		return 0;
+	if (!proc_set && (!targ_tgid || tgid != targ_tgid))
+		return 0;
+	/* the last thread: its id may be handed out again, to a stranger */
+	if (s && !BPF_CORE_READ(p, signal, live.counter))
+		s->flags |= LS_PROC_EXITED;
 	tid = p->pid;
 	if (!task_storage)	/* a task's local storage goes with it */
 		bpf_map_delete_elem(&inflight, &tid);

@@ -48,6 +48,30 @@ struct ls_alloc {
 	__u64 cache;		/* SRC_KMEM_CACHE: struct kmem_cache *; else 0 */
 	__s32 stack_id;		/* -1: no stack (not asked for, or capture failed) */
 	__u32 src;		/* enum ls_src */
+	__u32 tgid;		/* the process (global id) it was made in */
+	__u32 pad;
+};
+
+/* The key of the user tables (uallocs, regions): forked workers hand out
+ * the same addresses, so an address means something only with its process. */
+struct ls_ukey {
+	__u64 addr;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* One traced process of a set (-p list, -f, --cgroup): the procs map's
+ * value. Kept after the process exits (flags LS_PROC_EXITED), so that user
+ * space names a worker that came and went between two of its looks. */
+#define LS_PROC_EXITED	1
+#define LS_PROC_EXECED	2	/* it exec'd since it joined: not its parent's image */
+#define LS_MAX_PROCS	4096
+struct ls_proc {
+	__u32 ppid;		/* the traced process it was forked from; 0: given */
+	__u32 flags;
+	char comm[16];
+	__u64 exec_ns;		/* its last exec (bpf_ktime_get_ns), 0: none seen: the
+				 * blocks of an image before it are the old image's */
 };
 
 /* Per-stack (user) or per-call-site/stack (kernel) totals kept by BPF. */
@@ -56,6 +80,8 @@ struct ls_agg_key {
 	__u64 cache;
 	__s32 stack_id;
 	__u32 src;
+	__u32 tgid;		/* the process; 0 for none */
+	__u32 pad;
 };
 
 struct ls_agg {
@@ -122,6 +148,7 @@ enum ls_stat {
 	STAT_BRK_SHRINK,	/* bytes it shrank by */
 	STAT_OWN_FOOTPRINT,	/* kernel allocations for leaksnoop's own uprobes (utask,
 				 * XOL area, return instances): not the target's */
+	STAT_PROCS_FULL,	/* a process of the set could not be added: not traced */
 	STAT_MAX,
 };
 

@@ -46,7 +46,7 @@ struct uw_mapping {
 
 #define UW_MAX_MAPPINGS	512	/* executable mappings per process (a power of two) */
 #define UW_MAX_ROWS	(1u << 23)	/* rows in the pool shared by every file: 64 MiB max */
-#define UW_MAX_PROCS	32	/* processes with mapping lists */
+#define UW_MAX_PROCS	64	/* processes with mapping lists (2 MiB of uw_maps) */
 
 /* Where one process's mapping list is: n entries of the uw_maps array from
  * index base. User space writes a new list into the other of the process's

@@ -8,7 +8,7 @@ PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
       libmicrohttpd-dev prometheus bash-completion libprotobuf-c-dev protobuf-c-compiler
       golang-go qemu-system-x86 busybox-static cpio xz-utils debian-archive-keyring
       libcapstone-dev g++ libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
-      redis-server redis-tools heaptrack libiberty-dev lld nodejs)
+      redis-server redis-tools heaptrack libiberty-dev lld nodejs nginx)
 
 missing=()
 for p in "${PKGS[@]}"; do

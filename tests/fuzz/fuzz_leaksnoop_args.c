@@ -24,7 +24,15 @@ static void check_config(void)
 	FUZZ_ASSERT(!(cfg.cmd && cfg.duration_s));
 	FUZZ_ASSERT(cfg.duration_s >= 0 && cfg.interval_s >= 0);
 	FUZZ_ASSERT(cfg.user || cfg.kernel);
-	FUZZ_ASSERT(!cfg.user || cfg.pid || cfg.cmd);
+	FUZZ_ASSERT(!cfg.user || cfg.pid || cfg.cmd || cfg.cgroup);
+	FUZZ_ASSERT(cfg.nr_pids >= 0 && cfg.nr_pids <= LS_MAX_PIDS);
+	FUZZ_ASSERT(!cfg.nr_pids || cfg.pids[0] == cfg.pid);
+	FUZZ_ASSERT(!cfg.pid == !cfg.nr_pids);
+	for (int i = 0; i < cfg.nr_pids; i++)
+		FUZZ_ASSERT(cfg.pids[i] > 0);
+	FUZZ_ASSERT(!cfg.cgroup || (!cfg.pid && !cfg.cmd));
+	FUZZ_ASSERT(!cfg.follow || cfg.pid || cfg.cmd);
+	FUZZ_ASSERT(cfg.proc_set == (cfg.nr_pids > 1 || cfg.follow || cfg.cgroup));
 	FUZZ_ASSERT(!cfg.max_size || cfg.min_size <= cfg.max_size);
 	FUZZ_ASSERT(cfg.top >= 0);
 	FUZZ_ASSERT(cfg.error_exitcode >= 0 && cfg.error_exitcode <= 255);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "model.h"
 #include "render.h"
 #include "unit.h"
@@ -561,6 +562,46 @@ static void test_empty_snapshot(void)
 	leak_report_free(&r);
 }
 
+/* A set's summary adds up the processes' shown blocks, not their hidden
+ * ones, and counts the exited ones; the folded root names the process. */
+static void test_set_summary_adds_up_processes(void)
+{
+	struct leak_set_summary sum = { 0 };
+	struct leak_history h = { .start_ns = START };
+	struct leak_report r;
+
+	for (int pid = 1; pid <= 3; pid++) {
+		struct leak_snapshot s = { .now_ns = NOW };
+		struct leak_report_meta meta = { .pid = pid, .comm = "w;x", .final = true,
+						 .exited = pid == 3, .in_set = true, .ppid = 1,
+						 .cmdline = "w --worker" };
+		struct ls_agg_key k = ukey(7);
+
+		k.tgid = (uint32_t)pid;
+		for (int b = 0; b < pid; b++)	/* worker i: i blocks of 100*i bytes */
+			add_block(&s, k, 0x1000 * (uint64_t)(b + 1), 100 * (uint64_t)pid, 1000);
+		add_block(&s, k, 0x9000, 5, 10);	/* too young: not shown */
+		CHECK(leak_report_build(&r, &s, &cfg_default, &h, &meta) == 0);
+		leak_set_summary_add(&sum, &r);
+		if (pid == 2) {
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&buf, &len);
+
+			leak_render_folded(f, &r);
+			fclose(f);
+			CHECK(strncmp(buf, "w_x-2;[user]", 12) == 0);
+			free(buf);
+		}
+		leak_report_free(&r);
+		leak_snapshot_free(&s);
+	}
+	CHECK(sum.processes == 3 && sum.exited == 1);
+	/* 1*100 + 2*200 + 3*300, and the exited one's young block counts */
+	CHECK(sum.out_blocks[SRC_USER] == 1 + 2 + 3 + 1);
+	CHECK(sum.out_bytes[SRC_USER] == 100 + 400 + 900 + 5);
+}
+
 int main(void)
 {
 	RUN(test_groups_blocks_by_stack_and_keeps_their_addresses);
@@ -575,5 +616,6 @@ int main(void)
 	RUN(test_symbolize_inlined_and_cut_at_non_code);
 	RUN(test_renderers_serialize_the_model);
 	RUN(test_empty_snapshot);
+	RUN(test_set_summary_adds_up_processes);
 	UNIT_EXIT();
 }

@@ -263,11 +263,28 @@ def faulttop_books_add_up_and_steady():
         [v["sentence"] for v in verdicts]
 
 
+def leaksnoop_follow_prefork():
+    """-f on this kernel (the set's BPF paths load only with -f): each
+    forked worker's exact leak under its own pid (test_leaksnoop_procs)."""
+    import test_leaksnoop_procs as procs
+    rc, reports, err = e2e.leaksnoop("--json", "--user", "-T", "0", "-f", "--",
+                                     e2e.workload("prefork"), procs.WORKERS, timeout=180)
+    assert rc == 0, f"leaksnoop exit {rc}: {err[-1500:]}"
+    by_pid, summary = procs.finals(reports)
+    workers = sorted((r for r in by_pid.values() if r["ppid"]),
+                     key=lambda r: procs.worker_leaks(r)[0]["blocks"] if procs.worker_leaks(r) else 0)
+    assert len(workers) == procs.WORKERS, (sorted(by_pid), err[-1500:])
+    for i, r in enumerate(workers):
+        procs.assert_worker(r, i)
+    assert_nothing_attached("leaksnoop")
+
+
 EXTRA_CHECKS = [toggle_stress, sampling_cost]
 
 CHECKS = [faulttop_minflt_rusage, faulttop_majflt_kernel, faulttop_segv_maperr,
           faulttop_segv_accerr, leaksnoop_leak_loop_default, leaksnoop_leak_loop_user,
-          leaksnoop_cfi_stack, leaksnoop_kernel_eventfd, faulttop_books_add_up_and_steady]
+          leaksnoop_cfi_stack, leaksnoop_kernel_eventfd, faulttop_books_add_up_and_steady,
+          leaksnoop_follow_prefork]
 
 
 def setup():

@@ -248,12 +248,31 @@ static bool raw_syscall_tracepoints(void)
 	return false;
 }
 
+/* Several processes (-p list, -f, --cgroup): BPF's tests of the set, and a
+ * -p list's probes once per process. */
+static void configure_set(struct loader *l, struct leaksnoop_bpf *s)
+{
+	const struct leaksnoop_config *cfg = l->cfg;
+
+	s->rodata->proc_set = cfg->proc_set;
+	if (cfg->nr_pids > 1 && !cfg->follow) {
+		l->probe_pids = cfg->pids;
+		l->nr_probe_pids = cfg->nr_pids;
+	}
+	s->rodata->follow_forks = cfg->follow;
+	s->rodata->cgroup_filter = cfg->cgroup != NULL;
+	s->rodata->self_tgid = (__u32)getpid();	/* run inside the cgroup it traces */
+	if (!cfg->proc_set)
+		bpf_map__set_max_entries(s->maps.procs, 1);
+}
+
 int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting,
 		const struct unwind_plan *plan)
 {
 	struct leaksnoop_bpf *s;
 	struct bpf_program *p;
 	int err, hz;
+	bool per_proc;
 
 	memset(l, 0, sizeof(*l));
 	l->cfg = cfg;
@@ -269,7 +288,8 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 			}
 		}
 	}
-	l->has_syscalls = l->cfg->user && l->cfg->mmap && tgid && raw_syscall_tracepoints();
+	per_proc = tgid || cfg->proc_set;
+	l->has_syscalls = l->cfg->user && l->cfg->mmap && per_proc && raw_syscall_tracepoints();
 	l->has_pages = l->cfg->kernel && l->cfg->pages && tp_btf_exists("mm_page_alloc") &&
 		       tp_btf_exists("mm_page_free");
 
@@ -279,6 +299,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 		return -1;
 	}
 	s->rodata->targ_tgid = (__u32)tgid;
+	configure_set(l, s);
 	s->rodata->kernel_stacks = l->cfg->kernel_stacks;
 	s->rodata->user_stacks = true;
 	s->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
@@ -289,7 +310,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	bpf_map__set_max_entries(s->maps.kallocs, l->cfg->kernel ? l->cfg->max_allocs : 1);
 	if (!l->has_syscalls)
 		bpf_map__set_max_entries(s->maps.regions, 1);
-	unwind_configure(s, cfg->user && tgid && !cfg->frame_pointers, plan->stop_on_dl,
+	unwind_configure(s, cfg->user && per_proc && !cfg->frame_pointers, plan->stop_on_dl,
 			 plan->rows);
 	s->rodata->uw_walk_cache = !cfg->no_walk_cache;
 	for (int i = 0; (p = group_prog(s, PROGS_USER, i)); i++) {
@@ -336,11 +357,11 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	for (int i = 0; (p = group_prog(s, PROGS_SYSCALLS, i)); i++)
 		if (!l->has_syscalls)
 			bpf_program__set_autoload(p, false);
-	if (!tgid) {
+	if (!per_proc) {
 		bpf_program__set_autoload(s->progs.on_exec, false);
 		bpf_program__set_autoload(s->progs.on_exit, false);
 	}
-	if (!l->has_syscalls) {
+	if (!l->has_syscalls && !cfg->follow) {
 		bpf_program__set_autoload(s->progs.on_fork, false);
 		bpf_map__set_max_entries(s->maps.thread_sps, 1);
 	}
@@ -436,7 +457,7 @@ int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid)
 	if (l->cfg->kernel)
 		set_own_ranges(l);	/* before the first kernel hook */
 
-	if (tgid) {
+	if (tgid || l->cfg->proc_set) {
 		if (add_link(l, bpf_program__attach(s->progs.on_exit), "sched_process_exit") ||
 		    add_link(l, bpf_program__attach(s->progs.on_exec), "sched_process_exec"))
 			return -1;
@@ -452,9 +473,11 @@ int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid)
 		if (attach_node_variants(l))
 			return -1;
 	}
-	if (l->has_syscalls) {
+	if (l->has_syscalls || l->cfg->follow) {
 		if (add_link(l, bpf_program__attach(s->progs.on_fork), "sched_process_fork"))
 			return -1;
+	}
+	if (l->has_syscalls) {
 		for (int i = 0; (p = group_prog(s, PROGS_SYSCALLS, i)); i++)
 			if (add_link(l, bpf_program__attach(p), bpf_program__name(p)))
 				return -1;
@@ -463,4 +486,28 @@ int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid)
 	if (l->cfg->user && attach_user(l, tgid))
 		return -1;
 	return 0;
+}
+
+int loader_add_proc(struct loader *l, pid_t pid, const char *comm)
+{
+	struct ls_proc p = { 0 };
+	__u32 key = (__u32)pid;
+
+	snprintf(p.comm, sizeof(p.comm), "%s", comm ? comm : "");
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.procs), &key, &p, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int loader_set_cgroup(struct loader *l, const char *dir)
+{
+	__u32 zero = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.cgroup_map), &zero, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);	/* the map holds the cgroup */
+	return err;
 }

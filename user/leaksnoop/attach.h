@@ -17,9 +17,10 @@ struct leaksnoop_config;
 struct ksyms;
 
 /* one perf-event link per probe when uprobe_multi is missing: two per
- * allocator function (entry and return), ~60 functions in the worst case */
-#define MAX_LINKS 256
-#define MAX_MULTI_FDS 32
+ * allocator function (entry and return), ~60 functions in the worst case;
+ * a -p list has a set per process (glibc's 9 functions: 18 links each) */
+#define MAX_LINKS 2048
+#define MAX_MULTI_FDS 320
 #define MAX_ALLOCATORS 8
 
 /* A file, as /proc/PID/maps names it (device and inode). */
@@ -83,6 +84,11 @@ struct loader {
 	bool has_pages;
 	bool has_cache_names;		/* kmem_cache_alloc carries the cache (6.1+) */
 	const struct ksyms *ksyms;	/* kallsyms, for the uprobe bookkeeping's ranges */
+	/* a -p list without -f or --cgroup: each object's probes once per
+	 * process, filtered by the kernel (no cost to any other process);
+	 * NULL: once, for tgid (or for every process: -f, --cgroup) */
+	const pid_t *probe_pids;
+	int nr_probe_pids;
 	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
 	struct detacher detach;		/* links being closed (detach.c) */
 	bool user_detached;		/* the uprobes are closing: none is attached again */
@@ -112,6 +118,12 @@ void loader_detach_user(struct loader *l);
 /* Starts closing every link not closing yet (the tracepoints: once the
  * final report has read the tables). Returns at once. */
 void loader_detach_all(struct loader *l);
+/* A process joins the set (-p list, -f, --cgroup: cfg->proc_set), named
+ * comm until its own name is known. 0 or -errno (the map is full). */
+int loader_add_proc(struct loader *l, pid_t pid, const char *comm);
+/* --cgroup: the cgroup v2 directory (an absolute path) whose tasks join the
+ * set at their first allocation. 0 or -errno. */
+int loader_set_cgroup(struct loader *l, const char *dir);
 /* Detaches everything (what was started above, the rest in parallel),
  * waits for every close, then frees the BPF object. */
 void loader_close(struct loader *l);

@@ -120,6 +120,8 @@ static int user_objects(const struct leaksnoop_config *cfg, pid_t tgid, struct a
 			err = system_libc(objs);	/* a script: its interpreter's */
 		return err;
 	}
+	if (!tgid)	/* --cgroup with no process yet: the system's C library */
+		return system_libc(objs);
 	return alloc_objs_of_pid(tgid, objs);
 }
 
@@ -312,6 +314,23 @@ static int attach_object(struct loader *l, const struct alloc_obj *o, pid_t pid,
 	return 0;
 }
 
+/* The object's probes for tgid alone; for each process of a -p list; or,
+ * -f and --cgroup, for every process: a set's processes come and go (a fork
+ * runs before anyone could attach to it), so their probes are on the file
+ * for all, and BPF's first test is whether the process is one of ours. */
+static int attach_for_each(struct loader *l, const struct alloc_obj *o, pid_t tgid,
+			   const struct usite *v, size_t n)
+{
+	if (!l->cfg->proc_set)
+		return attach_object(l, o, tgid, v, n);
+	if (!l->nr_probe_pids)
+		return attach_object(l, o, -1, v, n);
+	for (int i = 0; i < l->nr_probe_pids; i++)
+		if (attach_object(l, o, l->probe_pids[i], v, n))
+			return -1;
+	return 0;
+}
+
 static void note_allocator(struct loader *l, const struct alloc_obj *o, int nr)
 {
 	struct allocator_info *a;
@@ -414,7 +433,7 @@ static int attach_sites(struct loader *l, const struct alloc_obj *objs, size_t n
 				mine[cnt++] = sites[i];
 		if (!cnt)
 			continue;
-		if (attach_object(l, &objs[o], tgid, mine, cnt)) {
+		if (attach_for_each(l, &objs[o], tgid, mine, cnt)) {
 			free(mine);
 			return -1;
 		}

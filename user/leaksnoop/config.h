@@ -12,11 +12,15 @@ enum leaksnoop_output { LS_OUT_TEXT, LS_OUT_JSON, LS_OUT_FOLDED };
 
 #define DEFAULT_OLDER_THAN_MS	500
 #define DEFAULT_TOP		20
+#define LS_MAX_PIDS		64	/* -p list */
 
 struct leaksnoop_config {
 	bool verbose;
-	pid_t pid;			/* -p */
+	bool follow;			/* -f: children too */
+	bool proc_set;			/* several processes: a list, -f or --cgroup */
+	pid_t pid;			/* -p: the first one given */
 	char **cmd;			/* after "--" */
+	pid_t pids[LS_MAX_PIDS];	/* -p: every one given (pids[0] == pid) */
 	double duration_s;		/* 0: until the process exits or a signal */
 	double interval_s;		/* -i, 0: one report at the end */
 	uint64_t older_than_ms;		/* -o */
@@ -27,7 +31,9 @@ struct leaksnoop_config {
 	bool kernel_stacks;		/* -K */
 	bool pages;			/* page allocator too (kernel mode) */
 	const char *lib;		/* --lib */
+	const char *cgroup;		/* --cgroup: every process of this cgroup v2 */
 	enum leaksnoop_output output;
+	int nr_pids;
 	const char *pprof_path;		/* --pprof: also write each report there */
 	int error_exitcode;		/* 0: off */
 	bool frame_pointers;		/* --frame-pointers: no CFI unwinding */

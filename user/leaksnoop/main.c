@@ -3,7 +3,8 @@
  * which line — user heap, address space and kernel allocations.
  *
  * main.c owns the trace loop, options.c the command line; attach.c loads and
- * attaches the BPF programs, target.c runs or watches the process. A report
+ * attaches the BPF programs, target.c runs or watches the process,
+ * trace_set.c keeps the traced processes (several: -p list, -f, --cgroup). A report
  * goes source.c (reads the tables) -> model.c (builds it, pure) ->
  * render_*.c (print it). */
 #include <errno.h>
@@ -25,6 +26,8 @@
 #include "fmt.h"
 #include "options.h"
 #include "procfs.h"
+#include "proc_set.h"
+#include "state.h"
 #include "model.h"
 #include "render.h"
 #include "source.h"
@@ -81,44 +84,9 @@ static void on_sigchld(int sig)
 
 /* ---- symbols ------------------------------------------------------------------ */
 
-struct state {
-	const struct leaksnoop_config *cfg;	/* parsed once; read only */
-	struct loader loader;
-	struct target target;
-	struct leak_source source;
-	struct leak_model_config model;
-	struct leak_history history;
-	struct classifier classifier;
-	char comm[32];
-	struct usym_snapshot *usyms;	/* NULL: user frames print as addresses */
-	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
-	struct unwinder *uw;	/* NULL: frame-pointer stacks (--frame-pointers, no pool) */
-	bool has_target;
-	bool uw_synced;
-	double uw_build_s, uw_build_cpu_s;	/* -p: building the tables before load */
-	double last_refresh;
-	int64_t start_wall_ns;		/* for the pprof profile */
-	bool pprof_failed;
-};
 
-/* Takes or refreshes the snapshot of the process's mappings while it lives.
- * A command's snapshot waits for its exec (before it, it is a copy of us).
- * lazy: a first snapshot for a report that follows at once opens symbols
- * and DWARF only where a frame needs them (libc's DWARF alone is ~55 ms of
- * the command held at its exit, here, and /bin/true's report needs none). */
-static void snapshot_update(struct state *st, bool lazy)
-{
-	if (!st->has_target || !st->cfg->user || st->target.exited)
-		return;
-	if (st->target.child && !st->loader.skel->bss->counting)
-		return;
-	if (!st->usyms)
-		st->usyms = lazy ? usym_snapshot_take_lazy(st->target.pid) :
-				   usym_snapshot_take(st->target.pid);
-	else
-		usym_snapshot_refresh(st->usyms);
-	st->last_refresh = monotonic_s();
-}
+
+
 
 /* Gives the BPF unwinder the tables of what the process maps now. A
  * command's tables wait for its exec, like its snapshot. */
@@ -132,18 +100,6 @@ static void unwind_update(struct state *st)
 		st->uw_synced = true;
 }
 
-/* The mappings changed (ld.so's _dl_debug_state, or the periodic look):
- * a dlopen may have brought an allocator not probed yet. Once the command
- * has exec'd: before, it is a copy of leaksnoop. */
-static void allocators_recheck(struct state *st)
-{
-	if (!st->cfg->user || !st->has_target || st->target.exited)
-		return;
-	if (st->target.child && !st->loader.skel->bss->counting)
-		return;
-	if (attach_user_recheck(&st->loader, st->target.pid) < 0)
-		fprintf(stderr, "leaksnoop: warning: probing the allocator of a new library failed\n");
-}
 
 /* BPF stopped the command at ld.so's _dl_debug_state: its mappings
  * changed; the tables go in before it runs the new code. */
@@ -177,7 +133,10 @@ static void unwind_prepare(struct state *st, struct unwind_plan *plan)
 	if (!st->cfg->user || !st->has_target || st->cfg->frame_pointers)
 		return;
 	st->uw = unwinder_new(st->target.pid);
-	if (!st->uw || !st->cfg->pid)
+	for (size_t i = 0; st->uw && i < st->procs.n; i++)
+		if (st->procs.v[i] != st->main)
+			unwinder_add(st->uw, st->procs.v[i]->pid);
+	if (!st->uw || st->cfg->cmd)
 		return;
 	unwinder_sync(st->uw);
 	plan->rows = unwinder_rows_built(st->uw);
@@ -202,8 +161,11 @@ static void hook_start(struct state *st, struct dl_hook *h)
 		st->uw = NULL;
 		return;
 	}
-	/* a command has not exec'd yet: its ld.so is the one we run on */
-	dl_hook_start(h, st->uw, st->cfg->cmd ? 0 : st->target.pid, st->target.pid, st->loader.multi);
+	/* a command has not exec'd yet: its ld.so is the one we run on (and
+	 * --cgroup's, before it has a process); a set's hook is for every
+	 * process (BPF tells them apart) */
+	dl_hook_start(h, st->uw, st->cfg->cmd ? 0 : st->target.pid,
+		      st->cfg->proc_set ? -1 : st->target.pid, st->loader.multi);
 }
 
 static void hook_finish(struct state *st, struct dl_hook *h)
@@ -220,7 +182,7 @@ static void unwind_start(struct state *st)
 {
 	double t0 = monotonic_s(), c0 = cpu_s();
 
-	if (!st->uw || !st->cfg->pid)
+	if (!st->uw || st->cfg->cmd)
 		return;
 	unwind_update(st);
 	if (st->cfg->verbose) {
@@ -254,6 +216,9 @@ static void unwind_report(const struct state *st)
 		fprintf(stderr, "leaksnoop: warning: %zu files' unwind tables did not fit the pool and %zu "
 			"mappings the list: their frames were walked by frame pointers\n",
 			us.files_too_big, us.mappings_dropped);
+	if (us.procs_dropped)
+		fprintf(stderr, "leaksnoop: warning: %zu processes had no unwind tables (more than the "
+			"unwinder holds): their stacks were walked by frame pointers\n", us.procs_dropped);
 }
 
 /* -v: what each user-heap program cost per run, when the kernel counts it
@@ -304,16 +269,17 @@ static void on_exit_hold(void *ctx)
 {
 	struct state *st = ctx;
 
-	if (single_threaded(st->target.pid)) {
+	/* a set's other processes still run: their probes stay */
+	if (!st->cfg->proc_set && single_threaded(st->target.pid)) {
 		loader_detach_user(&st->loader);
 		if (st->cfg->verbose)
 			fprintf(stderr, "leaksnoop: the command's last thread is at its exit: its "
 				"uprobes are detaching\n");
 	}
-	snapshot_update(st, true);
-	st->source.usyms = st->usyms;
+	snapshot_update_proc(st, st->main, true);
+	st->main->source.usyms = st->main->usyms;
 	if (wants_scan(st, true))
-		classify_at_exit(&st->classifier);
+		classify_at_exit(&st->main->classifier);
 }
 
 static void render(const struct leak_report *rep, enum leaksnoop_output output)
@@ -325,11 +291,22 @@ static void render(const struct leak_report *rep, enum leaksnoop_output output)
 	}
 }
 
-static void write_profile(struct state *st, const struct leak_report *rep, const char *path)
+/* A set's processes added up (folded stacks have no place for it) */
+static void render_set_summary(const struct leak_set_summary *sum, enum leaksnoop_output output)
 {
+	if (output == LS_OUT_TEXT)
+		leak_render_set_summary_text(stdout, sum);
+	else if (output == LS_OUT_JSON)
+		leak_render_set_summary_json(stdout, sum);
+}
+
+static void write_profile(struct state *st, const struct traced_proc *p,
+			  const struct leak_report *rep, const char *path)
+{
+	struct usym_snapshot *usyms = p ? proc_usyms(&st->procs, p) : NULL;
 	struct leak_pprof_opts o = {
 		.path = path, .start_wall_ns = st->start_wall_ns,
-		.module_of = st->usyms ? leak_source_module_of : NULL, .module_ctx = st->usyms,
+		.module_of = usyms ? leak_source_module_of : NULL, .module_ctx = usyms,
 	};
 	int err = leak_render_pprof(rep, &o);
 
@@ -340,44 +317,59 @@ static void write_profile(struct state *st, const struct leak_report *rep, const
 }
 
 /* --pprof FILE: every report replaces FILE; with -i, report N is kept as
- * FILE.N too, so that two can be compared (pprof -diff_base). */
-static void write_profiles(struct state *st, const struct leak_report *rep)
+ * FILE.N too, so that two can be compared (pprof -diff_base). A set's
+ * processes each have their own profile: FILE.PID (and FILE.PID.N). */
+static void write_profiles(struct state *st, const struct traced_proc *p,
+			   const struct leak_report *rep)
 {
-	char numbered[4096];
+	char base[4096], numbered[4096];
+	int nr = p ? p->history.nr_reports : 0;
 
-	write_profile(st, rep, st->cfg->pprof_path);
+	if (!st->cfg->proc_set || !p)
+		snprintf(base, sizeof(base), "%s", st->cfg->pprof_path);
+	else if ((size_t)snprintf(base, sizeof(base), "%s.%d", st->cfg->pprof_path,
+				  (int)p->pid) >= sizeof(base))
+		return;
+	write_profile(st, p, rep, base);
 	if (st->cfg->interval_s &&
-	    (size_t)snprintf(numbered, sizeof(numbered), "%s.%d", st->cfg->pprof_path,
-			     st->history.nr_reports + 1) < sizeof(numbered))
-		write_profile(st, rep, numbered);
+	    (size_t)snprintf(numbered, sizeof(numbered), "%s.%d", base, nr + 1) < sizeof(numbered))
+		write_profile(st, p, rep, numbered);
 }
 
 /* One report: source (and scan) -> model -> renderer. Returns the number
  * of records found (after filters) that are leaks: definitely or
  * indirectly lost once classified, else every candidate; or -errno. */
-static int build_and_render(struct state *st, bool final, bool exited)
+static int build_and_render(struct state *st, struct traced_proc *p, bool final, bool exited)
 {
 	struct leak_report_meta meta = {
-		.pid = st->target.pid, .final = final, .exited = exited,
-		.no_cache_names = st->source.kernel && !st->loader.has_cache_names,
+		.pid = p ? p->pid : 0, .final = final, .exited = exited,
+		.no_cache_names = st->cfg->kernel && !st->loader.has_cache_names,
 		.user = st->cfg->user, .heap_traced = st->loader.heap_traced, .heap_why = st->loader.heap_why,
 		.allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs,
+		.in_set = st->cfg->proc_set, .ppid = p ? p->ppid : 0, .cmdline = p ? p->cmdline : "",
 	};
-	struct leak_symbolizer sym = leak_source_symbolizer(st->usyms, st->ksyms);
+	struct usym_snapshot *usyms = p ? proc_usyms(&st->procs, p) : NULL;
+	struct leak_symbolizer sym = leak_source_symbolizer(usyms, st->ksyms);
+	struct leak_history *history = p ? &p->history : &st->whole_history;
 	struct leak_snapshot snap;
 	struct leak_report rep;
 	int err;
 
-	st->source.usyms = st->usyms;
-	err = classify_read(&st->classifier, wants_scan(st, final), exited, &snap, &meta.scan);
+	if (p) {
+		p->source.usyms = usyms;
+		err = classify_read(&p->classifier, wants_scan(st, final) && !p->exited, exited,
+				    &snap, &meta.scan);
+		memcpy(meta.comm, p->comm, sizeof(meta.comm));
+	} else {
+		err = leak_source_read(&st->whole, exited, &snap);
+	}
 	if (err)
 		return err;
 	/* the final report has what it needs from the tables: the probes
 	 * start closing while it is built (detach.c) */
-	if (final)
+	if (final && (!st->cfg->proc_set || p == st->procs.v[st->procs.n - 1]))
 		loader_detach_all(&st->loader);
-	memcpy(meta.comm, st->comm, sizeof(meta.comm));
-	err = leak_report_build(&rep, &snap, &st->model, &st->history, &meta);
+	err = leak_report_build(&rep, &snap, &st->model, history, &meta);
 	leak_snapshot_free(&snap);
 	if (err)
 		return err;
@@ -387,8 +379,10 @@ static int build_and_render(struct state *st, bool final, bool exited)
 		fprintf(stderr, "leaksnoop: warning: out of memory: inlined frames not shown\n");
 	render(&rep, st->cfg->output);
 	if (st->cfg->pprof_path)
-		write_profiles(st, &rep);
-	err = leak_history_advance(&st->history, &rep);
+		write_profiles(st, p, &rep);
+	if (st->cfg->proc_set)
+		leak_set_summary_add(&st->set_sum, &rep);
+	err = leak_history_advance(history, &rep);
 	if (!err) {
 		size_t leaks = rep.meta.scan.done ? rep.lost_records : leak_report_candidates(&rep);
 
@@ -398,15 +392,29 @@ static int build_and_render(struct state *st, bool final, bool exited)
 	return err;
 }
 
+/* One report: each process's (the whole system's without one), and for
+ * a set their sum. exited: the command or -p process has. Returns the
+ * leaks found (see build_and_render), all processes, or -errno. */
 static int emit(struct state *st, bool final, bool exited)
 {
-	int n;
+	int n = 0;
 
 	if (!exited)
 		snapshot_update(st, false);
 	if (!final)	/* the refresh puts the periodic look off: its re-check here */
 		allocators_recheck(st);
-	n = build_and_render(st, final, exited);
+	memset(&st->set_sum, 0, sizeof(st->set_sum));
+	st->set_sum.final = final;
+	if (!st->has_target)
+		n = build_and_render(st, NULL, final, exited);
+	for (size_t i = 0; i < st->procs.n && n >= 0; i++) {
+		struct traced_proc *p = st->procs.v[i];
+		int got = build_and_render(st, p, final, p == st->main ? exited : p->exited);
+
+		n = got < 0 ? got : (n > INT32_MAX - got ? INT32_MAX : n + got);
+	}
+	if (n >= 0 && st->cfg->proc_set)
+		render_set_summary(&st->set_sum, st->cfg->output);
 	if (n < 0)
 		fprintf(stderr, "leaksnoop: reading the allocation tables failed: %s\n", strerror(-n));
 	return n;
@@ -414,8 +422,8 @@ static int emit(struct state *st, bool final, bool exited)
 
 static void read_comm(struct state *st)
 {
-	if (st->has_target)
-		leak_source_comm(st->target.pid, st->comm, sizeof(st->comm));
+	if (st->main)
+		proc_read_names(st->main);
 }
 
 /* Reading /proc/kallsyms takes ~100 ms here: done on a thread while the
@@ -449,7 +457,7 @@ static int load_and_attach(struct state *st, struct unwind_plan *plan)
 	if (cfg->kernel && !st->ksyms)
 		fprintf(stderr, "leaksnoop: warning: /proc/kallsyms: %s; kernel frames print as "
 			"addresses\n", strerror(ksyms_err));
-	if (err)
+	if (err || set_seed(st))
 		return -1;
 	phase_mark(PH_LOADED);
 	hook_start(st, &hook);
@@ -473,6 +481,20 @@ static void say_probed(const struct loader *l)
 }
 
 /* ---- the trace loop --------------------------------------------------------------- */
+
+/* Waits up to left seconds; true when the trace ends with the process: a
+ * set goes on without its first -p process, but the command's exit ends
+ * it (its children's records are reported as they are then). */
+static bool wait_until(struct state *st, double left)
+{
+	int ms = (int)(left * 1000) + 1;
+
+	if (st->main && !st->target.exited)
+		return target_wait(&st->target, ms > 0 ? ms : 1) && (!st->cfg->proc_set || st->cfg->cmd);
+	if (left > 0)
+		usleep((useconds_t)(left * 1e6));
+	return false;
+}
 
 /* Returns the number of records in the final report (or -1 on error). */
 static int trace(struct state *st)
@@ -510,22 +532,15 @@ static int trace(struct state *st)
 		}
 		if (st->has_target && st->target.child)
 			read_comm(st);	/* the command's name after exec */
+		if (cfg->proc_set)
+			set_poll(st);
 		if (cfg->duration_s && wake > start + cfg->duration_s)
 			wake = start + cfg->duration_s;
 		if (cfg->interval_s && wake > next_report)
 			wake = next_report;
-		if (st->has_target) {
-			int ms = (int)((wake - now) * 1000) + 1;
-
-			if (target_wait(&st->target, ms > 0 ? ms : 1)) {
-				exited = true;
-				break;
-			}
-		} else {
-			double left = wake - now;
-
-			if (left > 0)
-				usleep((useconds_t)(left * 1e6));
+		if (set_over(st) || wait_until(st, wake - now)) {
+			exited = true;
+			break;
 		}
 	}
 	phase_mark(PH_ENDED);
@@ -554,11 +569,26 @@ static int check_writable(const char *path)
 	return 0;
 }
 
+/* The command started (held before its exec), or -p's first process
+ * watched. 0, or -1 after printing why. */
+static int start_target(struct state *st)
+{
+	st->target.pidfd = st->target.go_fd = st->target.err_fd = -1;
+	st->target.on_exit_hold = on_exit_hold;
+	st->target.on_sigstop = on_sigstop;
+	st->target.ctx = st;
+	if (st->cfg->cmd)
+		return target_spawn(&st->target, st->cfg->cmd) ? -1 : 0;
+	if (st->cfg->pid)
+		return target_open_pid(&st->target, st->cfg->pid) ? -1 : 0;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct leaksnoop_config config;
 	const struct leaksnoop_config *cfg = &config;
-	struct state st = { .cfg = cfg };
+	struct state st = { .cfg = cfg, .signals = &exiting };
 	struct unwind_plan plan = {};
 	int found, rc = 0;
 
@@ -567,13 +597,12 @@ int main(int argc, char **argv)
 		return 2;
 	if (cfg->exit_now)
 		return 0;
-	st.has_target = cfg->pid || cfg->cmd;
+	st.has_target = cfg->pid || cfg->cmd || cfg->cgroup;
 	if (check_bpf_prerequisites("leaksnoop"))
 		return 1;
-	if (cfg->pid && !procfs_pid_exists(cfg->pid)) {
-		fprintf(stderr, "leaksnoop: no process with PID %d\n", cfg->pid);
-		return 1;
-	}
+	for (int i = 0; i < cfg->nr_pids; i++)
+		if (!procs_pid_exists_or_say(cfg->pids[i]))
+			return 1;
 	if (cfg->pprof_path && check_writable(cfg->pprof_path))
 		return 1;
 	libbpf_log_setup(cfg->verbose);
@@ -586,16 +615,11 @@ int main(int argc, char **argv)
 		sigaction(SIGCHLD, &sa, NULL);
 	}
 
-	st.target.pidfd = st.target.go_fd = st.target.err_fd = -1;
-	st.target.on_exit_hold = on_exit_hold;
-	st.target.on_sigstop = on_sigstop;
-	st.target.ctx = &st;
-	if (cfg->cmd) {
-		if (target_spawn(&st.target, cfg->cmd))
-			return 1;
-	} else if (cfg->pid) {
-		if (target_open_pid(&st.target, cfg->pid))
-			return 1;
+	if (start_target(&st))
+		return 1;
+	if (set_collect(&st)) {
+		rc = 1;
+		goto out;
 	}
 	if (load_and_attach(&st, &plan)) {
 		/* a probe in a process that is gone fails with ENOENT or ESRCH:
@@ -607,20 +631,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	unwind_start(&st);
-	st.source = (struct leak_source){ .skel = st.loader.skel, .pid = st.target.pid,
-					  .user = cfg->user, .kernel = cfg->kernel,
-					  .has_syscalls = st.loader.has_syscalls,
-					  .allocs = st.loader.allocs, .nr_allocs = st.loader.nr_allocs };
+	st.whole = (struct leak_source){ .skel = st.loader.skel, .kernel = cfg->kernel };
+	for (size_t i = 0; i < st.procs.n; i++)
+		proc_init(&st, st.procs.v[i]);
 	st.model = (struct leak_model_config){ .older_than_ms = cfg->older_than_ms,
 					       .min_size = cfg->min_size, .max_size = cfg->max_size,
 					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks,
 					       .show_reachable = cfg->show_reachable };
-	st.classifier = (struct classifier){ .source = &st.source, .target = &st.target,
-					     .signals = &exiting };
-	st.history.start_ns = monotonic_ns();
+	st.whole_history.start_ns = monotonic_ns();
 	st.start_wall_ns = wall_ns();
 	read_comm(&st);
-	if (cfg->pid)
+	if (!cfg->cmd)
 		snapshot_update(&st, false);
 	if (cfg->verbose && cfg->user)
 		say_probed(&st.loader);
@@ -636,7 +657,8 @@ int main(int argc, char **argv)
 		st.last_refresh = monotonic_s() - SNAPSHOT_REFRESH_S + SNAPSHOT_FIRST_S;
 	if (!cfg->cmd && cfg->output == LS_OUT_TEXT && isatty(STDERR_FILENO))
 		fprintf(stderr, "leaksnoop: tracing %s... Ctrl-C to report\n",
-			st.has_target ? "the process" : "kernel allocations");
+			cfg->proc_set ? "the processes" : st.has_target ? "the process" :
+			"kernel allocations");
 
 	found = trace(&st);
 	if (found < 0)
@@ -664,9 +686,8 @@ out:
 	if (cfg->verbose)
 		phases_print();
 	target_close(&st.target);
-	usym_snapshot_free(st.usyms);
+	procs_free(&st.procs);
 	ksyms_free(st.ksyms);
-	leak_history_free(&st.history);
-	classify_free(&st.classifier);
+	leak_history_free(&st.whole_history);
 	return rc;
 }

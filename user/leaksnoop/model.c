@@ -573,3 +573,19 @@ void leak_history_free(struct leak_history *h)
 	h->prev = NULL;
 	h->nr_prev = 0;
 }
+
+void leak_set_summary_add(struct leak_set_summary *sum, const struct leak_report *report)
+{
+	sum->processes++;
+	sum->exited += report->meta.exited;
+	sum->scanned += report->meta.scan.done;
+	for (int src = 0; src < SRC_MAX; src++) {
+		sum->out_bytes[src] += report->summary[src].out_bytes;
+		sum->out_blocks[src] += report->summary[src].out_blocks;
+	}
+	for (int k = 0; k < LEAK_KINDS; k++) {
+		sum->kinds[k].bytes += report->kinds[k].bytes;
+		sum->kinds[k].blocks += report->kinds[k].blocks;
+	}
+	sum->lost_records += report->lost_records;
+}

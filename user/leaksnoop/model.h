@@ -154,6 +154,10 @@ struct leak_report_meta {
 	const struct allocator_info *allocs;
 	int nr_allocs;
 	struct leak_scan_meta scan;
+	/* one process of several (-p list, -f, --cgroup) */
+	bool in_set;
+	pid_t ppid;			/* forked from (-f); 0: given */
+	const char *cmdline;		/* raw: print it escaped; "" when unknown */
 	/* filled by leak_report_build: */
 	double elapsed_s;		/* since tracing began */
 	double interval_s;		/* since the last report (or the start) */
@@ -272,6 +276,20 @@ struct leak_symbolizer {
  * -ENOMEM (the frames then resolved one per address, none cut). */
 int leak_report_symbolize(struct leak_report *report, const struct leak_symbolizer *sym,
 			  bool all);
+
+/* A set's processes added up (-p list, -f, --cgroup): one summary after
+ * their reports. */
+struct leak_set_summary {
+	bool final;
+	int processes, exited;
+	uint64_t out_bytes[SRC_MAX], out_blocks[SRC_MAX];	/* shown, by source */
+	struct leak_kind_summary kinds[LEAK_KINDS];
+	uint64_t lost_records;
+	int scanned;			/* processes whose user blocks have kinds */
+};
+
+/* Adds one process's report to sum. */
+void leak_set_summary_add(struct leak_set_summary *sum, const struct leak_report *report);
 
 /* Remembers report's records and totals for the next report's growth. 0 or
  * -ENOMEM (history then unchanged). */

@@ -64,11 +64,15 @@ static const char doc[] =
 enum {
 	OPT_JSON = 0x100, OPT_FOLDED, OPT_USER, OPT_KERNEL, OPT_LIB, OPT_ERROR_EXITCODE,
 	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE, OPT_PPROF, OPT_FRAME_POINTERS,
-	OPT_SCAN, OPT_NO_SCAN, OPT_SHOW_REACHABLE, OPT_NO_WALK_CACHE,
+	OPT_SCAN, OPT_NO_SCAN, OPT_SHOW_REACHABLE, OPT_NO_WALK_CACHE, OPT_CGROUP,
 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Trace this running process", 0 },
+	{ "pid", 'p', "PID[,PID...]", 0, "Trace these running processes (repeat -p or give a list)", 0 },
+	{ "follow", 'f', NULL, 0, "Trace the children the command or the processes fork too "
+	  "(each process reported apart)", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Trace every process of this cgroup v2 directory (a "
+	  "container, a service), those that start later too", 0 },
 	{ "interval", 'i', "SECS", 0, "Report every SECS seconds, with each stack's growth since the last report", 0 },
 	{ "older-than", 'o', "MS", 0, "Live reports show blocks at least MS ms old (default 500); "
 	  "at process exit every user block counts", 0 },
@@ -116,7 +120,7 @@ static const struct argp_option opts[] = {
 /* Numbers are unsigned, in any base strtoull's base 0 takes (so -p 0x10 is
  * PID 16): argparse_ull_opt. */
 
-static error_t parse_pid(const char *arg, struct argp_state *state)
+static error_t add_pid(const char *arg, struct argp_state *state)
 {
 	struct leaksnoop_config *cfg = ((struct parse_ctx *)state->input)->cfg;
 	uint64_t v = 0;
@@ -125,8 +129,34 @@ static error_t parse_pid(const char *arg, struct argp_state *state)
 		return EINVAL;
 	if (!v)
 		return BAD_ARG(state, "invalid PID: %s", arg);
-	cfg->pid = (pid_t)v;
+	for (int i = 0; i < cfg->nr_pids; i++)
+		if (cfg->pids[i] == (pid_t)v)
+			return 0;	/* given twice: traced once */
+	if (cfg->nr_pids == LS_MAX_PIDS)
+		return BAD_ARG(state, "more than %d PIDs", LS_MAX_PIDS);
+	cfg->pids[cfg->nr_pids++] = (pid_t)v;
+	cfg->pid = cfg->pids[0];
 	return 0;
+}
+
+/* -p 1,2,3 (and -p given again): every one traced */
+static error_t parse_pids(const char *arg, struct argp_state *state)
+{
+	char one[32];
+
+	for (const char *p = arg;; p++) {
+		size_t n = strcspn(p, ",");
+
+		if (!n || n >= sizeof(one))
+			return BAD_ARG(state, "invalid PID list: %s", arg);
+		memcpy(one, p, n);
+		one[n] = 0;
+		if (add_pid(one, state))
+			return EINVAL;
+		p += n;
+		if (!*p)
+			return 0;
+	}
 }
 
 static error_t parse_int(const char *arg, struct argp_state *state, const char *what,
@@ -183,10 +213,14 @@ static error_t check_combinations(struct argp_state *state)
 		return BAD_ARG(state, "--user and --kernel exclude each other");
 	if (cfg->pid && cfg->cmd)
 		return BAD_ARG(state, "-p and a command exclude each other");
+	if (cfg->cgroup && (cfg->pid || cfg->cmd))
+		return BAD_ARG(state, "--cgroup excludes -p and a command");
+	if (cfg->follow && !cfg->pid && !cfg->cmd)
+		return BAD_ARG(state, "-f needs -p PID or a command");
 	if (cfg->cmd && cfg->duration_s)
 		return BAD_ARG(state, "DURATION goes with -p or whole-system mode, not a command");
-	if (!cfg->pid && !cfg->cmd && ctx->only_user)
-		return BAD_ARG(state, "--user needs -p PID or a command");
+	if (!cfg->pid && !cfg->cmd && !cfg->cgroup && ctx->only_user)
+		return BAD_ARG(state, "--user needs -p PID, --cgroup or a command");
 	if (cfg->max_size && cfg->min_size > cfg->max_size)
 		return BAD_ARG(state, "-z is larger than -Z");
 	if (cfg->scan_intervals && !cfg->scan)
@@ -209,7 +243,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	struct leaksnoop_config *cfg = ctx->cfg;
 
 	switch (key) {
-	case 'p': return parse_pid(arg, state);
+	case 'p': return parse_pids(arg, state);
+	case 'f': cfg->follow = true; break;
+	case OPT_CGROUP:
+		if (!arg[0])
+			return BAD_ARG(state, "--cgroup needs a path");
+		cfg->cgroup = arg;
+		break;
 	case 'i': return argparse_positive_opt(arg, state, "interval", MAX_INTERVAL_S, &cfg->interval_s);
 	case 'o': return argparse_ull_opt(arg, state, "age", 1ULL << 40, &cfg->older_than_ms);
 	case 'z': return argparse_ull_opt(arg, state, "size", ~0ULL, &cfg->min_size);
@@ -276,9 +316,10 @@ static int split_command(int argc, char **argv, struct leaksnoop_config *cfg, bo
 static void resolve_tracing(const struct parse_ctx *ctx)
 {
 	struct leaksnoop_config *cfg = ctx->cfg;
-	bool has_target = cfg->pid || cfg->cmd;
+	bool has_target = cfg->pid || cfg->cmd || cfg->cgroup;
 
 	cfg->user = has_target && !ctx->only_kernel;
+	cfg->proc_set = cfg->nr_pids > 1 || cfg->follow || cfg->cgroup;
 	cfg->kernel = !ctx->only_user;
 }
 

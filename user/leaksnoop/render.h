@@ -13,6 +13,9 @@ void leak_render_text(FILE *out, const struct leak_report *r);
 void leak_render_json(FILE *out, const struct leak_report *r);
 /* Folded stacks weighted by outstanding bytes, every record (flamegraph.pl). */
 void leak_render_folded(FILE *out, const struct leak_report *r);
+/* After a set's reports: the processes added up. */
+void leak_render_set_summary_text(FILE *out, const struct leak_set_summary *s);
+void leak_render_set_summary_json(FILE *out, const struct leak_set_summary *s);
 
 /* A pprof heap profile (gzipped profile.proto) of every record, written to
  * path atomically. module_of (may be NULL) names the mapped file a user

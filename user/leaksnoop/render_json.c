@@ -9,7 +9,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_AGG_MAP_FULL] = "agg_table_full", [STAT_STACK_FAIL] = "stack_failures",
 	[STAT_UNKNOWN_FREE] = "unknown_frees", [STAT_FAILED_ALLOC] = "failed_allocations",
 	[STAT_BRK_GROW] = "brk_grow_bytes", [STAT_BRK_SHRINK] = "brk_shrink_bytes",
-	[STAT_OWN_FOOTPRINT] = "own_probe_allocations",
+	[STAT_OWN_FOOTPRINT] = "own_probe_allocations", [STAT_PROCS_FULL] = "processes_not_traced",
 };
 
 static void json_frames(struct json *j, const struct leak_frame *fr, size_t nf)
@@ -165,6 +165,10 @@ void leak_render_json(FILE *out, const struct leak_report *r)
 	if (r->meta.pid) {
 		json_i64(&j, "pid", r->meta.pid);
 		json_str(&j, "comm", r->meta.comm);
+		if (r->meta.in_set) {	/* one process of several */
+			json_i64(&j, "ppid", r->meta.ppid);
+			json_str(&j, "cmdline", r->meta.cmdline ? r->meta.cmdline : "");
+		}
 	} else {
 		json_null(&j, "pid");
 	}
@@ -179,6 +183,38 @@ void leak_render_json(FILE *out, const struct leak_report *r)
 	json_arr_end(&j);
 	json_leak_summary(&j, r);
 	json_summary(&j, r);
+	json_obj_end(&j);
+	json_line_end(&j);
+}
+
+void leak_render_set_summary_json(FILE *out, const struct leak_set_summary *s)
+{
+	struct json j;
+
+	json_init(&j, out);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "type", "set_summary");
+	json_bool(&j, "final", s->final);
+	json_i64(&j, "processes", s->processes);
+	json_i64(&j, "exited", s->exited);
+	json_obj_begin(&j, "outstanding");
+	for (uint32_t src = 0; src < SRC_MAX; src++) {
+		json_obj_begin(&j, leak_src_name(src));
+		json_u64(&j, "bytes", s->out_bytes[src]);
+		json_u64(&j, "blocks", s->out_blocks[src]);
+		json_obj_end(&j);
+	}
+	json_obj_end(&j);
+	json_i64(&j, "scanned", s->scanned);
+	json_obj_begin(&j, "kinds");
+	for (int k = LEAK_DEFINITE; k < LEAK_KINDS; k++) {
+		json_obj_begin(&j, leak_kind_name(k));
+		json_u64(&j, "bytes", s->kinds[k].bytes);
+		json_u64(&j, "blocks", s->kinds[k].blocks);
+		json_obj_end(&j);
+	}
+	json_obj_end(&j);
+	json_u64(&j, "lost_records", s->lost_records);
 	json_obj_end(&j);
 	json_line_end(&j);
 }

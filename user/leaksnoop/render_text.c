@@ -49,6 +49,15 @@ static void text_header(FILE *f, const struct leak_report *r)
 		fprintf(f, "==%d== leaksnoop report%s: pid %d (%s), traced %.1f s%s\n", m->pid,
 			m->final ? "" : " (interval)", m->pid, comm, m->elapsed_s,
 			m->exited ? ", process exited" : "");
+		if (m->in_set) {
+			char cmd[512];
+
+			fprintf(f, "==%d== command: %s", m->pid, m->cmdline && m->cmdline[0] ?
+				fmt_printable(cmd, sizeof(cmd), m->cmdline) : "(unknown: gone before it was read)");
+			if (m->ppid)
+				fprintf(f, " (forked from %d)", m->ppid);
+			fputc('\n', f);
+		}
 	} else {
 		fprintf(f, "==kernel== leaksnoop report%s: whole system, traced %.1f s\n",
 			m->final ? "" : " (interval)", m->elapsed_s);
@@ -198,6 +207,9 @@ static void text_health(FILE *f, const struct leak_report *r)
 	if (r->meta.no_cache_names)
 		fprintf(f, "  kernel: kmem_cache blocks without cache names (this kernel's "
 			"kmem_cache_alloc tracepoint carries no cache: before 6.1)\n");
+	if (st[STAT_PROCS_FULL])
+		fprintf(f, "  health: %" PRIu64 " processes could not join the trace (its process table "
+			"was full): NOT traced\n", st[STAT_PROCS_FULL]);
 	if (st[STAT_OWN_FOOTPRINT])
 		fprintf(f, "  not counted: %" PRIu64 " kernel allocations for leaksnoop's own probes "
 			"(uprobe bookkeeping)\n", st[STAT_OWN_FOOTPRINT]);
@@ -216,5 +228,26 @@ void leak_render_text(FILE *out, const struct leak_report *r)
 	text_leak_summary(out, r);
 	text_summary(out, r);
 	text_health(out, r);
+	fflush(out);
+}
+
+void leak_render_set_summary_text(FILE *out, const struct leak_set_summary *s)
+{
+	char b1[32], b2[32];
+
+	fprintf(out, "\n==set== leaksnoop%s: %d processes (%d exited)\n",
+		s->final ? "" : " (interval)", s->processes, s->exited);
+	for (uint32_t src = 0; src < SRC_MAX; src++)
+		if (s->out_blocks[src] && !leak_src_is_labelled(src))
+			fprintf(out, "  %-13s outstanding %s bytes in %s blocks, all processes\n",
+				leak_src_title(src), commas(b1, sizeof(b1), s->out_bytes[src]),
+				commas(b2, sizeof(b2), s->out_blocks[src]));
+	if (!s->scanned)
+		return;
+	fprintf(out, "  LEAK SUMMARY of the %d processes scanned:\n", s->scanned);
+	for (int k = LEAK_DEFINITE; k < LEAK_KINDS; k++)
+		fprintf(out, "   %s: %s bytes in %s blocks\n", leak_kind_words(k),
+			commas(b1, sizeof(b1), s->kinds[k].bytes),
+			commas(b2, sizeof(b2), s->kinds[k].blocks));
 	fflush(out);
 }

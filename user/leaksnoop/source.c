@@ -80,23 +80,33 @@ walk:
 	return 0;
 }
 
-/* One allocation table (address -> struct ls_alloc) into snap->blocks. */
-static int read_allocs(const struct bpf_map *map, struct leak_snapshot *snap)
+/* A record of pid's (0: of anyone): a set's tables hold every process's. */
+static bool is_of(pid_t pid, __u32 tgid)
+{
+	return !pid || tgid == (__u32)pid;
+}
+
+/* One allocation table into snap->blocks: the user tables are keyed by
+ * struct ls_ukey, kallocs by the kernel address alone. */
+static int read_allocs(const struct bpf_map *map, pid_t pid, struct leak_snapshot *snap)
 {
 	void *keys = NULL, *vals = NULL;
 	long n = 0;
-	int err = map_dump(bpf_map__fd(map), sizeof(__u64), sizeof(struct ls_alloc),
+	size_t ksz = bpf_map__key_size(map);
+	int err = map_dump(bpf_map__fd(map), ksz, sizeof(struct ls_alloc),
 			   bpf_map__max_entries(map), &keys, &vals, &n);
 
 	for (long i = 0; i < n && !err; i++) {
 		const struct ls_alloc *a = (const struct ls_alloc *)vals + i;
 		struct leak_block b = {
-			.addr = ((const __u64 *)keys)[i], .size = a->size, .ts = a->ts,
+			.size = a->size, .ts = a->ts,
 			.key = { .site = a->site, .cache = a->cache, .stack_id = a->stack_id,
-				 .src = a->src },
+				 .src = a->src, .tgid = a->tgid },
 		};
 
-		err = leak_snapshot_add_block(snap, &b);
+		memcpy(&b.addr, (const char *)keys + (size_t)i * ksz, sizeof(b.addr));
+		if (is_of(pid, a->tgid))
+			err = leak_snapshot_add_block(snap, &b);
 	}
 	free(keys);
 	free(vals);
@@ -139,7 +149,7 @@ static int label_regions(const struct leak_source *src, struct leak_snapshot *sn
 
 /* The aggs table: user and mmap keys with their frees, and kernel sites
  * that spilled out of the per-CPU slots. */
-static int read_aggs(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
+static int read_aggs(const struct leaksnoop_bpf *s, pid_t pid, struct leak_snapshot *snap)
 {
 	void *keys = NULL, *vals = NULL;
 	long n = 0;
@@ -150,7 +160,8 @@ static int read_aggs(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
 		struct leak_total t = { .key = ((const struct ls_agg_key *)keys)[i],
 					.agg = ((const struct ls_agg *)vals)[i] };
 
-		err = leak_snapshot_add_total(snap, &t);
+		if (is_of(pid, t.key.tgid))
+			err = leak_snapshot_add_total(snap, &t);
 	}
 	free(keys);
 	free(vals);
@@ -161,7 +172,7 @@ static int read_aggs(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
  * one batch lookup (the 4096 lookups it replaced took 3.5-6 ms here, twice
  * per final report). A per-CPU value is ncpu slots of 8-byte multiples:
  * struct ls_site is one (40 bytes). */
-static int read_ksites(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
+static int read_ksites(const struct leaksnoop_bpf *s, pid_t pid, struct leak_snapshot *snap)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	void *keys = NULL, *vals = NULL;
@@ -181,7 +192,7 @@ static int read_ksites(const struct leaksnoop_bpf *s, struct leak_snapshot *snap
 						.agg = { .alloc_bytes = v[c].alloc_bytes,
 							 .alloc_count = v[c].alloc_count } };
 
-			if (t.agg.alloc_count)
+			if (t.agg.alloc_count && is_of(pid, t.key.tgid))
 				err = leak_snapshot_add_total(snap, &t);
 		}
 	}
@@ -280,23 +291,23 @@ int leak_source_read(const struct leak_source *src, bool exited, struct leak_sna
 
 	memset(snap, 0, sizeof(*snap));
 	snap->now_ns = monotonic_ns();
-	err = read_aggs(s, snap);
+	err = read_aggs(s, src->pid, snap);
 	if (!err && src->kernel)
-		err = read_ksites(s, snap);
+		err = read_ksites(s, src->pid, snap);
 	if (!err && src->user) {
-		err = read_allocs(s->maps.uallocs, snap);
+		err = read_allocs(s->maps.uallocs, src->pid, snap);
 		if (!err && src->has_syscalls) {
 			if (!exited && src->pid)
 				snap->have_maps = procfs_read_pid_maps(src->pid, &snap->maps) == 0;
 			size_t from = snap->nr_blocks;
 
-			err = read_allocs(s->maps.regions, snap);
+			err = read_allocs(s->maps.regions, src->pid, snap);
 			if (!err)
 				err = label_regions(src, snap, from);
 		}
 	}
 	if (!err && src->kernel)
-		err = read_allocs(s->maps.kallocs, snap);
+		err = read_allocs(s->maps.kallocs, src->pid, snap);
 	if (!err)
 		err = read_stacks_and_caches(s, snap);
 	if (!err)

@@ -53,16 +53,24 @@ struct file_entry {
 	struct uw_load loads[MAX_LOADS];
 };
 
-struct unwinder {
+/* One traced process: its mapping list, in its slot of uw_maps (two
+ * halves of UW_MAX_MAPPINGS, see publish). */
+struct uw_proc_state {
 	pid_t pid;
+	bool gone;			/* its maps could not be read: exited */
+	struct uw_mapping *list;	/* the list being built */
+	size_t n;
+	unsigned half;			/* which half of its slot BPF reads now */
+};
+
+struct unwinder {
+	struct uw_proc_state procs[UW_MAX_PROCS];
+	int nr_procs;
 	struct leaksnoop_bpf *skel;	/* NULL until bound */
 	struct uw_row *pool;		/* the mmap'ed uw_rows map */
 	size_t pool_bytes;
 	uint32_t rows_used, rows_max;
 	struct intmap files;		/* file_key() -> struct file_entry * */
-	struct uw_mapping *list;	/* the list being built */
-	size_t n;
-	unsigned half;			/* which half of slot 0 BPF reads now */
 	struct uw_cache cache;		/* tables kept between runs */
 	bool has_cache;
 	struct unwind_stats st;
@@ -87,16 +95,36 @@ void unwind_configure(struct leaksnoop_bpf *skel, bool cfi, bool stop_on_dl, siz
 	bpf_program__set_autoattach(skel->progs.on_dl_debug_state, false);
 }
 
+int unwinder_add(struct unwinder *u, pid_t pid)
+{
+	struct uw_proc_state *p;
+
+	if (!u || !pid)
+		return -EINVAL;
+	for (int i = 0; i < u->nr_procs; i++)
+		if (u->procs[i].pid == pid)
+			return 0;
+	if (u->nr_procs == UW_MAX_PROCS) {
+		u->st.procs_dropped++;
+		return -ENOSPC;
+	}
+	p = &u->procs[u->nr_procs];
+	p->list = calloc(UW_MAX_MAPPINGS, sizeof(*p->list));
+	if (!p->list)
+		return -ENOMEM;
+	p->pid = pid;
+	u->nr_procs++;
+	return 0;
+}
+
 struct unwinder *unwinder_new(pid_t pid)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return NULL;
-	u->pid = pid;
 	elf_version(EV_CURRENT);	/* read_loads may be libelf's first user */
-	u->list = calloc(UW_MAX_MAPPINGS, sizeof(*u->list));
-	if (!u->list) {
+	if (pid && unwinder_add(u, pid)) {
 		free(u);
 		return NULL;
 	}
@@ -275,7 +303,7 @@ static double now_ms(void)
 
 /* The file's entry, opened on first sight (built later, see build_all).
  * NULL when memory is short or two files share a key. */
-static struct file_entry *file_of(struct unwinder *u, const struct vma *v)
+static struct file_entry *file_of(struct unwinder *u, pid_t pid, const struct vma *v)
 {
 	uint64_t key = file_key(v);
 	struct file_entry *f = intmap_get(&u->files, key);
@@ -290,7 +318,7 @@ static struct file_entry *file_of(struct unwinder *u, const struct vma *v)
 	f->inode = v->inode;
 	f->dev_major = v->dev_major;
 	f->dev_minor = v->dev_minor;
-	f->fd = usym_open_mapped_file(u->pid, v);
+	f->fd = usym_open_mapped_file(pid, v);
 	if (f->fd >= 0) {
 		struct stat st;
 
@@ -438,17 +466,17 @@ static void place_all(struct unwinder *u)
 	}
 }
 
-static void add_mapping(struct unwinder *u, const struct vma *v)
+static void add_mapping(struct unwinder *u, struct uw_proc_state *p, const struct vma *v)
 {
 	struct uw_mapping *m;
 	struct file_entry *f = NULL;
 	uint64_t bias = 0;
 
-	if (u->n == UW_MAX_MAPPINGS) {
+	if (p->n == UW_MAX_MAPPINGS) {
 		u->st.mappings_dropped++;
 		return;
 	}
-	m = &u->list[u->n++];
+	m = &p->list[p->n++];
 	memset(m, 0, sizeof(*m));
 	m->start = v->start;
 	m->end = v->end;
@@ -487,51 +515,73 @@ static int write_list(int fd, __u32 base, const struct uw_mapping *list, size_t 
 	return 0;
 }
 
-/* Writes the list into the half BPF isn't reading, then points pid at it.
- * One traced process per leaksnoop: its lists live in slot 0. */
-static int publish(struct unwinder *u, pid_t pid)
+/* Writes the list into the half of the process's slot BPF isn't reading,
+ * then points its tgid at it. */
+static int publish(struct unwinder *u, int slot)
 {
-	unsigned half = u->half ^ 1;
-	struct uw_proc p = { .base = half * UW_MAX_MAPPINGS, .n = (__u32)u->n };
-	__u32 key = (__u32)pid;
-	int err = write_list(bpf_map__fd(u->skel->maps.uw_maps), p.base, u->list, u->n);
+	struct uw_proc_state *ps = &u->procs[slot];
+	unsigned half = ps->half ^ 1;
+	struct uw_proc p = { .base = ((unsigned)slot * 2 + half) * UW_MAX_MAPPINGS, .n = (__u32)ps->n };
+	__u32 key = (__u32)ps->pid;
+	int err = write_list(bpf_map__fd(u->skel->maps.uw_maps), p.base, ps->list, ps->n);
 
 	if (err)
 		return err;
 	if (bpf_map_update_elem(bpf_map__fd(u->skel->maps.uw_procs), &key, &p, BPF_ANY))
 		return -errno;
-	u->half = half;
+	ps->half = half;
 	/* after the list is in: BPF's cached walks of the old one are stale */
 	__atomic_add_fetch(&u->skel->bss->uw_gen, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
+/* Every live process's mappings: their files' tables built (all at once,
+ * on several threads), then each process's list published. 0 when one
+ * process at least was synced, else -errno (every one gone). */
 int unwinder_sync(struct unwinder *u)
 {
-	struct vma_list maps = { 0 };
-	int err;
+	struct vma_list *maps;
+	int err = -ESRCH, first_err = 0;
 
 	if (!u)
 		return -EINVAL;
 	if (u->skel)	/* before reading: a change after it is seen */
 		u->skel->bss->uw_maps_changed = 0;
-	err = procfs_read_pid_maps(u->pid, &maps);
-	if (err)
-		return err;
-	for (size_t i = 0; i < maps.n; i++)
-		if (maps.v[i].exec && maps.v[i].kind == VMA_FILE)
-			file_of(u, &maps.v[i]);
+	maps = calloc(u->nr_procs ? (size_t)u->nr_procs : 1, sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	for (int p = 0; p < u->nr_procs; p++) {
+		int e = u->procs[p].gone ? -ESRCH : procfs_read_pid_maps(u->procs[p].pid, &maps[p]);
+
+		if (e) {
+			u->procs[p].gone = true;
+			first_err = first_err ? first_err : e;
+			continue;
+		}
+		for (size_t i = 0; i < maps[p].n; i++)
+			if (maps[p].v[i].exec && maps[p].v[i].kind == VMA_FILE)
+				file_of(u, u->procs[p].pid, &maps[p].v[i]);
+	}
 	build_all(u);
 	place_all(u);
-	u->n = 0;
 	u->st.mappings_dropped = 0;
-	for (size_t i = 0; i < maps.n; i++)
-		if (maps.v[i].exec)
-			add_mapping(u, &maps.v[i]);
-	vma_list_free(&maps);
-	u->st.mappings = u->n;
+	u->st.mappings = 0;
+	for (int p = 0; p < u->nr_procs; p++) {
+		struct uw_proc_state *ps = &u->procs[p];
+
+		if (ps->gone)
+			continue;
+		ps->n = 0;
+		for (size_t i = 0; i < maps[p].n; i++)
+			if (maps[p].v[i].exec)
+				add_mapping(u, ps, &maps[p].v[i]);
+		vma_list_free(&maps[p]);
+		u->st.mappings += ps->n;
+		err = u->skel ? publish(u, p) : 0;
+	}
+	free(maps);
 	u->st.syncs++;
-	return u->skel ? publish(u, u->pid) : 0;
+	return err == -ESRCH && first_err ? first_err : err;
 }
 
 int unwinder_bind(struct unwinder *u, struct leaksnoop_bpf *skel)
@@ -617,6 +667,7 @@ void unwinder_free(struct unwinder *u)
 	intmap_free(&u->files);
 	if (u->pool)
 		munmap(u->pool, u->pool_bytes);
-	free(u->list);
+	for (int i = 0; i < u->nr_procs; i++)
+		free(u->procs[i].list);
 	free(u);
 }

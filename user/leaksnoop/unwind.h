@@ -21,7 +21,8 @@ struct unwind_stats {
 	size_t files;		/* files with a table in the pool */
 	size_t files_no_cfi;	/* executable files without usable CFI: frame pointers */
 	size_t files_too_big;	/* tables that didn't fit the pool: frame pointers */
-	size_t mappings;	/* executable mappings of the process last synced */
+	size_t mappings;	/* executable mappings of every process, last sync */
+	size_t procs_dropped;	/* processes beyond UW_MAX_PROCS: frame pointers */
 	size_t mappings_dropped;	/* beyond UW_MAX_MAPPINGS: frame pointers */
 	size_t rows, rows_max;
 	double build_ms;	/* time spent building tables, all syncs */
@@ -48,6 +49,10 @@ void unwind_configure(struct leaksnoop_bpf *skel, bool cfi, bool stop_on_dl, siz
 /* An unwinder for pid, not yet bound to BPF: unwinder_sync() then builds
  * the tables of what pid maps in memory. NULL when memory is short. */
 struct unwinder *unwinder_new(pid_t pid);
+/* Another process to give tables to (a set: -p list, -f, --cgroup), at
+ * the next sync. 0 (or already there), -ENOSPC beyond UW_MAX_PROCS (its
+ * stacks are then walked by frame pointers, counted), -errno. */
+int unwinder_add(struct unwinder *u, pid_t pid);
 /* Rows built so far (for unwind_configure). */
 size_t unwinder_rows_built(const struct unwinder *u);
 /* After load: maps the pool; the next sync fills it. 0 or -errno. */
@@ -61,8 +66,9 @@ int unwinder_attach_dl_hook(struct unwinder *u, pid_t pid, pid_t filter, struct 
  * it): closing it waits ~45-65 ms here instead of the perf-event link's
  * ~95-130 ms. Returns the link's fd (the caller closes it) or -errno. */
 int unwinder_attach_dl_hook_multi(struct unwinder *u, pid_t pid, pid_t filter);
-/* Re-reads the mappings, builds what is new (on several threads), and once
- * bound gives BPF their tables. 0 or -errno. */
+/* Re-reads every process's mappings, builds what is new (on several
+ * threads), and once bound gives BPF their tables. 0 or -errno (every
+ * process gone). */
 int unwinder_sync(struct unwinder *u);
 /* If BPF stopped tid at _dl_debug_state (a SIGSTOP it sent), syncs and
  * returns true: the caller resumes the thread without the signal. */

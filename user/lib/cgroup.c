@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,28 +38,85 @@ int cgroup2_mount_point(char *buf, size_t size)
 	return err;
 }
 
-int cgroup2_id(const char *path, uint64_t *id)
+int cgroup2_dir(const char *path, char *full, size_t size)
 {
-	char full[PATH_MAX], mnt[PATH_MAX];
+	char mnt[PATH_MAX];
 	struct statfs sfs;
 	struct stat st;
 
 	if (path[0] == '/') {
-		snprintf(full, sizeof(full), "%s", path);
+		if ((size_t)snprintf(full, size, "%s", path) >= size)
+			return -ENAMETOOLONG;
 	} else {
 		int err = cgroup2_mount_point(mnt, sizeof(mnt));
 
 		if (err)
 			return err;
-		if ((size_t)snprintf(full, sizeof(full), "%s/%s", mnt, path) >= sizeof(full))
+		if ((size_t)snprintf(full, size, "%s/%s", mnt, path) >= size)
 			return -ENAMETOOLONG;
 	}
 	if (stat(full, &st) || !S_ISDIR(st.st_mode))
 		return -ENOENT;
 	if (statfs(full, &sfs) || (unsigned long)sfs.f_type != CGROUP2_MAGIC)
 		return -ENOENT;
+	return 0;
+}
+
+int cgroup2_id(const char *path, uint64_t *id)
+{
+	char full[PATH_MAX];
+	struct stat st;
+	int err = cgroup2_dir(path, full, sizeof(full));
+
+	if (err)
+		return err;
+	if (stat(full, &st))
+		return -errno;
 	*id = st.st_ino;	/* kernfs inode number == cgroup id on 64-bit */
 	return 0;
+}
+
+/* dir's cgroup.procs, then its children's, depth first (bounded: a
+ * cgroup tree is at most a few levels deep; 16 is far past any seen). */
+// NOLINTNEXTLINE(misc-no-recursion): depth-bounded, see above
+static int for_each_pid(const char *dir, int depth, int (*cb)(void *ctx, pid_t pid), void *ctx)
+{
+	char path[PATH_MAX], line[32];
+	FILE *f;
+	DIR *d;
+	struct dirent *e;
+	int err = 0;
+
+	if (depth > 16 || (size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!err && fgets(line, sizeof(line), f)) {
+		long pid = strtol(line, NULL, 10);
+
+		if (pid > 0 && pid <= INT_MAX)
+			err = cb(ctx, (pid_t)pid);
+	}
+	fclose(f);
+	d = err ? NULL : opendir(dir);
+	while (d && !err && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		/* bounded by depth (a cgroup tree is a few levels deep) */
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < sizeof(path))
+			err = for_each_pid(path, depth + 1, cb, ctx);	// NOLINT(misc-no-recursion)
+		if (err == -ENOENT)
+			err = 0;	/* removed meanwhile */
+	}
+	if (d)
+		closedir(d);
+	return err;
+}
+
+int cgroup2_for_each_pid(const char *dir, int (*cb)(void *ctx, pid_t pid), void *ctx)
+{
+	return for_each_pid(dir, 0, cb, ctx);
 }
 
 int cgroup2_parse_proc_cgroup(const char *text, char *buf, size_t size)

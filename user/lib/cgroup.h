@@ -12,6 +12,15 @@
  * hybrid systems), from /proc/self/mountinfo. 0 or -ENOENT. */
 int cgroup2_mount_point(char *buf, size_t size);
 
+/* The cgroup v2 directory path names (absolute, or relative to the cgroup2
+ * mount) into full. 0, -ENOENT (no such cgroup v2 directory) or -errno. */
+int cgroup2_dir(const char *path, char *full, size_t size);
+
+/* Calls cb for every process of the cgroup v2 directory dir (a full path)
+ * and of the cgroups below it, until cb returns nonzero (returned). 0 or
+ * -errno. */
+int cgroup2_for_each_pid(const char *dir, int (*cb)(void *ctx, pid_t pid), void *ctx);
+
 /* The id of a cgroup v2 directory given absolute, or relative to the
  * cgroup2 mount. 0, -ENOENT (no such cgroup v2 directory) or -errno. */
 int cgroup2_id(const char *path, uint64_t *id);

@@ -45,7 +45,7 @@ int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets,
 	a.cookies = (uint64_t)(uintptr_t)cookies;
 	a.cnt = (uint32_t)cnt;
 	a.um_flags = retprobe ? MMSCOPE_BPF_F_UPROBE_MULTI_RETURN : 0;
-	a.pid = (uint32_t)pid;
+	a.pid = pid > 0 ? (uint32_t)pid : 0;	/* -1 as libbpf's: every process */
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 	return fd < 0 ? -errno : (int)fd;
 }
