@@ -754,6 +754,8 @@ static __always_inline int block_freed_arg1(const __u64 *ctx, bool btf)
 COMPAT_TP_HOOK("kfree", on_kfree, block_freed_arg1)
 COMPAT_TP_HOOK("kmem_cache_free", on_kmem_cache_free, block_freed_arg1)
 
+#include "kfree_batch.bpf.h"
+
 #define MIGRATE_MOVABLE_ 1
 
 /* mm_page_alloc(page, order, gfp, migratetype): the caller is the stack's

@@ -122,6 +122,9 @@ enum ls_stat {
 	STAT_BRK_SHRINK,	/* bytes it shrank by */
 	STAT_OWN_FOOTPRINT,	/* kernel allocations for leaksnoop's own uprobes (utask,
 				 * XOL area, return instances): not the target's */
+	STAT_BATCH_FREE,	/* blocks freed through kfree_rcu's batches (no kmem event) */
+	STAT_OWN_BPF,		/* kernel allocations for leaksnoop's own BPF maps in the
+				 * target's context (alloc_bulk's refills): not the target's */
 	STAT_MAX,
 };
 

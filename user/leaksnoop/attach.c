@@ -17,6 +17,7 @@
 #include "config.h"
 #include "feature_probe.h"
 #include "fmt.h"
+#include "kfree_batch.h"
 #include "procfs.h"
 #include "symbolize.h"
 #include "unwind.h"
@@ -299,6 +300,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	}
 	if (l->cfg->kernel)
 		pick_kernel_variants(l);
+	kfree_batch_configure(l);
 	/* MMSCOPE_NO_UPROBE_COOKIE / _MULTI: the paths of kernels before 5.15 /
 	 * 6.6, for their tests on kernels that have both */
 	l->cookies = l->cfg->user && !getenv("MMSCOPE_NO_UPROBE_COOKIE") && uprobe_cookie_supported();
@@ -443,6 +445,8 @@ int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid)
 	}
 	/* frees before allocations, here too: PROGS_KERNEL is in that order */
 	if (l->cfg->kernel) {
+		if (kfree_batch_attach(l))
+			return -1;
 		for (int i = 0; (p = group_prog(s, PROGS_KERNEL, i)); i++) {
 			if (!bpf_program__autoload(p))
 				continue;

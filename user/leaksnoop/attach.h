@@ -84,6 +84,8 @@ struct loader {
 	bool has_cache_names;		/* kmem_cache_alloc carries the cache (6.1+) */
 	const struct ksyms *ksyms;	/* kallsyms, for the uprobe bookkeeping's ranges */
 	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
+	bool batch_frees;		/* kfree_rcu's batched frees are watched */
+	char batch_why[96];		/* --kernel and !batch_frees: why not */
 	struct detacher detach;		/* links being closed (detach.c) */
 	bool user_detached;		/* the uprobes are closing: none is attached again */
 };

@@ -610,6 +610,7 @@ int main(int argc, char **argv)
 	st.source = (struct leak_source){ .skel = st.loader.skel, .pid = st.target.pid,
 					  .user = cfg->user, .kernel = cfg->kernel,
 					  .has_syscalls = st.loader.has_syscalls,
+					  .batch_frees = st.loader.batch_frees,
 					  .allocs = st.loader.allocs, .nr_allocs = st.loader.nr_allocs };
 	st.model = (struct leak_model_config){ .older_than_ms = cfg->older_than_ms,
 					       .min_size = cfg->min_size, .max_size = cfg->max_size,

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "feature_probe.h"
 #include "percpu_stats.h"
+#include "kfree_batch.h"
 #include "procfs.h"
 #include "regions.h"
 #include "source.h"
@@ -295,6 +296,8 @@ int leak_source_read(const struct leak_source *src, bool exited, struct leak_sna
 				err = label_regions(src, snap, from);
 		}
 	}
+	if (!err && src->kernel && src->batch_frees)
+		err = kfree_batch_drain(src->skel);
 	if (!err && src->kernel)
 		err = read_allocs(s->maps.kallocs, snap);
 	if (!err)
