@@ -174,6 +174,18 @@ struct {
 	__type(value, char[LS_CACHE_NAME_LEN]);
 } cache_names SEC(".maps");
 
+/* Frees missed, per slab cache: the target allocated at an address the
+ * kallocs table still held, so the block there had been freed by a path
+ * with no event (kmem_cache_free_bulk, 6.18's sheaves). Keyed by the held
+ * block's cache (LS_KMALLOC_KEY(size) for kmalloc): the report does not
+ * call such a cache's blocks outstanding (see kcache_check.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} kunseen SEC(".maps");
+
 /* set by user space after load, before attach (kallsyms is read while the
  * programs load: ~100 ms of start-up each); constant indexes, plain loads,
  * which 5.10's verifier takes as readily as 6.18's */
@@ -674,6 +686,27 @@ static __always_inline bool own_footprint(void *ctx, __u32 src, __u64 site)
 	return own;
 }
 
+/* The address of a new block is still in kallocs: its old block was freed
+ * unseen. Counted for the old block's cache; false when there was none
+ * (the table is full). */
+static __always_inline bool free_missed(__u64 addr)
+{
+	struct ls_alloc *old = bpf_map_lookup_elem(&kallocs, &addr);
+	__u64 key, one = 1, *n;
+
+	if (!old)
+		return false;
+	if (old->src != SRC_KMALLOC && old->src != SRC_KMEM_CACHE)
+		return true;		/* pages: their frees all have events */
+	key = old->cache ? old->cache : LS_KMALLOC_KEY(old->size);
+	n = bpf_map_lookup_elem(&kunseen, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&kunseen, &key, &one, BPF_NOEXIST);
+	return true;
+}
+
 static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr, __u64 size,
 				   const struct kmem_cache *cache)
 {
@@ -696,9 +729,11 @@ static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr,
 		else
 			a.site = 0;	/* the stack holds the call site */
 	}
-	if (bpf_map_update_elem(&kallocs, &addr, &a, BPF_ANY)) {
-		stat_add(STAT_ALLOC_MAP_FULL, 1);	/* not recorded: never reported */
-		return;
+	if (bpf_map_update_elem(&kallocs, &addr, &a, BPF_NOEXIST)) {
+		if (!free_missed(addr) || bpf_map_update_elem(&kallocs, &addr, &a, BPF_ANY)) {
+			stat_add(STAT_ALLOC_MAP_FULL, 1);	/* not recorded: never reported */
+			return;
+		}
 	}
 	kcount(&a, cache);
 }

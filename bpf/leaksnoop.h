@@ -71,6 +71,12 @@ struct ls_site {
 	__u64 alloc_bytes, alloc_count;
 };
 
+/* The kunseen key of kmalloc blocks of size bytes (a kmalloc-<size>
+ * cache): a struct kmem_cache pointer is a kernel address, its top 16 bits
+ * all set, so 1 there tells the two apart. */
+#define LS_KMALLOC_KEY(size)	((1ULL << 48) | (__u64)(size))
+#define LS_IS_KMALLOC_KEY(key)	(((key) >> 48) == 1)
+
 /* Kernel text ranges whose allocations in the target's context are the
  * uprobe machinery's bookkeeping for leaksnoop's own probes
  * (kernel/events/uprobes.c: alloc_utask, __create_xol_area, handler_chain
