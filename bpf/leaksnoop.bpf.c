@@ -647,13 +647,14 @@ static __always_inline long kstack_of(void *ctx, __u64 site, __u32 src)
 	return id;
 }
 
-static __always_inline bool in_own_ranges(__u64 ip)
+/* 1 + the own range ip is in, 0 when none */
+static __always_inline int own_range_of(__u64 ip)
 {
 #pragma unroll
 	for (int i = 0; i < LS_OWN_RANGES; i++)
 		if (own_ranges[i].lo && ip >= own_ranges[i].lo && ip < own_ranges[i].hi)
-			return true;
-	return false;
+			return i + 1;
+	return 0;
 }
 
 /* A page has no call site: the uprobe machinery's one page (the XOL area's)
@@ -661,29 +662,30 @@ static __always_inline bool in_own_ranges(__u64 ip)
  * pages pay for this walk. */
 #define OWN_PAGE_FRAMES 8
 
-static __always_inline bool own_page(void *ctx)
+static __always_inline int own_page(void *ctx)
 {
 	__u64 ips[OWN_PAGE_FRAMES] = {};
 	long n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	int r;
 
 	if (n <= 0)
-		return false;
+		return 0;
 #pragma unroll
 	for (int i = 0; i < OWN_PAGE_FRAMES; i++)
-		if (ips[i] && in_own_ranges(ips[i]))
-			return true;
-	return false;
+		if (ips[i] && (r = own_range_of(ips[i])))
+			return r;
+	return 0;
 }
 
-/* An allocation the kernel made for leaksnoop's own probes in the target's
- * context (see LS_OWN_RANGES): counted, never the target's leak. */
+/* An allocation the kernel made for leaksnoop's own probes or BPF maps in
+ * the target's context (see LS_OWN_RANGES): counted, never the target's. */
 static __always_inline bool own_footprint(void *ctx, __u32 src, __u64 site)
 {
-	bool own = src == SRC_PAGE ? own_page(ctx) : in_own_ranges(site);
+	int r = src == SRC_PAGE ? own_page(ctx) : own_range_of(site);
 
-	if (own)
-		stat_add(STAT_OWN_FOOTPRINT, 1);
-	return own;
+	if (r)
+		stat_add(r > LS_OWN_BPF_FIRST ? STAT_OWN_BPF : STAT_OWN_FOOTPRINT, 1);
+	return r;
 }
 
 /* The address of a new block is still in kallocs: its old block was freed

@@ -77,11 +77,15 @@ struct ls_site {
 #define LS_KMALLOC_KEY(size)	((1ULL << 48) | (__u64)(size))
 #define LS_IS_KMALLOC_KEY(key)	(((key) >> 48) == 1)
 
-/* Kernel text ranges whose allocations in the target's context are the
- * uprobe machinery's bookkeeping for leaksnoop's own probes
- * (kernel/events/uprobes.c: alloc_utask, __create_xol_area, handler_chain
- * ...), set by user space from kallsyms: the hot text and the .cold parts. */
-#define LS_OWN_RANGES		4
+/* Kernel text ranges whose allocations in the target's context are
+ * leaksnoop's own, set by user space from kallsyms (the hot text and the
+ * .cold parts of each): [0, LS_OWN_BPF_FIRST) the uprobe machinery's
+ * bookkeeping for leaksnoop's probes (kernel/events/uprobes.c: alloc_utask,
+ * __create_xol_area, handler_chain ...), from LS_OWN_BPF_FIRST on the BPF
+ * side's (kernel/bpf/memalloc.c's alloc_bulk refills, task local storage,
+ * map allocations). */
+#define LS_OWN_RANGES		8
+#define LS_OWN_BPF_FIRST	2
 
 struct ls_range {
 	__u64 lo, hi;		/* [lo, hi); lo 0: unused */

@@ -360,6 +360,7 @@ static int build_and_render(struct state *st, bool final, bool exited)
 	struct leak_report_meta meta = {
 		.pid = st->target.pid, .final = final, .exited = exited,
 		.no_cache_names = st->source.kernel && !st->loader.has_cache_names,
+		.batch_why = st->source.kernel && !st->loader.batch_frees ? st->loader.batch_why : NULL,
 		.user = st->cfg->user, .heap_traced = st->loader.heap_traced, .heap_why = st->loader.heap_why,
 		.allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs,
 	};

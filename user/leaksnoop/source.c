@@ -13,6 +13,7 @@
 #include "kfree_batch.h"
 #include "procfs.h"
 #include "regions.h"
+#include "slabinfo.h"
 #include "source.h"
 #include "symbolize.h"
 #include "leaksnoop.skel.h"
@@ -274,6 +275,31 @@ static int read_stacks_and_caches(const struct leaksnoop_bpf *s, struct leak_sna
 	return err;
 }
 
+/* The frees missed per cache (kunseen), and what /proc/slabinfo says each
+ * cache holds: for kcache_check(). slabinfo may be unreadable (no
+ * CONFIG_SLUB_DEBUG): the check then rests on the missed frees alone. */
+static int read_cache_evidence(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
+{
+	const struct bpf_map *m = s->maps.kunseen;
+	__u64 *keys, *vals;
+	long n;
+	int err = map_dump(bpf_map__fd(m), sizeof(*keys), sizeof(*vals), bpf_map__max_entries(m),
+			   (void **)&keys, (void **)&vals, &n);
+
+	if (err)
+		return err;
+	snap->missed = n ? calloc((size_t)n, sizeof(*snap->missed)) : NULL;
+	if (n && !snap->missed)
+		err = -ENOMEM;
+	for (long i = 0; !err && i < n; i++)
+		snap->missed[snap->nr_missed++] = (struct kcache_missed){ keys[i], vals[i] };
+	free(keys);
+	free(vals);
+	if (!err)
+		snap->have_slabs = slabinfo_read(&snap->slabs) == 0;
+	return err;
+}
+
 int leak_source_read(const struct leak_source *src, bool exited, struct leak_snapshot *snap)
 {
 	const struct leaksnoop_bpf *s = src->skel;
@@ -300,6 +326,8 @@ int leak_source_read(const struct leak_source *src, bool exited, struct leak_sna
 		err = kfree_batch_drain(src->skel);
 	if (!err && src->kernel)
 		err = read_allocs(s->maps.kallocs, snap);
+	if (!err && src->kernel)
+		err = read_cache_evidence(s, snap);
 	if (!err)
 		err = read_stacks_and_caches(s, snap);
 	if (!err)
