@@ -75,10 +75,8 @@ static int krc_step(__u32 i, struct krc_walk *w)
 	}
 	if (bpf_probe_read_kernel(&p, sizeof(p), (void *)(w->node + off_recs + w->idx * 8)))
 		return 1;
-	if (p > ZERO_SIZE_PTR && bpf_map_lookup_elem(&kallocs, &p)) {
-		bpf_map_delete_elem(&kallocs, &p);
-		stat_add(STAT_BATCH_FREE, 1);
-	}
+	if (p > ZERO_SIZE_PTR && bpf_map_lookup_elem(&kallocs, &p))
+		stat_add(bpf_map_delete_elem(&kallocs, &p) ? STAT_FREE_BUSY : STAT_BATCH_FREE, 1);
 	if (++w->idx >= w->nr)
 		w->node = 0;
 	return 0;

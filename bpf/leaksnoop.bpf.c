@@ -177,8 +177,8 @@ struct {
 /* Frees missed, per slab cache: the target allocated at an address the
  * kallocs table still held, so the block there had been freed by a path
  * with no event (kmem_cache_free_bulk, 6.18's sheaves). Keyed by the held
- * block's cache (LS_KMALLOC_KEY(size) for kmalloc): the report does not
- * call such a cache's blocks outstanding (see kcache_check.c). */
+ * block's cache (its call site for kmalloc: LS_KMALLOC_SITE_KEY): the
+ * report does not call such a cache's blocks outstanding (kcache_check.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -700,7 +700,8 @@ static __always_inline bool free_missed(__u64 addr)
 		return false;
 	if (old->src != SRC_KMALLOC && old->src != SRC_KMEM_CACHE)
 		return true;		/* pages: their frees all have events */
-	key = old->cache ? old->cache : LS_KMALLOC_KEY(old->size);
+	key = old->cache ? old->cache : old->site ? LS_KMALLOC_SITE_KEY(old->site) :
+	      LS_KMALLOC_STACK_KEY(old->stack_id);
 	n = bpf_map_lookup_elem(&kunseen, &key);
 	if (n)
 		__sync_fetch_and_add(n, 1);
@@ -745,7 +746,8 @@ static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr,
 static __always_inline void kernel_block_freed(__u64 addr)
 {
 	if (addr > ZERO_SIZE_PTR && bpf_map_lookup_elem(&kallocs, &addr))
-		bpf_map_delete_elem(&kallocs, &addr);	/* freed by anyone */
+		if (bpf_map_delete_elem(&kallocs, &addr))	/* freed by anyone */
+			stat_add(STAT_FREE_BUSY, 1);
 }
 
 /* Each kernel hook twice (bpf/compat.bpf.h): tp_btf where the kernel lets

@@ -71,11 +71,16 @@ struct ls_site {
 	__u64 alloc_bytes, alloc_count;
 };
 
-/* The kunseen key of kmalloc blocks of size bytes (a kmalloc-<size>
- * cache): a struct kmem_cache pointer is a kernel address, its top 16 bits
- * all set, so 1 there tells the two apart. */
-#define LS_KMALLOC_KEY(size)	((1ULL << 48) | (__u64)(size))
-#define LS_IS_KMALLOC_KEY(key)	(((key) >> 48) == 1)
+/* The kunseen key of kmalloc blocks: their call site (or, with -K, their
+ * stack id), tagged. kmalloc's size classes are shared by every caller, so
+ * a free missed at one site says nothing of another's blocks; a site's
+ * blocks are one kind of object. A kernel text address has its top 16 bits
+ * all set, a struct kmem_cache pointer too: 1 or 2 there tells the keys
+ * apart. */
+#define LS_KEY_TAG(key)			((key) >> 48)
+#define LS_KMALLOC_SITE_KEY(site)	((1ULL << 48) | ((site) & 0xffffffffffffULL))
+#define LS_KMALLOC_STACK_KEY(id)	((2ULL << 48) | (__u32)(id))
+#define LS_KEY_SITE(key)		((key) | 0xffff000000000000ULL)
 
 /* Kernel text ranges whose allocations in the target's context are
  * leaksnoop's own, set by user space from kallsyms (the hot text and the
@@ -133,6 +138,9 @@ enum ls_stat {
 	STAT_OWN_FOOTPRINT,	/* kernel allocations for leaksnoop's own uprobes (utask,
 				 * XOL area, return instances): not the target's */
 	STAT_BATCH_FREE,	/* blocks freed through kfree_rcu's batches (no kmem event) */
+	STAT_FREE_BUSY,		/* a kernel free whose table delete failed (the bucket
+				 * was locked by a program this one interrupted):
+				 * its block stays, reported as not all seen */
 	STAT_OWN_BPF,		/* kernel allocations for leaksnoop's own BPF maps in the
 				 * target's context (alloc_bulk's refills): not the target's */
 	STAT_MAX,

@@ -9,13 +9,33 @@
 #include "model.h"
 #include "vec.h"
 
+static uint64_t kcache_key_of(const struct ls_agg_key *k)
+{
+	if (k->src == SRC_KMEM_CACHE && k->cache)
+		return k->cache;
+	if (k->src == SRC_KMALLOC)
+		return k->site ? LS_KMALLOC_SITE_KEY(k->site) : LS_KMALLOC_STACK_KEY(k->stack_id);
+	return 0;
+}
+
 uint64_t kcache_key(const struct leak_block *b)
 {
-	if (b->key.src == SRC_KMEM_CACHE && b->key.cache)
-		return b->key.cache;
-	if (b->key.src == SRC_KMALLOC)
-		return LS_KMALLOC_KEY(b->size);
-	return 0;
+	return kcache_key_of(&b->key);
+}
+
+void kcache_name_sites(struct kcache_unseen *v, size_t n,
+		       const char *(*kernel)(void *ctx, uint64_t addr, uint64_t *offset), void *ctx)
+{
+	for (size_t i = 0; i < n && kernel; i++) {
+		uint64_t off;
+		const char *fn = LS_KEY_TAG(v[i].key) == 1 ? kernel(ctx, LS_KEY_SITE(v[i].key), &off) : NULL;
+		char name[sizeof(v[i].name)];
+
+		if (!fn)
+			continue;
+		snprintf(name, sizeof(name), "kmalloc at %s+0x%llx", fn, (unsigned long long)off);
+		fmt_printable(v[i].name, sizeof(v[i].name), name);
+	}
 }
 
 static int unseen_cmp(const void *a, const void *b)
@@ -70,16 +90,23 @@ static struct kcache_unseen *held_per_cache(const struct leak_snapshot *snap, si
 	return v ? v : calloc(1, sizeof(*v));
 }
 
-/* The cache's name (the kernel's bytes, printable) and what slabinfo says
- * it has in use; kmalloc keys are named by size and not looked up: their
- * blocks spread over kmalloc-N, kmalloc-cg-N and kmalloc-rnd-*-N. */
+/* The cache's name (the kernel's bytes, printable), what slabinfo says it
+ * has in use, and the allocations seen. A kmalloc site is named by address
+ * until kcache_name_sites(); slabinfo can't say what one site holds. */
 static void describe(struct kcache_unseen *c, const struct leak_snapshot *snap)
 {
 	const struct slabinfo_cache *s;
 
-	if (LS_IS_KMALLOC_KEY(c->key)) {
-		snprintf(c->name, sizeof(c->name), "kmalloc-%llu",
-			 (unsigned long long)(c->key & 0xffffffffffffULL));
+	for (size_t i = 0; i < snap->nr_totals; i++)
+		if (kcache_key_of(&snap->totals[i].key) == c->key)
+			c->allocated += snap->totals[i].agg.alloc_count;
+	if (LS_KEY_TAG(c->key) == 1) {
+		snprintf(c->name, sizeof(c->name), "kmalloc at 0x%llx",
+			 (unsigned long long)LS_KEY_SITE(c->key));
+		return;
+	}
+	if (LS_KEY_TAG(c->key) == 2) {
+		snprintf(c->name, sizeof(c->name), "kmalloc, stack %u", (unsigned)c->key);
 		return;
 	}
 	for (size_t i = 0; i < snap->nr_caches; i++)
@@ -88,9 +115,6 @@ static void describe(struct kcache_unseen *c, const struct leak_snapshot *snap)
 	s = c->name[0] && snap->have_slabs ? slabinfo_find(&snap->slabs, c->name) : NULL;
 	if (s)
 		c->slab_active = (int64_t)s->active_objs;
-	for (size_t i = 0; i < snap->nr_totals; i++)
-		if (snap->totals[i].key.src == SRC_KMEM_CACHE && snap->totals[i].key.cache == c->key)
-			c->allocated += snap->totals[i].agg.alloc_count;
 }
 
 static bool frees_unseen(const struct kcache_unseen *c)

@@ -10,7 +10,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_UNKNOWN_FREE] = "unknown_frees", [STAT_FAILED_ALLOC] = "failed_allocations",
 	[STAT_BRK_GROW] = "brk_grow_bytes", [STAT_BRK_SHRINK] = "brk_shrink_bytes",
 	[STAT_OWN_FOOTPRINT] = "own_probe_allocations", [STAT_BATCH_FREE] = "kfree_rcu_batch_frees",
-	[STAT_OWN_BPF] = "own_bpf_allocations",
+	[STAT_OWN_BPF] = "own_bpf_allocations", [STAT_FREE_BUSY] = "kernel_frees_not_applied",
 };
 
 /* Caches whose frees are not all seen (kcache_check.h): their blocks are

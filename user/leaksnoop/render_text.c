@@ -186,7 +186,7 @@ static void text_unseen_caches(FILE *f, const struct leak_report *r)
 		const struct kcache_unseen *c = &r->unseen[i];
 		char b1[32], b2[32], b3[32], b4[32];
 
-		fprintf(f, "  kernel: %s: frees not all visible on this kernel (", c->name);
+		fprintf(f, "  kernel: %s: frees not all seen (", c->name);
 		if (c->allocated)
 			fprintf(f, "%s allocated, %s freed seen, ", commas(b1, sizeof(b1), c->allocated),
 				commas(b2, sizeof(b2), c->allocated > c->held_blocks + c->missed ?
@@ -231,6 +231,9 @@ static void text_health(FILE *f, const struct leak_report *r)
 			"that way stay in the table; the caches below say where that was seen\n",
 			r->meta.batch_why);
 	text_unseen_caches(f, r);
+	if (st[STAT_FREE_BUSY])
+		fprintf(f, "  health: %" PRIu64 " kernel frees not applied (the table was busy in an "
+			"interrupted program)\n", st[STAT_FREE_BUSY]);
 	if (r->kernel_missed)
 		fprintf(f, "  health: %" PRIu64 " kernel allocation events missed (the kernel skips "
 			"nested tracing programs): a missed free shows its block as outstanding\n",
