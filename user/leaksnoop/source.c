@@ -198,10 +198,15 @@ static int read_ksites(const struct leaksnoop_bpf *s, struct leak_snapshot *snap
  * that looks outstanding, so the report says how many there were. */
 static uint64_t kernel_missed(const struct leaksnoop_bpf *s)
 {
+	/* whichever variant loaded (the other's fd is -1) */
 	const struct bpf_program *p[] = {
 		s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc, s->progs.on_kfree,
 		s->progs.on_kmem_cache_free, s->progs.on_page_alloc, s->progs.on_page_free,
-		s->progs.on_page_free_batched,
+		s->progs.on_page_free_batched, s->progs.on_kmalloc_raw,
+		s->progs.on_kmem_cache_alloc_raw, s->progs.on_kmem_cache_alloc_nocache,
+		s->progs.on_kfree_raw, s->progs.on_kmem_cache_free_raw, s->progs.on_page_alloc_raw,
+		s->progs.on_page_free_raw, s->progs.on_page_free_batched_raw,
+		s->progs.on_workqueue_start, s->progs.on_workqueue_start_raw,
 	};
 	uint64_t n = 0;
 
