@@ -82,6 +82,19 @@ static uint64_t shown_blocks(const struct leak_report *r, uint32_t src, uint64_t
 	return n;
 }
 
+/* What a renderer writes of r, NUL-terminated, into text. */
+static void rendered(const struct leak_report *r, void (*render)(FILE *, const struct leak_report *),
+		     char *text, size_t size)
+{
+	FILE *f = fmemopen(text, size, "w");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	render(f, r);
+	fclose(f);
+}
+
 /* 20,000 epoll items allocated, 3,500 still in the table, 12,852 of them
  * found reallocated while held: the cache is named, its blocks are not
  * listed; filp, with no evidence, keeps its 3 blocks listed. */
@@ -154,7 +167,6 @@ static void test_kmalloc_by_call_site(void)
 	struct leak_snapshot s = { .now_ns = NOW };
 	struct leak_report r;
 	char text[4096];
-	FILE *f;
 
 	add_blocks(&s, kmalloc_key(SITE_PIPE), 0xffff888400000000ULL, 5, 64);
 	add_blocks(&s, kmalloc_key(SITE_EVENTFD), 0xffff888500000000ULL, 40, 64);
@@ -166,15 +178,11 @@ static void test_kmalloc_by_call_site(void)
 	CHECK_U64(shown_blocks(&r, SRC_KMALLOC, 0, SITE_EVENTFD), 40);
 	CHECK_U64(shown_blocks(&r, SRC_KMALLOC, 0, SITE_PIPE), 0);
 	CHECK_STR(r.unseen[0].name, "kmalloc at 0xffffffff81700100");
-	f = fmemopen(text, sizeof(text), "w");
-	leak_render_text(f, &r);
-	fclose(f);
+	rendered(&r, leak_render_text, text, sizeof(text));
 	CHECK(strstr(text, "kernel: kmalloc at 0xffffffff81700100: frees not all seen "
 		      "(100 allocated, 93 freed seen, 2 reallocated while held): 5 blocks "
 		      "(320 bytes) held, not reported as outstanding") != NULL);
-	f = fmemopen(text, sizeof(text), "w");
-	leak_render_json(f, &r);
-	fclose(f);
+	rendered(&r, leak_render_json, text, sizeof(text));
 	CHECK(strstr(text, "\"kernel_caches_frees_unseen\":[{\"cache\":\"kmalloc at "
 		      "0xffffffff81700100\",\"held_blocks\":5,\"held_bytes\":320,\"allocated\":100,"
 		      "\"missed_frees\":2,\"slabinfo_active_objs\":null}]") != NULL);
