@@ -131,7 +131,7 @@ COMPAT_TP_HOOK("workqueue_execute_start", on_workqueue_start, workqueue_start_ho
  * a raw_tp program) over every krc seen so far, so no such block is
  * reported. The per-CPU krc itself cannot be found otherwise: it is not in
  * kallsyms (no CONFIG_KALLSYMS_ALL), so a typed __ksym fails to load. */
-static int krc_drain_one(void *map, __u64 *krcp_addr, __u8 *unused, void *ctx)
+static int krc_drain_one(void *map, const __u64 *krcp_addr, __u8 *unused, void *ctx)
 {
 	struct kfree_rcu_cpu *krcp = (void *)*krcp_addr;
 

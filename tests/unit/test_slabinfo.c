@@ -74,8 +74,7 @@ static void test_malformed_lines(void)
 		/* trailing junk */
 		"x 1 2 3 4 5 : tunables 0 0 0 : slabdata 1 1 0 junk\n",
 		/* a name too long for the struct */
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 1 2 3 4 5 : "
-		"tunables 0 0 0 : slabdata 1 1 0\n",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 1 2 3 4 5 : tunables 0 0 0 : slabdata 1 1 0\n",
 	};
 	char text[512];
 	struct slabinfo s;

@@ -206,7 +206,7 @@ bool btf_member_is_array_of(const char *struct_name, const char *member, const c
 	for (int i = 0; i < btf_vlen(t); i++, m++) {
 		const struct btf_type *mt;
 
-		if (strcmp(btf__name_by_offset(btf, m->name_off), member))
+		if (strcmp(btf__name_by_offset(btf, m->name_off), member) != 0)
 			continue;
 		mt = btf__type_by_id(btf, m->type);
 		if (!mt || !btf_is_array(mt))

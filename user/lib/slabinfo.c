@@ -1,36 +1,71 @@
 // SPDX-License-Identifier: GPL-2.0
 /* /proc/slabinfo: see slabinfo.h. */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "procfs.h"
 #include "slabinfo.h"
 #include "vec.h"
 
+/* The next whitespace-separated word of *p (advanced past it) into w,
+ * false when there is none before the line's end or it does not fit. */
+static bool next_word(const char **p, char *w, size_t size)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (s[n] && s[n] != ' ' && s[n] != '\t' && s[n] != '\n')
+		n++;
+	if (!n || n >= size)
+		return false;
+	memcpy(w, s, n);
+	w[n] = '\0';
+	*p = s + n;
+	return true;
+}
+
+/* The next word as a decimal number (no sign, no overflow). */
+static bool next_u64(const char **p, uint64_t *v)
+{
+	char w[24], *end;
+
+	if (!next_word(p, w, sizeof(w)) || w[0] < '0' || w[0] > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(w, &end, 10);
+	return !*end && !errno;
+}
+
+static bool next_is(const char **p, const char *want)
+{
+	char w[16];
+
+	return next_word(p, w, sizeof(w)) && !strcmp(w, want);
+}
+
 /* "name active num objsize objperslab pagesperslab : tunables l b s :
  * slabdata active_slabs num_slabs sharedavail": 0, or -EINVAL. */
 static int parse_cache_line(const char *line, struct slabinfo_cache *c)
 {
-	char name[SLABINFO_NAME_LEN + 1];
-	uint64_t tun[3], avail;
-	int end = 0;
+	uint64_t ignored;
+	const char *p = line;
+	bool ok;
 
 	memset(c, 0, sizeof(*c));
-	if (sscanf(line, "%64s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-		   " : tunables %" SCNu64 " %" SCNu64 " %" SCNu64 " : slabdata %" SCNu64 " %" SCNu64
-		   " %" SCNu64 "%n",
-		   name, &c->active_objs, &c->num_objs, &c->objsize, &c->objperslab,
-		   &c->pagesperslab, &tun[0], &tun[1], &tun[2], &c->active_slabs, &c->num_slabs,
-		   &avail, &end) != 12 || !end)
+	ok = next_word(&p, c->name, sizeof(c->name)) && next_u64(&p, &c->active_objs) &&
+	     next_u64(&p, &c->num_objs) && next_u64(&p, &c->objsize) &&
+	     next_u64(&p, &c->objperslab) && next_u64(&p, &c->pagesperslab) &&
+	     next_is(&p, ":") && next_is(&p, "tunables") && next_u64(&p, &ignored) &&
+	     next_u64(&p, &ignored) && next_u64(&p, &ignored) && next_is(&p, ":") &&
+	     next_is(&p, "slabdata") && next_u64(&p, &c->active_slabs) &&
+	     next_u64(&p, &c->num_slabs) && next_u64(&p, &ignored);
+	while (ok && (*p == ' ' || *p == '\t'))
+		p++;
+	if (!ok || (*p && *p != '\n') || c->active_objs > c->num_objs)
 		return -EINVAL;
-	if (strlen(name) >= SLABINFO_NAME_LEN || c->active_objs > c->num_objs)
-		return -EINVAL;
-	for (const char *p = line + end; *p && *p != '\n'; p++)
-		if (*p != ' ' && *p != '\t')
-			return -EINVAL;
-	memcpy(c->name, name, strlen(name) + 1);
 	return 0;
 }
 
@@ -58,11 +93,11 @@ static int parse_lines(const char *text, struct slabinfo *out)
 
 int slabinfo_parse(const char *text, struct slabinfo *out)
 {
-	unsigned major, minor;
+	static const char head[] = "slabinfo - version: 2.";
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (sscanf(text, "slabinfo - version: %u.%u", &major, &minor) != 2 || major != 2)
+	if (strncmp(text, head, sizeof(head) - 1) != 0)
 		return -EINVAL;
 	err = parse_lines(text, out);
 	if (err)

@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 	long n = arg_long(argc, argv, 1, 20000), held = arg_long(argc, argv, 2, 3);
 	const char *kind = argc > 3 ? argv[3] : "eventfd";
 	int ep = epoll_create1(0), kept[64], kept_other[64];
+	long nkept = 0;
 
 	if (ep < 0)
 		die("epoll_create1");
@@ -53,9 +54,9 @@ int main(int argc, char **argv)
 		int other, fd = short_lived(kind, &other);
 
 		watch(ep, fd);
-		if (i < held) {
-			kept[i] = fd;
-			kept_other[i] = other;
+		if (nkept < held) {
+			kept[nkept] = fd;
+			kept_other[nkept++] = other;
 			continue;
 		}
 		close(fd);	/* the epitem goes with the last reference */
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
 			close(other);
 	}
 	pause_for_test();
-	for (long i = 0; i < held; i++) {
+	for (long i = 0; i < nkept; i++) {
 		close(kept[i]);
 		if (kept_other[i] >= 0)
 			close(kept_other[i]);
