@@ -124,7 +124,9 @@ def test_epoll_churn_pipes_held_pipes_exact():
 def test_unseen_caches_are_named_not_outstanding():
     """A cache whose frees are not all seen (a block reallocated while the
     table held it) is named with its figures, and none of its blocks is in
-    the records; the figures add up."""
+    the records; the figures add up. On 6.18 a pipe churn usually has one
+    (lsm_inode_cache: 26-634 reallocations while held), but not always:
+    tests/unit/test_leaksnoop_kcache.c covers the naming deterministically."""
     held, _ = churn_reports("pipe")
     for c in held["kernel_caches_frees_unseen"]:
         assert c["missed_frees"] > 0 or (c["slabinfo_active_objs"] is not None and
