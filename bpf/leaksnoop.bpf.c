@@ -196,6 +196,18 @@ struct {
 	__type(value, char[LS_CACHE_NAME_LEN]);
 } cache_names SEC(".maps");
 
+/* Frees missed, per slab cache: the target allocated at an address the
+ * kallocs table still held, so the block there had been freed by a path
+ * with no event (kmem_cache_free_bulk, 6.18's sheaves). Keyed by the held
+ * block's cache (its call site for kmalloc: LS_KMALLOC_SITE_KEY): the
+ * report does not call such a cache's blocks outstanding (kcache_check.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} kunseen SEC(".maps");
+
 /* set by user space after load, before attach (kallsyms is read while the
  * programs load: ~100 ms of start-up each); constant indexes, plain loads,
  * which 5.10's verifier takes as readily as 6.18's */
@@ -712,13 +724,14 @@ static __always_inline long kstack_of(void *ctx, __u64 site, __u32 src)
 	return id;
 }
 
-static __always_inline bool in_own_ranges(__u64 ip)
+/* 1 + the own range ip is in, 0 when none */
+static __always_inline int own_range_of(__u64 ip)
 {
 #pragma unroll
 	for (int i = 0; i < LS_OWN_RANGES; i++)
 		if (own_ranges[i].lo && ip >= own_ranges[i].lo && ip < own_ranges[i].hi)
-			return true;
-	return false;
+			return i + 1;
+	return 0;
 }
 
 /* A page has no call site: the uprobe machinery's one page (the XOL area's)
@@ -726,29 +739,52 @@ static __always_inline bool in_own_ranges(__u64 ip)
  * pages pay for this walk. */
 #define OWN_PAGE_FRAMES 8
 
-static __always_inline bool own_page(void *ctx)
+static __always_inline int own_page(void *ctx)
 {
 	__u64 ips[OWN_PAGE_FRAMES] = {};
 	long n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	int r;
 
 	if (n <= 0)
-		return false;
+		return 0;
 #pragma unroll
 	for (int i = 0; i < OWN_PAGE_FRAMES; i++)
-		if (ips[i] && in_own_ranges(ips[i]))
-			return true;
-	return false;
+		if (ips[i] && (r = own_range_of(ips[i])))
+			return r;
+	return 0;
 }
 
-/* An allocation the kernel made for leaksnoop's own probes in the target's
- * context (see LS_OWN_RANGES): counted, never the target's leak. */
+/* An allocation the kernel made for leaksnoop's own probes or BPF maps in
+ * the target's context (see LS_OWN_RANGES): counted, never the target's. */
 static __always_inline bool own_footprint(void *ctx, __u32 src, __u64 site)
 {
-	bool own = src == SRC_PAGE ? own_page(ctx) : in_own_ranges(site);
+	int r = src == SRC_PAGE ? own_page(ctx) : own_range_of(site);
 
-	if (own)
-		stat_add(STAT_OWN_FOOTPRINT, 1);
-	return own;
+	if (r)
+		stat_add(r > LS_OWN_BPF_FIRST ? STAT_OWN_BPF : STAT_OWN_FOOTPRINT, 1);
+	return r;
+}
+
+/* The address of a new block is still in kallocs: its old block was freed
+ * unseen. Counted for the old block's cache; false when there was none
+ * (the table is full). */
+static __always_inline bool free_missed(__u64 addr)
+{
+	struct ls_alloc *old = bpf_map_lookup_elem(&kallocs, &addr);
+	__u64 key, one = 1, *n;
+
+	if (!old)
+		return false;
+	if (old->src != SRC_KMALLOC && old->src != SRC_KMEM_CACHE)
+		return true;		/* pages: their frees all have events */
+	key = old->cache ? old->cache : old->site ? LS_KMALLOC_SITE_KEY(old->site) :
+	      LS_KMALLOC_STACK_KEY(old->stack_id);
+	n = bpf_map_lookup_elem(&kunseen, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&kunseen, &key, &one, BPF_NOEXIST);
+	return true;
 }
 
 static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr, __u64 size,
@@ -776,9 +812,11 @@ static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr,
 		else
 			a.site = 0;	/* the stack holds the call site */
 	}
-	if (bpf_map_update_elem(&kallocs, &addr, &a, BPF_ANY)) {
-		stat_add(STAT_ALLOC_MAP_FULL, 1);	/* not recorded: never reported */
-		return;
+	if (bpf_map_update_elem(&kallocs, &addr, &a, BPF_NOEXIST)) {
+		if (!free_missed(addr) || bpf_map_update_elem(&kallocs, &addr, &a, BPF_ANY)) {
+			stat_add(STAT_ALLOC_MAP_FULL, 1);	/* not recorded: never reported */
+			return;
+		}
 	}
 	kcount(&a, cache);
 }
@@ -788,7 +826,8 @@ static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr,
 static __always_inline void kernel_block_freed(__u64 addr)
 {
 	if (addr > ZERO_SIZE_PTR && bpf_map_lookup_elem(&kallocs, &addr))
-		bpf_map_delete_elem(&kallocs, &addr);	/* freed by anyone */
+		if (bpf_map_delete_elem(&kallocs, &addr))	/* freed by anyone */
+			stat_add(STAT_FREE_BUSY, 1);
 }
 
 /* Each kernel hook twice (bpf/compat.bpf.h): tp_btf where the kernel lets
@@ -833,6 +872,8 @@ static __always_inline int block_freed_arg1(const __u64 *ctx, bool btf)
 }
 COMPAT_TP_HOOK("kfree", on_kfree, block_freed_arg1)
 COMPAT_TP_HOOK("kmem_cache_free", on_kmem_cache_free, block_freed_arg1)
+
+#include "kfree_batch.bpf.h"
 
 #define MIGRATE_MOVABLE_ 1
 

@@ -97,11 +97,26 @@ struct ls_site {
 	__u64 alloc_bytes, alloc_count;
 };
 
-/* Kernel text ranges whose allocations in the target's context are the
- * uprobe machinery's bookkeeping for leaksnoop's own probes
- * (kernel/events/uprobes.c: alloc_utask, __create_xol_area, handler_chain
- * ...), set by user space from kallsyms: the hot text and the .cold parts. */
-#define LS_OWN_RANGES		4
+/* The kunseen key of kmalloc blocks: their call site (or, with -K, their
+ * stack id), tagged. kmalloc's size classes are shared by every caller, so
+ * a free missed at one site says nothing of another's blocks; a site's
+ * blocks are one kind of object. A kernel text address has its top 16 bits
+ * all set, a struct kmem_cache pointer too: 1 or 2 there tells the keys
+ * apart. */
+#define LS_KEY_TAG(key)			((key) >> 48)
+#define LS_KMALLOC_SITE_KEY(site)	((1ULL << 48) | ((site) & 0xffffffffffffULL))
+#define LS_KMALLOC_STACK_KEY(id)	((2ULL << 48) | (__u32)(id))
+#define LS_KEY_SITE(key)		((key) | 0xffff000000000000ULL)
+
+/* Kernel text ranges whose allocations in the target's context are
+ * leaksnoop's own, set by user space from kallsyms (the hot text and the
+ * .cold parts of each): [0, LS_OWN_BPF_FIRST) the uprobe machinery's
+ * bookkeeping for leaksnoop's probes (kernel/events/uprobes.c: alloc_utask,
+ * __create_xol_area, handler_chain ...), from LS_OWN_BPF_FIRST on the BPF
+ * side's (kernel/bpf/memalloc.c's alloc_bulk refills, task local storage,
+ * map allocations). */
+#define LS_OWN_RANGES		8
+#define LS_OWN_BPF_FIRST	2
 
 struct ls_range {
 	__u64 lo, hi;		/* [lo, hi); lo 0: unused */
@@ -149,6 +164,12 @@ enum ls_stat {
 	STAT_OWN_FOOTPRINT,	/* kernel allocations for leaksnoop's own uprobes (utask,
 				 * XOL area, return instances): not the target's */
 	STAT_PROCS_FULL,	/* a process of the set could not be added: not traced */
+	STAT_BATCH_FREE,	/* blocks freed through kfree_rcu's batches (no kmem event) */
+	STAT_FREE_BUSY,		/* a kernel free whose table delete failed (the bucket
+				 * was locked by a program this one interrupted):
+				 * its block stays, reported as not all seen */
+	STAT_OWN_BPF,		/* kernel allocations for leaksnoop's own BPF maps in the
+				 * target's context (alloc_bulk's refills): not the target's */
 	STAT_MAX,
 };
 

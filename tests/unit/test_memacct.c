@@ -172,14 +172,6 @@ static void test_books_compressed(void)
 	CHECK_U64(b.bucket[MB_COMPRESSED], 800 * 1024);
 }
 
-static const struct slab_cache *find_cache(const struct slabinfo *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->c[i].name, name) == 0)
-			return &s->c[i];
-	return NULL;
-}
-
 /* Every cache line of every kernel parses; the header lines do not. */
 static void test_slabinfo_every_kernel(void)
 {
@@ -195,14 +187,14 @@ static void test_slabinfo_every_kernel(void)
 			lines += *p == '\n';
 		CHECK(memstat_parse_slabinfo(text, &s) == 0);
 		CHECK_U64(s.n, lines - 2);
-		c = find_cache(&s, "kmalloc-64");
+		c = memstat_find_slab(&s, "kmalloc-64");
 		CHECK(c != NULL);
 		if (c) {
 			CHECK_U64(c->objsize, 64);
 			CHECK(c->active_objs <= c->num_objs);
 			CHECK_U64(slab_cache_bytes(c, 4096), c->num_slabs * c->pages_per_slab * 4096);
 		}
-		CHECK(find_cache(&s, "filp") != NULL);
+		CHECK(memstat_find_slab(&s, "filp") != NULL);
 		slabinfo_free(&s);
 		free(text);
 	}
@@ -228,6 +220,24 @@ static void test_slabinfo_exact_line(void)
 	}
 	CHECK(memstat_parse_slabinfo("slabinfo - version: 1.1\n", &s) == -EINVAL);
 	CHECK(memstat_parse_slabinfo("", &s) == -EINVAL);
+	slabinfo_free(&s);
+}
+
+/* leaksnoop's cache check looks caches up by their whole name. */
+static void test_slabinfo_find_whole_names(void)
+{
+	const char *text =
+		"slabinfo - version: 2.1\n"
+		"eventpoll_epi        330    608    128   32    1 : tunables    0    0    0 : slabdata     19     19      0\n"
+		"kmalloc-cg-64        576    576     64   64    1 : tunables    0    0    0 : slabdata      9      9      0\n";
+	struct slabinfo s = {};
+	const struct slab_cache *c;
+
+	CHECK(memstat_parse_slabinfo(text, &s) == 0);
+	c = memstat_find_slab(&s, "eventpoll_epi");
+	CHECK(c && c->active_objs == 330 && c->num_objs == 608 && c->objs_per_slab == 32);
+	CHECK(memstat_find_slab(&s, "kmalloc-64") == NULL);	/* only kmalloc-cg-64 */
+	CHECK(memstat_find_slab(&s, "eventpoll") == NULL);
 	slabinfo_free(&s);
 }
 
@@ -430,6 +440,7 @@ int main(void)
 	RUN(test_books_compressed);
 	RUN(test_slabinfo_every_kernel);
 	RUN(test_slabinfo_exact_line);
+	RUN(test_slabinfo_find_whole_names);
 	RUN(test_buddyinfo_every_kernel);
 	RUN(test_buddyinfo_exact);
 	RUN(test_zoneinfo_every_kernel);

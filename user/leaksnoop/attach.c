@@ -17,6 +17,7 @@
 #include "config.h"
 #include "feature_probe.h"
 #include "fmt.h"
+#include "kfree_batch.h"
 #include "procfs.h"
 #include "symbolize.h"
 #include "unwind.h"
@@ -168,30 +169,23 @@ static uint64_t ksym_end(const struct ksyms *k, uint64_t start)
 	return start + lo + 1;
 }
 
-/* kernel/events/uprobes.c functions that allocate in the probed task's
- * context for the probes' sake (utask, XOL area and its page, return
- * instances, a fork's copies); the hull of the hot ones and of their .cold
- * parts: the whole file's text is uprobe machinery. */
-static void set_own_ranges(struct loader *l)
+/* The hull of one source file's functions (names[0] anchors it: a name
+ * kallsyms places farther than a file's text from it, another file's
+ * static function of the same name, is left out), the hot text and the
+ * .cold parts, into own_ranges from slot first on. */
+static void add_own_hull(struct loader *l, const char *const *names, size_t n, int first)
 {
-	static const char *const own[] = {
-		"alloc_utask", "get_utask", "__create_xol_area", "get_xol_area", "xol_add_vma",
-		"handler_chain", "prepare_uretprobe", "alloc_return_instance", "dup_utask",
-		"dup_return_instance", "uprobe_copy_process", "handle_swbp", "uprobe_notify_resume",
-		"xol_get_insn_slot",
-	};
 	struct ls_range r[2] = { { 0, 0 }, { 0, 0 } };
+	uint64_t anchor = ksyms_address(l->ksyms, names[0]);
 	char cold[64];
 
-	if (!l->ksyms)
-		return;
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+	for (size_t i = 0; i < n && anchor; i++) {
 		for (int c = 0; c < 2; c++) {
 			uint64_t a;
 
-			snprintf(cold, sizeof(cold), "%s%s", own[i], c ? ".cold" : "");
+			snprintf(cold, sizeof(cold), "%s%s", names[i], c ? ".cold" : "");
 			a = ksyms_address(l->ksyms, cold);
-			if (!a)
+			if (!a || (!c && (a > anchor ? a - anchor : anchor - a) >= (1 << 18)))
 				continue;
 			if (!r[c].lo || a < r[c].lo)
 				r[c].lo = a;
@@ -199,17 +193,54 @@ static void set_own_ranges(struct loader *l)
 				r[c].hi = ksym_end(l->ksyms, a);
 		}
 	}
-	for (__u32 c = 0; c < 2; c++) {
+	for (int c = 0; c < 2 && first + c < LS_OWN_RANGES; c++) {
 		/* a hull wider than a source file's text would be a mistake */
 		if (!r[c].lo || r[c].hi - r[c].lo > (1 << 18))
 			continue;
-		l->skel->bss->own_ranges[l->nr_own_ranges].lo = r[c].lo;
-		l->skel->bss->own_ranges[l->nr_own_ranges].hi = r[c].hi;
+		l->skel->bss->own_ranges[first + c] = r[c];
 		l->nr_own_ranges++;
 	}
+}
+
+/* Kernel allocations in the target's context that are leaksnoop's own,
+ * by the kernel function that makes them (see LS_OWN_RANGES):
+ * - kernel/events/uprobes.c, the uprobe machinery's bookkeeping for the
+ *   probes (utask, XOL area and its page, return instances, a fork's
+ *   copies): the whole file's text is uprobe machinery;
+ * - the BPF side's: the BPF memory allocator refilling its per-CPU caches
+ *   from irq_work (alloc_bulk: ~650 kmalloc blocks in a 2,000-thread run),
+ *   task local storage elements (leaksnoop's in-flight state), and the
+ *   map allocation wrappers of kernel/bpf/syscall.c. */
+static void set_own_ranges(struct loader *l)
+{
+	static const char *const uprobes[] = {
+		"alloc_utask", "get_utask", "__create_xol_area", "get_xol_area", "xol_add_vma",
+		"handler_chain", "prepare_uretprobe", "alloc_return_instance", "dup_utask",
+		"dup_return_instance", "uprobe_copy_process", "handle_swbp", "uprobe_notify_resume",
+		"xol_get_insn_slot",
+	};
+	static const char *const bpf_memalloc[] = {
+		"alloc_bulk", "__alloc", "unit_alloc", "bpf_mem_refill", "bpf_mem_alloc",
+		"bpf_mem_cache_alloc", "bpf_mem_cache_alloc_flags",
+	};
+	static const char *const bpf_storage[] = {
+		"bpf_selem_alloc", "bpf_local_storage_alloc", "bpf_local_storage_update",
+	};
+	static const char *const bpf_map_alloc[] = {
+		"bpf_map_kmalloc_node", "bpf_map_kmalloc_nolock", "bpf_map_kzalloc",
+		"bpf_map_kvcalloc", "bpf_map_alloc_percpu",
+	};
+
+	if (!l->ksyms)
+		return;
+	add_own_hull(l, uprobes, sizeof(uprobes) / sizeof(uprobes[0]), 0);
+	add_own_hull(l, bpf_memalloc, sizeof(bpf_memalloc) / sizeof(bpf_memalloc[0]), LS_OWN_BPF_FIRST);
+	add_own_hull(l, bpf_storage, sizeof(bpf_storage) / sizeof(bpf_storage[0]), LS_OWN_BPF_FIRST + 2);
+	add_own_hull(l, bpf_map_alloc, sizeof(bpf_map_alloc) / sizeof(bpf_map_alloc[0]),
+		     LS_OWN_BPF_FIRST + 4);
 	if (l->cfg->verbose)
-		fprintf(stderr, "leaksnoop: uprobe bookkeeping filtered in %d kernel text ranges\n",
-			l->nr_own_ranges);
+		fprintf(stderr, "leaksnoop: leaksnoop's own kernel allocations (uprobe bookkeeping, "
+			"BPF maps) filtered in %d kernel text ranges\n", l->nr_own_ranges);
 }
 
 /* Task local storage for the in-flight allocations where uprobe programs
@@ -320,6 +351,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	}
 	if (l->cfg->kernel)
 		pick_kernel_variants(l);
+	kfree_batch_configure(l);
 	/* MMSCOPE_NO_UPROBE_COOKIE / _MULTI: the paths of kernels before 5.15 /
 	 * 6.6, for their tests on kernels that have both */
 	l->cookies = l->cfg->user && !getenv("MMSCOPE_NO_UPROBE_COOKIE") && uprobe_cookie_supported();
@@ -464,6 +496,8 @@ int loader_attach(struct loader *l, const struct ksyms *ksyms, pid_t tgid)
 	}
 	/* frees before allocations, here too: PROGS_KERNEL is in that order */
 	if (l->cfg->kernel) {
+		if (kfree_batch_attach(l))
+			return -1;
 		for (int i = 0; (p = group_prog(s, PROGS_KERNEL, i)); i++) {
 			if (!bpf_program__autoload(p))
 				continue;

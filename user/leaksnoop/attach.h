@@ -90,6 +90,8 @@ struct loader {
 	const pid_t *probe_pids;
 	int nr_probe_pids;
 	int nr_own_ranges;		/* uprobe-bookkeeping text ranges filtered */
+	bool batch_frees;		/* kfree_rcu's batched frees are watched */
+	char batch_why[96];		/* --kernel and !batch_frees: why not */
 	struct detacher detach;		/* links being closed (detach.c) */
 	bool user_detached;		/* the uprobes are closing: none is attached again */
 };

@@ -344,6 +344,7 @@ static int build_and_render(struct state *st, struct traced_proc *p, bool final,
 	struct leak_report_meta meta = {
 		.pid = p ? p->pid : 0, .final = final, .exited = exited,
 		.no_cache_names = st->cfg->kernel && !st->loader.has_cache_names,
+		.batch_why = st->cfg->kernel && !st->loader.batch_frees ? st->loader.batch_why : NULL,
 		.user = st->cfg->user, .heap_traced = st->loader.heap_traced, .heap_why = st->loader.heap_why,
 		.allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs,
 		.in_set = st->cfg->proc_set, .ppid = p ? p->ppid : 0, .cmdline = p ? p->cmdline : "",
@@ -631,7 +632,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	unwind_start(&st);
-	st.whole = (struct leak_source){ .skel = st.loader.skel, .kernel = cfg->kernel };
+	st.whole = (struct leak_source){ .skel = st.loader.skel, .kernel = cfg->kernel,
+					 .batch_frees = st.loader.batch_frees };
 	for (size_t i = 0; i < st.procs.n; i++)
 		proc_init(&st, st.procs.v[i]);
 	st.model = (struct leak_model_config){ .older_than_ms = cfg->older_than_ms,

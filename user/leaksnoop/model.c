@@ -97,6 +97,8 @@ void leak_snapshot_free(struct leak_snapshot *s)
 	free(s->totals);
 	free(s->stacks);
 	free(s->caches);
+	free(s->missed);
+	slabinfo_free(&s->slabs);
 	vma_list_free(&s->maps);
 	memset(s, 0, sizeof(*s));
 }
@@ -203,16 +205,22 @@ static uint64_t minus(uint64_t a, uint64_t b)
 
 /* ---- building -------------------------------------------------------------------- */
 
-enum block_fate { BLOCK_SHOWN, BLOCK_SIZE_FILTERED, BLOCK_YOUNG, BLOCK_UNMAPPED };
+enum block_fate { BLOCK_SHOWN, BLOCK_SIZE_FILTERED, BLOCK_YOUNG, BLOCK_UNMAPPED, BLOCK_UNSEEN };
 
 static enum block_fate block_fate(const struct leak_block *b, const struct leak_snapshot *snap,
-				  const struct leak_model_config *cfg, bool exited)
+				  const struct leak_report *rep)
 {
+	const struct leak_model_config *cfg = &rep->config;
+	bool exited = rep->meta.exited;
+	uint64_t cache = kcache_key(b);
+
 	uint64_t min_age = cfg->older_than_ms * 1000000ULL;
 	/* once the process is gone nothing more is freed: every user block
 	 * counts; kernel blocks can still be freed by anyone */
 	bool age_filter = !exited || !leak_src_is_user(b->key.src);
 
+	if (cache && kcache_find(rep->unseen, rep->nr_unseen, cache))
+		return BLOCK_UNSEEN;	/* perhaps freed: never called outstanding */
 	if (b->size < cfg->min_size || (cfg->max_size && b->size > cfg->max_size))
 		return BLOCK_SIZE_FILTERED;
 	if (age_filter && b->ts + min_age > snap->now_ns)
@@ -265,10 +273,11 @@ static int split_blocks(struct leak_report *rep, const struct leak_snapshot *sna
 
 		if (!leak_src_is_user(b->key.src))
 			live[(*nr_live)++] = *b;
-		switch (block_fate(b, snap, &rep->config, rep->meta.exited)) {
+		switch (block_fate(b, snap, rep)) {
 		case BLOCK_SIZE_FILTERED: ns->size_filtered++; break;
 		case BLOCK_YOUNG: ns->young_blocks++; ns->young_bytes += b->size; break;
 		case BLOCK_UNMAPPED: ns->unmapped++; break;
+		case BLOCK_UNSEEN: ns->unseen_blocks++; ns->unseen_bytes += b->size; break;
 		case BLOCK_SHOWN: rep->blocks[rep->nr_blocks++] = *b; break;
 		}
 	}
@@ -513,6 +522,8 @@ int leak_report_build(struct leak_report *rep, const struct leak_snapshot *snap,
 
 	err = scratch_alloc(&t, snap);
 	if (!err)
+		err = kcache_check(snap, &rep->unseen, &rep->nr_unseen);
+	if (!err)
 		err = split_blocks(rep, snap, t.live, &t.nr_live);
 	if (!err)
 		err = group_records(rep);
@@ -537,6 +548,7 @@ void leak_report_free(struct leak_report *rep)
 	free(rep->records);
 	free(rep->blocks);
 	free(rep->frames);
+	free(rep->unseen);
 	memset(rep, 0, sizeof(*rep));
 }
 

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "allocators.h"
+#include "kcache_check.h"
 #include "leaksnoop.h"
 #include "procfs.h"
 #include "reach.h"
@@ -94,6 +95,10 @@ struct leak_snapshot {
 	struct vma_list maps;			/* regions outside them were unmapped */
 	uint64_t stats[STAT_MAX];		/* enum ls_stat, summed over CPUs */
 	uint64_t kernel_missed;			/* kernel events skipped (recursion) */
+	struct kcache_missed *missed;		/* frees missed, per cache (kunseen) */
+	size_t nr_missed;
+	bool have_slabs;			/* slabs: /proc/slabinfo now */
+	struct slabinfo slabs;
 };
 
 void leak_snapshot_free(struct leak_snapshot *s);
@@ -147,6 +152,8 @@ struct leak_report_meta {
 	bool exited;			/* the process is gone: every user block counts */
 	bool no_cache_names;		/* kernel mode on a kernel whose kmem_cache_alloc
 					 * tracepoint carries no cache (before 6.1) */
+	const char *batch_why;		/* kernel mode, kfree_rcu's batched frees not
+					 * watched: why (NULL: watched or no kernel) */
 	/* the user heap: which allocators are probed, or why none is */
 	bool user;			/* the user heap was asked for */
 	bool heap_traced;
@@ -218,6 +225,8 @@ struct leak_not_shown {
 	uint64_t young_blocks, young_bytes;	/* younger than older_than_ms */
 	uint64_t size_filtered;			/* outside min_size..max_size */
 	uint64_t unmapped;			/* regions unmapped by a path not followed */
+	uint64_t unseen_blocks, unseen_bytes;	/* in caches whose frees are not all
+						 * seen (report->unseen) */
 };
 
 /* valgrind's LEAK SUMMARY lines (user heap, once scanned). */
@@ -241,6 +250,9 @@ struct leak_report {
 	struct leak_not_shown not_shown;
 	uint64_t stats[STAT_MAX];	/* health counters (enum ls_stat) */
 	uint64_t kernel_missed;
+	struct kcache_unseen *unseen;	/* caches whose blocks are not called
+					 * outstanding, sorted by key */
+	size_t nr_unseen;
 };
 
 /* Builds report from snap (read only). meta's pid, comm, final and exited

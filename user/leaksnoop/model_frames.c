@@ -134,6 +134,7 @@ int leak_report_symbolize(struct leak_report *rep, const struct leak_symbolizer 
 	free(rep->frames);
 	rep->frames = frames;
 	rep->nr_frames = n;
+	kcache_name_sites(rep->unseen, rep->nr_unseen, sym->kernel, sym->kernel_ctx);
 	return 0;
 }
 

@@ -10,7 +10,32 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_UNKNOWN_FREE] = "unknown_frees", [STAT_FAILED_ALLOC] = "failed_allocations",
 	[STAT_BRK_GROW] = "brk_grow_bytes", [STAT_BRK_SHRINK] = "brk_shrink_bytes",
 	[STAT_OWN_FOOTPRINT] = "own_probe_allocations", [STAT_PROCS_FULL] = "processes_not_traced",
+	[STAT_BATCH_FREE] = "kfree_rcu_batch_frees",
+	[STAT_OWN_BPF] = "own_bpf_allocations", [STAT_FREE_BUSY] = "kernel_frees_not_applied",
 };
+
+/* Caches whose frees are not all seen (kcache_check.h): their blocks are
+ * not among the records. */
+static void json_unseen_caches(struct json *j, const struct leak_report *r)
+{
+	json_arr_begin(j, "kernel_caches_frees_unseen");
+	for (size_t i = 0; i < r->nr_unseen; i++) {
+		const struct kcache_unseen *c = &r->unseen[i];
+
+		json_obj_begin(j, NULL);
+		json_str(j, "cache", c->name);
+		json_u64(j, "held_blocks", c->held_blocks);
+		json_u64(j, "held_bytes", c->held_bytes);
+		json_u64(j, "allocated", c->allocated);
+		json_u64(j, "missed_frees", c->missed);
+		if (c->slab_active >= 0)
+			json_i64(j, "slabinfo_active_objs", c->slab_active);
+		else
+			json_null(j, "slabinfo_active_objs");
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
 
 static void json_frames(struct json *j, const struct leak_frame *fr, size_t nf)
 {
@@ -127,12 +152,17 @@ static void json_summary(struct json *j, const struct leak_report *r)
 	json_u64(j, "younger_bytes", r->not_shown.young_bytes);
 	json_u64(j, "size_filtered", r->not_shown.size_filtered);
 	json_u64(j, "unmapped_regions", r->not_shown.unmapped);
+	json_u64(j, "frees_unseen_blocks", r->not_shown.unseen_blocks);
+	json_u64(j, "frees_unseen_bytes", r->not_shown.unseen_bytes);
 	json_obj_end(j);
+	json_unseen_caches(j, r);
 	json_obj_begin(j, "health");
 	for (int s = 0; s < STAT_MAX; s++)
 		json_u64(j, stat_names[s], r->stats[s]);
 	json_u64(j, "kernel_events_missed", r->kernel_missed);
 	json_bool(j, "kmem_cache_names_missing", r->meta.no_cache_names);
+	if (r->meta.batch_why)
+		json_str(j, "kfree_rcu_batches_not_watched", r->meta.batch_why);
 	json_obj_end(j);
 }
 

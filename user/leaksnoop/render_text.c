@@ -187,6 +187,28 @@ static void text_summary(FILE *f, const struct leak_report *r)
 			commas(b2, sizeof(b2), r->stats[STAT_BRK_SHRINK]));
 }
 
+/* "eventpoll_epi: frees not all visible on this kernel (...): N blocks
+ * (B bytes) not reported as outstanding", a line per cache. */
+static void text_unseen_caches(FILE *f, const struct leak_report *r)
+{
+	for (size_t i = 0; i < r->nr_unseen; i++) {
+		const struct kcache_unseen *c = &r->unseen[i];
+		char b1[32], b2[32], b3[32], b4[32];
+
+		fprintf(f, "  kernel: %s: frees not all seen (", c->name);
+		if (c->allocated)
+			fprintf(f, "%s allocated, %s freed seen, ", commas(b1, sizeof(b1), c->allocated),
+				commas(b2, sizeof(b2), c->allocated > c->held_blocks + c->missed ?
+				       c->allocated - c->held_blocks - c->missed : 0));
+		fprintf(f, "%s reallocated while held", commas(b3, sizeof(b3), c->missed));
+		if (c->slab_active >= 0)
+			fprintf(f, ", slabinfo says the cache holds %s",
+				commas(b4, sizeof(b4), (uint64_t)c->slab_active));
+		fprintf(f, "): %s blocks (%s bytes) held, not reported as outstanding\n",
+			commas(b1, sizeof(b1), c->held_blocks), commas(b2, sizeof(b2), c->held_bytes));
+	}
+}
+
 static void text_health(FILE *f, const struct leak_report *r)
 {
 	const struct leak_not_shown *ns = &r->not_shown;
@@ -213,6 +235,17 @@ static void text_health(FILE *f, const struct leak_report *r)
 	if (st[STAT_OWN_FOOTPRINT])
 		fprintf(f, "  not counted: %" PRIu64 " kernel allocations for leaksnoop's own probes "
 			"(uprobe bookkeeping)\n", st[STAT_OWN_FOOTPRINT]);
+	if (st[STAT_OWN_BPF])
+		fprintf(f, "  not counted: %" PRIu64 " kernel allocations for leaksnoop's own BPF "
+			"maps (the BPF allocator's refills in the target's context)\n", st[STAT_OWN_BPF]);
+	if (r->meta.batch_why)
+		fprintf(f, "  kernel: kfree_rcu's batched frees are not watched (%s): blocks freed "
+			"that way stay in the table; the caches below say where that was seen\n",
+			r->meta.batch_why);
+	text_unseen_caches(f, r);
+	if (st[STAT_FREE_BUSY])
+		fprintf(f, "  health: %" PRIu64 " kernel frees not applied (the table was busy in an "
+			"interrupted program)\n", st[STAT_FREE_BUSY]);
 	if (r->kernel_missed)
 		fprintf(f, "  health: %" PRIu64 " kernel allocation events missed (the kernel skips "
 			"nested tracing programs): a missed free shows its block as outstanding\n",

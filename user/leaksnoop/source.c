@@ -10,8 +10,10 @@
 #include "clock.h"
 #include "feature_probe.h"
 #include "percpu_stats.h"
+#include "kfree_batch.h"
 #include "procfs.h"
 #include "regions.h"
+#include "memstat.h"
 #include "source.h"
 #include "symbolize.h"
 #include "leaksnoop.skel.h"
@@ -207,10 +209,15 @@ static int read_ksites(const struct leaksnoop_bpf *s, pid_t pid, struct leak_sna
  * that looks outstanding, so the report says how many there were. */
 static uint64_t kernel_missed(const struct leaksnoop_bpf *s)
 {
+	/* whichever variant loaded (the other's fd is -1) */
 	const struct bpf_program *p[] = {
 		s->progs.on_kmalloc, s->progs.on_kmem_cache_alloc, s->progs.on_kfree,
 		s->progs.on_kmem_cache_free, s->progs.on_page_alloc, s->progs.on_page_free,
-		s->progs.on_page_free_batched,
+		s->progs.on_page_free_batched, s->progs.on_kmalloc_raw,
+		s->progs.on_kmem_cache_alloc_raw, s->progs.on_kmem_cache_alloc_nocache,
+		s->progs.on_kfree_raw, s->progs.on_kmem_cache_free_raw, s->progs.on_page_alloc_raw,
+		s->progs.on_page_free_raw, s->progs.on_page_free_batched_raw,
+		s->progs.on_workqueue_start, s->progs.on_workqueue_start_raw,
 	};
 	uint64_t n = 0;
 
@@ -284,6 +291,31 @@ static int read_stacks_and_caches(const struct leaksnoop_bpf *s, struct leak_sna
 	return err;
 }
 
+/* The frees missed per cache (kunseen), and what /proc/slabinfo says each
+ * cache holds: for kcache_check(). slabinfo may be unreadable (no
+ * CONFIG_SLUB_DEBUG): the check then rests on the missed frees alone. */
+static int read_cache_evidence(const struct leaksnoop_bpf *s, struct leak_snapshot *snap)
+{
+	const struct bpf_map *m = s->maps.kunseen;
+	__u64 *keys, *vals;
+	long n;
+	int err = map_dump(bpf_map__fd(m), sizeof(*keys), sizeof(*vals), bpf_map__max_entries(m),
+			   (void **)&keys, (void **)&vals, &n);
+
+	if (err)
+		return err;
+	snap->missed = n ? calloc((size_t)n, sizeof(*snap->missed)) : NULL;
+	if (n && !snap->missed)
+		err = -ENOMEM;
+	for (long i = 0; !err && i < n; i++)
+		snap->missed[snap->nr_missed++] = (struct kcache_missed){ keys[i], vals[i] };
+	free(keys);
+	free(vals);
+	if (!err)
+		snap->have_slabs = memstat_read_slabinfo(&snap->slabs) == 0;
+	return err;
+}
+
 int leak_source_read(const struct leak_source *src, bool exited, struct leak_snapshot *snap)
 {
 	const struct leaksnoop_bpf *s = src->skel;
@@ -306,8 +338,12 @@ int leak_source_read(const struct leak_source *src, bool exited, struct leak_sna
 				err = label_regions(src, snap, from);
 		}
 	}
+	if (!err && src->kernel && src->batch_frees)
+		err = kfree_batch_drain(src->skel);
 	if (!err && src->kernel)
 		err = read_allocs(s->maps.kallocs, src->pid, snap);
+	if (!err && src->kernel)
+		err = read_cache_evidence(s, snap);
 	if (!err)
 		err = read_stacks_and_caches(s, snap);
 	if (!err)

@@ -19,6 +19,7 @@ struct leak_source {
 	pid_t pid;			/* 0: whole system */
 	bool user, kernel;		/* what is traced */
 	bool has_syscalls;		/* the regions table is filled */
+	bool batch_frees;		/* kfree_rcu's batches are watched (kfree_batch.c) */
 	/* for labelling mmap regions (regions.h): the snapshot that resolves
 	 * who called mmap(), and the allocators' files */
 	struct usym_snapshot *usyms;

@@ -70,6 +70,7 @@ void proc_init(struct state *st, struct traced_proc *p)
 	p->source = (struct leak_source){ .skel = st->loader.skel, .pid = p->pid,
 					  .user = cfg->user, .kernel = cfg->kernel,
 					  .has_syscalls = st->loader.has_syscalls,
+					  .batch_frees = st->loader.batch_frees,
 					  .allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs };
 	p->classifier = (struct classifier){ .source = &p->source, .target = p->target,
 					     .signals = st->signals };

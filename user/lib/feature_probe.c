@@ -193,6 +193,32 @@ bool tp_btf_arg_is_struct_ptr(const char *name, int argno, const char *struct_na
 	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(btf, t->name_off), struct_name);
 }
 
+bool btf_member_is_array_of(const char *struct_name, const char *member, const char *elem_struct)
+{
+	struct btf *btf = vmlinux_btf();
+	int id = btf ? btf__find_by_name_kind(btf, struct_name, BTF_KIND_STRUCT) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	const struct btf_member *m;
+
+	if (!t)
+		return false;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const struct btf_type *mt;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), member) != 0)
+			continue;
+		mt = btf__type_by_id(btf, m->type);
+		if (!mt || !btf_is_array(mt))
+			return false;
+		id = btf__resolve_type(btf, btf_array(mt)->type);
+		mt = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+		return mt && btf_is_struct(mt) &&
+		       !strcmp(btf__name_by_offset(btf, mt->name_off), elem_struct);
+	}
+	return false;
+}
+
 bool bpf_helper_exists(int id)
 {
 	/* call id; r0 = 0; exit — as a tracepoint program: the tracing helpers

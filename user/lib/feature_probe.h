@@ -44,6 +44,11 @@ bool tp_btf_usable(const char *name, int nargs, bool needs_task_btf);
  * between kernels (kmem_cache_alloc gained its cache in 6.1). */
 bool tp_btf_arg_is_struct_ptr(const char *name, int argno, const char *struct_name);
 
+/* True if the kernel's struct struct_name has a member that is an array of
+ * struct elem_struct: kernel-internal layouts change between versions
+ * (kfree_rcu's lists became list_heads in 6.2). */
+bool btf_member_is_array_of(const char *struct_name, const char *member, const char *elem_struct);
+
 /* True if the kernel knows BPF helper id (enum bpf_func_id) for tracing
  * programs. */
 bool bpf_helper_exists(int id);

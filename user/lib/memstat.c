@@ -253,3 +253,24 @@ int memstat_parse_vmstat_zspages(const char *text, uint64_t *pages)
 	}
 	return -ENOENT;
 }
+
+int memstat_read_slabinfo(struct slabinfo *out)
+{
+	char *text = procfs_slurp("/proc/slabinfo", NULL);
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!text)
+		return -errno;
+	err = memstat_parse_slabinfo(text, out);
+	free(text);
+	return err;
+}
+
+const struct slab_cache *memstat_find_slab(const struct slabinfo *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->c[i].name, name))
+			return &s->c[i];
+	return NULL;
+}

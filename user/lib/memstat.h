@@ -14,7 +14,12 @@
 
 #define SLAB_NAME_LEN 48	/* the kernel's longest names are ~30 */
 
-/* One line of /proc/slabinfo (version 2.1). */
+/* One line of /proc/slabinfo (version 2.1). What "active" means under SLUB
+ * (mm/slub.c get_slabinfo): the cache's objects minus the free ones on the
+ * nodes' partial lists. Free objects on a CPU's slab, its partial slabs and
+ * (6.18+) its sheaves count as active, so active_objs is an upper bound of
+ * the objects in use, not their count, and it moves by up to a few slabs per
+ * CPU with nothing allocated. */
 struct slab_cache {
 	char name[SLAB_NAME_LEN];
 	uint64_t active_objs, num_objs, objsize, objs_per_slab, pages_per_slab;
@@ -28,6 +33,11 @@ struct slabinfo {
  * 2.", -ENOMEM; lines that don't parse are skipped. out is reset first. */
 int memstat_parse_slabinfo(const char *text, struct slabinfo *out);
 void slabinfo_free(struct slabinfo *s);
+/* memstat_parse_slabinfo() of /proc/slabinfo (readable by root only): the
+ * one reader outside memsample's. 0 or -errno. */
+int memstat_read_slabinfo(struct slabinfo *out);
+/* The cache called name, or NULL. */
+const struct slab_cache *memstat_find_slab(const struct slabinfo *s, const char *name);
 /* The memory a cache holds: its slabs' pages (free objects included). */
 uint64_t slab_cache_bytes(const struct slab_cache *c, uint64_t page_size);
 
