@@ -43,6 +43,17 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
+/* --maps / the TUI's process screen: the one process whose faults are
+ * placed among its VMAs (0: none). Written by user space at run time. */
+__u32 watch_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct ft_watch_last);
+} watch_last SEC(".maps");
+
 MMSCOPE_STATS_MAP(STAT_MAX)
 MMSCOPE_SYSCALL_INFLIGHT(MAX_THREADS, STAT_MAP_FULL)
 
@@ -134,6 +145,18 @@ static __always_inline void emit_mmap_fault(__u64 pid_tgid, unsigned long addr,
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
+/* The watched process only: its next accounted fault (vma_fault below)
+ * picks the error code up. A hash by thread, not a per-CPU slot: a major
+ * fault sleeps on I/O and may wake on another CPU. */
+static __always_inline void remember_access(__u64 pid_tgid, unsigned long addr,
+					    unsigned long error_code)
+{
+	__u32 tid = (__u32)pid_tgid;
+	struct ft_watch_last v = { addr, error_code };
+
+	bpf_map_update_elem(&watch_last, &tid, &v, BPF_ANY);
+}
+
 /* page_fault_user(address, regs, error_code) */
 static __always_inline int page_fault_user(const __u64 *ctx, bool btf)
 {
@@ -146,6 +169,8 @@ static __always_inline int page_fault_user(const __u64 *ctx, bool btf)
 
 	if (!mm)
 		return 0;
+	if (watch_tgid && (pid_tgid >> 32) == watch_tgid)
+		remember_access(pid_tgid, address, error_code);
 	c = thread_slot(&fault_counts, (__u32)pid_tgid, &zero_faults);
 	if (!c)
 		return 0;
@@ -162,6 +187,64 @@ static __always_inline int page_fault_user(const __u64 *ctx, bool btf)
 
 /* raw_tp on 5.10: no bpf_get_current_task_btf() */
 COMPAT_TP_HOOK("page_fault_user", on_page_fault_user, page_fault_user)
+
+/* ---- the watched process's faults, one by one ------------------------------ */
+
+#define NO_ADDR (~0ULL)
+
+/* mm_account_fault() raises PERF_COUNT_SW_PAGE_FAULTS_MIN or _MAJ once per
+ * fault the kernel counts in min_flt/maj_flt (not for retries, errors, or
+ * get_user_pages faults, which have no regs), with the fault address: so
+ * these events, unlike page_fault_user, tell minor from major. Only the
+ * watched process's are shipped, to be binned among its VMAs in user space
+ * (a bpf_find_vma per fault would cost 6.5x). */
+static __always_inline int vma_fault(struct bpf_perf_event_data *ctx, bool major)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct ft_ev_vma_fault *e;
+	struct ft_watch_last *last;
+	__u64 addr;
+
+	if (!watch_tgid || (pid_tgid >> 32) != watch_tgid)
+		return 0;
+	addr = ctx->addr;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(STAT_VMA_DROPS, 1);
+		return 0;
+	}
+	e->type = EV_VMA_FAULT;
+	e->tid = tid;
+	e->tgid = pid_tgid >> 32;
+	e->flags = major ? FT_VMA_MAJOR : 0;
+	e->error_code = 0;
+	e->pad = 0;
+	e->addr = addr;
+	/* the hook's last hit on this thread, if it was this fault's page
+	 * (a fault the kernel takes on a user address, in copy_to_user, has
+	 * no page_fault_user hit) */
+	last = bpf_map_lookup_elem(&watch_last, &tid);
+	if (last && last->addr != NO_ADDR && (last->addr >> 12) == (addr >> 12)) {
+		e->flags |= FT_VMA_HAS_ACCESS;
+		e->error_code = (__u32)last->error_code;
+		last->addr = NO_ADDR;
+	}
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("perf_event")
+int on_fault_min(struct bpf_perf_event_data *ctx)
+{
+	return vma_fault(ctx, false);
+}
+
+SEC("perf_event")
+int on_fault_maj(struct bpf_perf_event_data *ctx)
+{
+	return vma_fault(ctx, true);
+}
 
 /* ---- SEGV / SIGBUS -------------------------------------------------------- */
 
@@ -185,7 +268,11 @@ static __always_inline int signal_generate(const __u64 *ctx, bool btf)
 	e->tid = COMPAT_READ(btf, task, pid);
 	e->tgid = COMPAT_READ(btf, task, tgid);
 	e->sig = sig;
-	e->pad = 0;
+	/* x86 keeps the faulting access's error code for the signal
+	 * (set_signal_archinfo); 0 where the field doesn't exist */
+	e->error_code = 0;
+	if (bpf_core_field_exists(task->thread.error_code))
+		e->error_code = (__u32)BPF_CORE_READ(task, thread.error_code);
 	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) are not pointers */
 	if ((unsigned long)info > 1) {
 		e->code = BPF_CORE_READ(info, si_code);
@@ -246,6 +333,8 @@ static __always_inline void fill_task(struct ft_task *rec, struct task_struct *t
 		rec->flags |= FT_TASK_HAS_SYS;
 	}
 	if (take) {
+		if (watch_tgid && rec->tgid == watch_tgid)
+			bpf_map_delete_elem(&watch_last, &tid);
 		if (fc)
 			bpf_map_delete_elem(&fault_counts, &tid);
 		if (sc)

@@ -75,6 +75,7 @@ enum ft_event_type {
 	EV_FAULT = 1,	/* a fault in the mmap area, to classify in user space */
 	EV_SIGNAL,	/* SIGSEGV/SIGBUS generated for a task */
 	EV_TASK_FREE,	/* a task's last word: its final counts */
+	EV_VMA_FAULT,	/* an accounted fault of the watched process (--maps) */
 };
 
 struct ft_ev_fault {
@@ -85,7 +86,7 @@ struct ft_ev_fault {
 struct ft_ev_signal {
 	__u32 type, tid, tgid;
 	__s32 sig, code;		/* si_code: SEGV_MAPERR, SEGV_ACCERR, ... */
-	__u32 pad;
+	__u32 error_code;		/* x86 page-fault error code (PF_*) of a fault's signal */
 	__u64 addr, ip;
 	char comm[FT_COMM_LEN];
 };
@@ -95,10 +96,32 @@ struct ft_ev_task_free {
 	struct ft_task task;
 };
 
+/* One minor or major fault of the watched process, as the kernel accounted
+ * it (the perf software events of mm_account_fault), with the access kind
+ * of the page_fault_user hit it followed when the hook saw one. */
+struct ft_ev_vma_fault {
+	__u32 type, tid, tgid;
+	__u32 flags;			/* FT_VMA_* */
+	__u32 error_code;		/* PF_* bits, valid with FT_VMA_HAS_ACCESS */
+	__u32 pad;
+	__u64 addr;
+};
+
+#define FT_VMA_MAJOR		0x1
+#define FT_VMA_HAS_ACCESS	0x2
+
+/* What page_fault_user saw last for a thread of the watched process, for
+ * the accounting event that follows it to pick up the error code. */
+struct ft_watch_last {
+	__u64 addr;
+	__u64 error_code;
+};
+
 /* Health counters, one slot each in a per-CPU array. */
 enum ft_stat {
 	STAT_RINGBUF_DROPS,	/* bpf_ringbuf_reserve failed: an event lost */
 	STAT_MAP_FULL,		/* a per-thread counter could not be created */
+	STAT_VMA_DROPS,		/* an EV_VMA_FAULT lost: the ring buffer was full */
 	STAT_MAX,
 };
 

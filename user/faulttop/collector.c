@@ -5,6 +5,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
@@ -16,6 +19,17 @@
 
 /* The per-fault hook's duty cycle: attached sample_pct % of each period. */
 #define DUTY_PERIOD_MS 1000
+
+/* The watched process (--maps, the TUI's process screen): perf software
+ * events for minor and major faults on every CPU, filtered in BPF. */
+struct watch {
+	pid_t tgid;			/* 0: none */
+	int nr_cpus;
+	struct bpf_link **links;	/* [2 * nr_cpus]: minor, then major */
+	int *fds;			/* their perf event fds, owned by the links */
+	bool minor_on;
+	struct watch_sink sink;
+};
 
 struct collector {
 	struct faulttop_bpf *skel;
@@ -29,6 +43,7 @@ struct collector {
 	double duty_started;		/* start of the current duty period */
 	char *iter_buf;
 	size_t iter_cap;
+	struct watch watch;		/* the process whose faults go to its VMAs */
 };
 
 
@@ -46,8 +61,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 			procs_on_fault(c->procs, data);
 		break;
 	case EV_SIGNAL:
-		if (size >= sizeof(struct ft_ev_signal))
-			procs_on_signal(c->procs, data);
+		if (size < sizeof(struct ft_ev_signal))
+			break;
+		procs_on_signal(c->procs, data);
+		if (c->watch.tgid && ((struct ft_ev_signal *)data)->tgid == (__u32)c->watch.tgid)
+			c->watch.sink.on_signal(c->watch.sink.ctx, data);
+		break;
+	case EV_VMA_FAULT:
+		if (size >= sizeof(struct ft_ev_vma_fault) && c->watch.tgid)
+			c->watch.sink.on_fault(c->watch.sink.ctx, data);
 		break;
 	case EV_TASK_FREE:
 		if (size >= sizeof(struct ft_ev_task_free))
@@ -179,6 +201,7 @@ void collector_close(struct collector *c)
 {
 	if (!c)
 		return;
+	collector_unwatch(c);
 	ring_buffer__free(c->rb);
 	bpf_link__destroy(c->fault_link);
 	bpf_link__destroy(c->iter_link);
@@ -187,8 +210,11 @@ void collector_close(struct collector *c)
 	free(c);
 }
 
+static void watch_minor(struct collector *c, bool on);
+
 static void set_fault_hook(struct collector *c, bool on)
 {
+	watch_minor(c, on);
 	if (on && !c->fault_link) {
 		c->fault_link = bpf_program__attach(c->fault_prog);
 		if (!c->fault_link)
@@ -291,4 +317,116 @@ bool collector_has_syscalls(const struct collector *c)
 int collector_sample_pct(const struct collector *c)
 {
 	return c->sample_pct;
+}
+
+/* ---- the watched process ----------------------------------------------------- */
+
+/* Minor faults are hooked with page_fault_user's duty cycle (sampled unless
+ * --precise): the event runs BPF on every minor fault of every process.
+ * Major faults are rare enough (each waits on I/O) to be always on. */
+static void watch_minor(struct collector *c, bool on)
+{
+	struct watch *w = &c->watch;
+
+	if (!w->tgid || w->minor_on == on)
+		return;
+	for (int i = 0; i < w->nr_cpus; i++)
+		if (w->links[i])
+			ioctl(w->fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+	w->minor_on = on;
+}
+
+static struct bpf_link *open_fault_event(struct bpf_program *prog, int cpu, bool major, int *fd)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE, .size = sizeof(attr),
+		.config = major ? PERF_COUNT_SW_PAGE_FAULTS_MAJ : PERF_COUNT_SW_PAGE_FAULTS_MIN,
+		.sample_period = 1, .disabled = 1,
+	};
+	struct bpf_link *link;
+
+	*fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	link = bpf_program__attach_perf_event(prog, *fd);	/* enables it */
+	if (!link)
+		close(*fd);
+	return link;
+}
+
+int collector_watch(struct collector *c, pid_t tgid, const struct watch_sink *sink)
+{
+	struct watch *w = &c->watch;
+	int n = libbpf_num_possible_cpus(), opened = 0;
+
+	collector_unwatch(c);
+	if (n <= 0)
+		return -EINVAL;
+	w->links = calloc(2 * (size_t)n, sizeof(*w->links));
+	w->fds = calloc(2 * (size_t)n, sizeof(*w->fds));
+	if (!w->links || !w->fds) {
+		free(w->links);
+		free(w->fds);
+		w->links = NULL;
+		w->fds = NULL;
+		return -ENOMEM;
+	}
+	w->nr_cpus = n;
+	for (int i = 0; i < 2 * n; i++) {
+		bool major = i >= n;
+
+		/* an offline CPU refuses the event: it has no faults either */
+		w->links[i] = open_fault_event(major ? c->skel->progs.on_fault_maj :
+					       c->skel->progs.on_fault_min, i % n, major, &w->fds[i]);
+		opened += w->links[i] != NULL;
+	}
+	if (!opened) {
+		int err = -errno;
+
+		fprintf(stderr, "faulttop: opening the fault perf events failed: %s\n", strerror(errno));
+		collector_unwatch(c);
+		return err ? err : -EINVAL;
+	}
+	w->sink = *sink;
+	w->tgid = tgid;
+	w->minor_on = true;
+	watch_minor(c, c->fault_link != NULL);
+	c->skel->bss->watch_tgid = (__u32)tgid;
+	return 0;
+}
+
+/* What page_fault_user left for the watched threads. */
+static void clear_watch_last(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.watch_last);
+	__u32 key, next;
+
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+}
+
+void collector_unwatch(struct collector *c)
+{
+	struct watch *w = &c->watch;
+
+	if (c->skel && c->skel->bss)
+		c->skel->bss->watch_tgid = 0;
+	for (int i = 0; w->links && i < 2 * w->nr_cpus; i++)
+		bpf_link__destroy(w->links[i]);
+	free(w->links);
+	free(w->fds);
+	if (w->tgid && c->skel)
+		clear_watch_last(c);
+	memset(w, 0, sizeof(*w));
+}
+
+uint64_t collector_vma_drops(struct collector *c)
+{
+	uint64_t sums[STAT_MAX] = {};
+
+	percpu_array_sum(bpf_map__fd(c->skel->maps.stats), STAT_MAX, sums);
+	return sums[STAT_VMA_DROPS];
 }

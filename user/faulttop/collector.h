@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "procs.h"
 
 struct collector;
@@ -31,5 +32,19 @@ int collector_read_tasks(struct collector *c, uint64_t generation);
 void collector_loss(struct collector *c, uint64_t *drops, uint64_t *map_full);
 bool collector_has_syscalls(const struct collector *c);
 int collector_sample_pct(const struct collector *c);
+
+/* Ships every accounted fault of process tgid (its minor ones with the
+ * hook's duty cycle, its major ones always) to sink->on_fault, as the ring
+ * buffer is drained, and its signals to sink->on_signal. One process at a time; 0 or -errno. */
+struct watch_sink {
+	void (*on_fault)(void *ctx, const struct ft_ev_vma_fault *e);
+	/* its SIGSEGV/SIGBUS, after procs has seen them */
+	void (*on_signal)(void *ctx, const struct ft_ev_signal *e);
+	void *ctx;
+};
+int collector_watch(struct collector *c, pid_t tgid, const struct watch_sink *sink);
+void collector_unwatch(struct collector *c);
+/* Faults of the watched process lost because the ring buffer was full. */
+uint64_t collector_vma_drops(struct collector *c);
 
 #endif

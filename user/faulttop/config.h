@@ -45,6 +45,7 @@ struct faulttop_config {
 	struct sockaddr_storage listen_addr;
 	socklen_t listen_len;
 	int top_n;			/* --top: processes with their own series */
+	bool maps;			/* --maps: the -p process's VMAs */
 };
 
 #endif

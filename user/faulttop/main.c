@@ -23,6 +23,8 @@
 #include "options.h"
 #include "procfs.h"
 #include "view.h"
+#include "view_vmas.h"
+#include "vma_source.h"
 
 #define MEM_ROWS_PER_FRAME 64	/* smaps_rollup walks page tables: read few */
 
@@ -67,6 +69,8 @@ struct loop_state {
 	uint64_t segv_total;
 	struct sys_totals sys;
 	struct ft_books books;		/* the books, every --mem-interval */
+	struct vmas *vmas;		/* the VMA view's process, or NULL */
+	struct vmas_snapshot vmas_shown;
 };
 
 static void sum_system(struct loop_state *st, struct row **rows, int n, double interval)
@@ -132,6 +136,58 @@ static void build_frame(struct loop_state *st, struct view_frame *f, double now)
 	f->threads = st->view.threads;
 	f->sample_pct = collector_sample_pct(st->coll);
 	f->has_syscalls = collector_has_syscalls(st->coll);
+	f->vmas = NULL;
+	if (st->vmas && vmas_snapshot(st->vmas, &st->vmas_shown, now, st->view.vma_sort,
+				      st->view.vma_ascending) == 0) {
+		f->vmas = &st->vmas_shown;
+		f->vma_drops = collector_vma_drops(st->coll);
+	}
+}
+
+/* ---- the VMA view's process ----------------------------------------------------- */
+
+static void on_vma_fault(void *ctx, const struct ft_ev_vma_fault *e)
+{
+	vmas_on_fault(ctx, e);
+}
+
+static void on_vma_signal(void *ctx, const struct ft_ev_signal *e)
+{
+	vmas_on_signal(ctx, e->sig, e->code, e->addr, e->error_code);
+}
+
+static void stop_watch(struct loop_state *st)
+{
+	if (!st->vmas)
+		return;
+	collector_unwatch(st->coll);
+	vmas_free(st->vmas);
+	st->vmas = NULL;
+	vmas_snapshot_free(&st->vmas_shown);
+}
+
+/* Watches the process the view state names (none: stops). Its baseline
+ * (/proc/PID/stat) and first smaps come before the events start, so that
+ * the table never holds a fault its process row doesn't. */
+static void sync_watch(struct loop_state *st)
+{
+	pid_t pid = st->view.vmas_pid;
+	struct watch_sink sink = { on_vma_fault, on_vma_signal, NULL };
+
+	if (st->vmas && vmas_tgid(st->vmas) == pid)
+		return;
+	stop_watch(st);
+	if (!pid)
+		return;
+	st->vmas = vmas_new(pid);
+	if (!st->vmas)
+		return;
+	vma_source_refresh(st->vmas, monotonic_s(), st->cfg->mem_interval_s);
+	sink.ctx = st->vmas;
+	if (collector_watch(st->coll, pid, &sink)) {
+		vmas_free(st->vmas);
+		st->vmas = NULL;
+	}
 }
 
 static int end_interval(struct loop_state *st)
@@ -156,16 +212,20 @@ static int end_interval(struct loop_state *st)
 		st->sys.books = &st->books.ledger;
 		st->sys.verdict = &st->books.verdict;
 	}
+	if (st->vmas)
+		vma_source_refresh(st->vmas, now, st->cfg->mem_interval_s);
 	st->last_s = now;
 	return 0;
 }
 
 static void render(struct loop_state *st, const struct view_frame *f)
 {
+	bool maps = st->cfg->maps && f->vmas;
+
 	switch (st->output) {
 	case FT_OUT_TUI: tui_draw(f); break;
-	case FT_OUT_BATCH: view_text_frame(stdout, f); break;
-	case FT_OUT_JSON: view_json_frame(stdout, f); break;
+	case FT_OUT_BATCH: (maps ? view_vmas_text : view_text_frame)(stdout, f); break;
+	case FT_OUT_JSON: (maps ? view_vmas_json : view_json_frame)(stdout, f); break;
 	case FT_OUT_NONE: break;
 	}
 }
@@ -187,6 +247,7 @@ static int wait_interval(struct loop_state *st, struct view_frame *f)
 			if (in.kind == TUI_QUIT)
 				return 1;
 			if (view_state_apply(&st->view, &in)) {
+				sync_watch(st);
 				build_frame(st, f, monotonic_s());
 				tui_draw(f);
 			}
@@ -211,6 +272,9 @@ static int run(struct loop_state *st)
 	/* a first pass sets everybody's starting point */
 	if ((err = collector_read_tasks(st->coll, ++st->generation)))
 		return err;
+	sync_watch(st);
+	if (st->cfg->maps && !st->vmas)
+		return -EINVAL;		/* said why */
 	st->last_s = monotonic_s();
 	procs_end_interval(st->procs, st->generation, st->last_s, 0);
 
@@ -295,6 +359,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = run(&st);
+	stop_watch(&st);
 	metrics_stop(st.metrics);
 	ft_books_free(&st.books);
 	if (st.output == FT_OUT_TUI)

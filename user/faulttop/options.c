@@ -43,11 +43,12 @@ static const char doc[] =
 "    faulttop --json -d 2     # JSON Lines every 2 seconds\n"
 "    faulttop -p 1234 -t      # threads of process 1234\n"
 "    faulttop --precise -s majflt/s   # classify every fault\n"
-"    faulttop --listen 127.0.0.1:9464 # Prometheus/OpenMetrics at /metrics\n";
+"    faulttop --listen 127.0.0.1:9464 # Prometheus/OpenMetrics at /metrics\n"
+"    faulttop --maps -p 1234 --precise   # its VMAs, each with its faults\n";
 
 enum {
 	OPT_JSON = 0x100, OPT_CGROUP, OPT_PRECISE, OPT_SAMPLE, OPT_MEM_INTERVAL, OPT_RINGBUF,
-	OPT_MAX_THREADS, OPT_USAGE, OPT_LISTEN, OPT_TOP,
+	OPT_MAX_THREADS, OPT_USAGE, OPT_LISTEN, OPT_TOP, OPT_MAPS,
 };
 
 static const struct argp_option opts[] = {
@@ -73,6 +74,9 @@ static const struct argp_option opts[] = {
 	  "no TUI (batch/JSON only if asked); no authentication: keep it on localhost or behind a proxy", 0 },
 	{ "top", OPT_TOP, "N", 0, "--listen: per-process series for the N processes with the most faults "
 	  "(default 100), plus the -p PIDs; per-cgroup series cover every process", 0 },
+	{ "maps", OPT_MAPS, NULL, 0, "With one -p PID: its VMAs (like pmap -X, from /proc/PID/smaps) "
+	  "with each VMA's minor/major and read/write/exec/protection faults, and its last SEGV "
+	  "placed among them; in the TUI, the process screen (Enter on a row)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf log)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1 },
@@ -173,6 +177,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		cfg->listen = true;
 		break;
 	case OPT_TOP: return parse_int(arg, state, "process count", 0, 1 << 20, &cfg->top_n);
+	case OPT_MAPS: cfg->maps = true; break;
 	case 'v': cfg->verbose = true; break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
@@ -201,6 +206,10 @@ int faulttop_parse_args(int argc, char **argv, struct faulttop_config *cfg)
 	 * nothing exits from inside the parser; argp sees "faulttop" as argv[0] */
 	if (argparse_run(&argp, "faulttop", argc, argv, cfg))
 		return 2;
+	if (cfg->maps && cfg->nr_pids != 1) {
+		fprintf(stderr, "faulttop: --maps needs exactly one -p PID\n");
+		return 2;
+	}
 	if (cfg->listen && cfg->output == FT_OUT_TUI)
 		cfg->output = FT_OUT_NONE;	/* headless: the metrics are the output */
 	return 0;

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "faulttop.h"
 #include "procs.h"
+#include "vmas.h"
 
 struct view_frame {
 	double wall_time;		/* seconds since the epoch */
@@ -23,6 +24,8 @@ struct view_frame {
 	bool threads;
 	int sample_pct;
 	bool has_syscalls;
+	const struct vmas_snapshot *vmas;	/* the VMA view's process, or NULL */
+	uint64_t vma_drops;		/* its fault events lost */
 };
 
 /* What the rows shown are and how they are ordered. */
@@ -34,6 +37,9 @@ struct view_state {
 	int nr_pids;
 	char comm[256];			/* substring of comm, "": any */
 	uint64_t cgroup_id;		/* only this cgroup v2, 0: any */
+	pid_t vmas_pid;			/* the process screen (VMAs) of this pid, 0: none */
+	enum vma_sort vma_sort;
+	bool vma_ascending;
 };
 
 /* The view state the options ask for (cgroup_id is resolved by main). */
@@ -49,6 +55,10 @@ enum tui_intent_kind {
 	TUI_TOGGLE_THREADS,
 	TUI_SET_COMM,		/* filter by .comm ("" clears) */
 	TUI_SET_PIDS,		/* filter by .pids (none clears) */
+	TUI_SHOW_VMAS,		/* the process screen of .pids[0] */
+	TUI_HIDE_VMAS,		/* back to the process list */
+	TUI_SET_VMA_SORT,	/* sort the VMAs by .vma_sort */
+	TUI_REVERSE_VMA_SORT,
 };
 
 struct tui_intent {
@@ -57,10 +67,13 @@ struct tui_intent {
 	char comm[sizeof(((struct view_state *)0)->comm)];
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
+	enum vma_sort vma_sort;
 };
 
 /* Applies an intent. Returns true when the rows must be selected again. */
 bool view_state_apply(struct view_state *vs, const struct tui_intent *in);
+/* The process screen's intents (view_vmas.c). */
+bool view_state_apply_vmas(struct view_state *vs, const struct tui_intent *in);
 
 struct column {
 	const char *name;

@@ -368,6 +368,9 @@ void view_state_init(struct view_state *vs, const struct faulttop_config *cfg)
 	vs->nr_pids = cfg->nr_pids;
 	if (cfg->comm)
 		snprintf(vs->comm, sizeof(vs->comm), "%s", cfg->comm);
+	if (cfg->maps)
+		vs->vmas_pid = cfg->pids[0];
+	vs->vma_ascending = true;	/* address order, like pmap */
 }
 
 bool view_state_apply(struct view_state *vs, const struct tui_intent *in)
@@ -400,6 +403,11 @@ bool view_state_apply(struct view_state *vs, const struct tui_intent *in)
 		memcpy(vs->pids, in->pids, (size_t)in->nr_pids * sizeof(in->pids[0]));
 		vs->nr_pids = in->nr_pids;
 		return true;
+	case TUI_SHOW_VMAS:
+	case TUI_HIDE_VMAS:
+	case TUI_SET_VMA_SORT:
+	case TUI_REVERSE_VMA_SORT:
+		return view_state_apply_vmas(vs, in);
 	}
 	return false;
 }

@@ -557,6 +557,28 @@ void vma_list_free(struct vma_list *l)
 	l->n = l->cap = 0;
 }
 
+/* --- for the other parsers of /proc text (smaps.c) ------------------------ */
+
+int procfs_parse_maps_line(const char *line, const char *end, struct vma *v)
+{
+	return parse_maps_line(line, end, v);
+}
+
+bool procfs_parse_kv_value(const char *p, uint64_t *out)
+{
+	return parse_kv_value(p, out);
+}
+
+const char *procfs_line_end(const char *p)
+{
+	return line_end(p);
+}
+
+const char *procfs_next_line(const char *p)
+{
+	return next_line(p);
+}
+
 const struct vma *vma_list_find(const struct vma_list *l, uint64_t addr)
 {
 	size_t lo;

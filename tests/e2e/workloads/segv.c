@@ -1,5 +1,6 @@
 /* Dies of SIGSEGV in a known way and prints the address first.
- * usage: segv maperr|accerr */
+ * usage: segv maperr|accerr [wait]  (wait: stop after printing, so that a
+ * test can read the mappings, and fault on SIGCONT) */
 #include <stdint.h>
 #include <string.h>
 #include "workload.h"
@@ -23,6 +24,8 @@ int main(int argc, char **argv)
 	}
 	printf("addr 0x%lx\n", (unsigned long)(uintptr_t)p);
 	fflush(stdout);
+	if (argc > 2 && strcmp(argv[2], "wait") == 0)
+		pause_for_test();
 	p[0] = 1;
 	return 0;
 }
