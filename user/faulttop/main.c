@@ -70,6 +70,7 @@ struct loop_state {
 	struct sys_totals sys;
 	struct ft_books books;		/* the books, every --mem-interval */
 	struct vmas *vmas;		/* the VMA view's process, or NULL */
+	struct vma_source *vsrc;	/* ... and what reads /proc for it */
 	struct vmas_snapshot vmas_shown;
 };
 
@@ -161,6 +162,8 @@ static void stop_watch(struct loop_state *st)
 	if (!st->vmas)
 		return;
 	collector_unwatch(st->coll);
+	vma_source_free(st->vsrc);
+	st->vsrc = NULL;
 	vmas_free(st->vmas);
 	st->vmas = NULL;
 	vmas_snapshot_free(&st->vmas_shown);
@@ -180,14 +183,18 @@ static void sync_watch(struct loop_state *st)
 	if (!pid)
 		return;
 	st->vmas = vmas_new(pid);
-	if (!st->vmas)
+	st->vsrc = st->vmas ? vma_source_new(st->vmas) : NULL;
+	if (!st->vsrc) {
+		fprintf(stderr, "faulttop: out of memory\n");
+		stop_watch(st);
 		return;
-	vma_source_refresh(st->vmas, monotonic_s(), st->cfg->mem_interval_s);
-	sink.ctx = st->vmas;
-	if (collector_watch(st->coll, pid, &sink)) {
-		vmas_free(st->vmas);
-		st->vmas = NULL;
 	}
+	vma_source_read_now(st->vsrc, monotonic_s());
+	/* the baseline; no reading is due yet */
+	vma_source_refresh(st->vsrc, monotonic_s(), st->cfg->mem_interval_s);
+	sink.ctx = st->vmas;
+	if (collector_watch(st->coll, pid, &sink))
+		stop_watch(st);
 }
 
 static int end_interval(struct loop_state *st)
@@ -213,7 +220,7 @@ static int end_interval(struct loop_state *st)
 		st->sys.verdict = &st->books.verdict;
 	}
 	if (st->vmas)
-		vma_source_refresh(st->vmas, now, st->cfg->mem_interval_s);
+		vma_source_refresh(st->vsrc, now, st->cfg->mem_interval_s);
 	st->last_s = now;
 	return 0;
 }

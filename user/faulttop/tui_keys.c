@@ -161,6 +161,21 @@ static struct tui_intent pick_pid(const struct key_ctx *k)
 	return in;
 }
 
+/* Enter: the selected process's screen (its tgid in thread mode). */
+static struct tui_intent show_vmas(const struct key_ctx *k)
+{
+	const struct row *r = selected_row(k);
+	struct tui_intent in = intent(TUI_SHOW_VMAS);
+
+	if (!r) {
+		set_status(k->ui, "no row selected");
+		return nothing;
+	}
+	in.pids[0] = r->tgid ? r->tgid : r->id;
+	in.nr_pids = 1;
+	return in;
+}
+
 /* ---- prompts ------------------------------------------------------------------ */
 
 /* Opens a prompt; initial is the current value, to edit rather than retype. */
@@ -286,6 +301,7 @@ static struct tui_intent command_key(const struct key_ctx *k, int ch)
 		break;
 	}
 	case 'P': return pick_pid(k);
+	case '\n': case '\r': case KEY_ENTER: return show_vmas(k);
 	}
 	return nothing;
 }
@@ -307,6 +323,12 @@ struct tui_intent tui_handle_key(struct tui_ui *ui, int ch, const struct view_st
 		return nothing;
 	}
 	ui->status[0] = '\0';
+	if (vs->vmas_pid) {
+		struct tui_intent in;
+
+		if (tui_vmas_key(ui, ch, vs, &in))
+			return in;
+	}
 	if (navigation_key(&k, ch))
 		return nothing;
 	return command_key(&k, ch);

@@ -60,6 +60,9 @@ struct tui_ui {
 	enum tui_prompt prompt;
 	const char *prompt_label;
 	struct line_edit edit;
+
+	/* the process screen (view_tui_vmas.c): cursor, scrolling, rows */
+	int vmas_sel, vmas_top, vmas_page, vmas_n;
 };
 
 /* ---- layout ------------------------------------------------------------------------ */
@@ -100,5 +103,18 @@ void tui_clamp_help(struct tui_ui *ui, int lines);
  * ui. vs is read only: what is shown now. */
 struct tui_intent tui_handle_key(struct tui_ui *ui, int ch, const struct view_state *vs,
 				 struct row *const *rows, int nr_rows, int cols, int lines);
+
+/* ---- the process screen (view_tui_vmas.c) ------------------------------------------ */
+
+/* A key on the process screen: true and *out when it was one of its own
+ * (Esc, sorting, the cursor), false for the process list's (q, h, space). */
+bool tui_vmas_key(struct tui_ui *ui, int ch, const struct view_state *vs, struct tui_intent *out);
+void tui_vmas_draw(struct tui_ui *ui, const struct view_frame *f, const struct view_state *vs,
+		   bool utf8);
+const char *tui_vmas_hints(void);
+/* view_tui.c's drawing helpers: text clipped at the right edge; the rest
+ * of line y in the current attributes. */
+void tui_put_clipped(int y, int x, const char *s);
+void tui_fill_line(int y);
 
 #endif

@@ -94,6 +94,16 @@ static long ms_now(void)
 	return (long)(monotonic_ns() / 1000000);
 }
 
+void tui_put_clipped(int y, int x, const char *s)
+{
+	put_clipped(y, x, s);
+}
+
+void tui_fill_line(int y)
+{
+	fill_line(y);
+}
+
 /* ---- the last frame -------------------------------------------------------- */
 
 static bool reserve_rows(int n)
@@ -356,6 +366,10 @@ static void draw_status(void)
 		attroff(A_BOLD);
 		return;
 	}
+	if (tui.vs->vmas_pid) {
+		put_clipped(y, 0, tui_vmas_hints());
+		return;
+	}
 	n = describe_filters(filt, sizeof(filt));
 	if (n) {
 		attron(A_REVERSE);
@@ -436,6 +450,8 @@ static void redraw(void)
 	erase();
 	if (tui.ui.help)
 		draw_help();
+	else if (tui.have_frame && tui.vs->vmas_pid)
+		tui_vmas_draw(&tui.ui, &tui.frame, tui.vs, tui.utf8);
 	else if (tui.have_frame)
 		draw_frame();
 	else

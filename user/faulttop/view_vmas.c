@@ -136,8 +136,8 @@ void vmas_smaps_line(const struct vmas_snapshot *s, char *buf, size_t size)
 		snprintf(buf, size, "smaps not read yet%s%s", s->smaps_err ? ": " : "",
 			 s->smaps_err ? strerror(-s->smaps_err) : "");
 	else
-		snprintf(buf, size, "%zu VMAs; smaps read in %.1f ms, %.1f s ago%s%s", s->n,
-			 s->smaps_ms, s->smaps_age_s, s->smaps_err ? "; last read failed: " : "",
+		snprintf(buf, size, "%zu VMAs; smaps read in %.1f ms (+ %.1f ms parsing), %.1f s ago%s%s",
+			 s->n, s->smaps_ms, s->parse_ms, s->smaps_age_s, s->smaps_err ? "; last read failed: " : "",
 			 s->smaps_err ? strerror(-s->smaps_err) : "");
 }
 
@@ -287,6 +287,7 @@ static void json_summary(struct json *j, const struct view_frame *f, const struc
 		json_f64(j, "smaps_ms", s->smaps_ms);
 	else
 		json_null(j, "smaps_ms");
+	json_f64(j, "smaps_parse_ms", s->parse_ms);
 	json_f64(j, "smaps_age_s", s->smaps_age_s);
 	json_str(j, "smaps_error", s->smaps_err ? strerror(-s->smaps_err) : NULL);
 	json_u64(j, "drops", f->vma_drops);

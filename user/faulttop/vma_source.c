@@ -2,9 +2,11 @@
 /* The source side of the VMA view: what it reads from /proc for the one
  * watched process. /proc/PID/stat every interval (a short line); smaps at
  * --mem-interval only, since reading it walks every page table of the
- * process (measured in docs/vmas.md: ~N ms per 1,000 mappings); with each
- * smaps reading, the threads' stack pointers, to name their stacks. */
+ * process (see below); with each smaps reading, the threads' stack pointers, to name their stacks. */
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -69,23 +71,108 @@ static void read_thread_sps(struct vmas *m, pid_t tgid)
 	closedir(dir);
 }
 
-void vma_source_read_smaps(struct vmas *m, double now_s)
-{
-	pid_t tgid = vmas_tgid(m);
-	struct smaps_list l = { 0 };
-	double t0 = monotonic_s();
-	int err = procfs_read_pid_smaps(tgid, &l);
+/* ---- smaps, read on a thread of its own ------------------------------------------ */
 
-	if (err) {
-		vmas_smaps_failed(m, err, now_s);
-		return;
-	}
-	vmas_set_smaps(m, &l, now_s, (monotonic_s() - t0) * 1000.0);
-	read_thread_sps(m, tgid);
+/* The kernel writes smaps by walking every page table of the process: 14 MB
+ * of text and ~0.5-0.65 s for 20,000 mappings here (our parse is a small
+ * part of it), long enough to freeze the screen if the main loop waited.
+ * So after the first reading a thread reads and parses, and the main loop
+ * takes the result when it is done; meanwhile faults in new mappings wait. */
+struct vma_source {
+	struct vmas *m;
+	pthread_t thread;
+	bool running;
+	atomic_bool done;
+	/* the thread's result, read by the main loop once done */
+	struct smaps_list list;
+	int err;
+	double read_ms, parse_ms;
+};
+
+static void read_and_parse(struct vma_source *src)
+{
+	char path[64], *text;
+	double t0 = monotonic_s(), t1;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)vmas_tgid(src->m));
+	text = procfs_slurp(path, NULL);
+	t1 = monotonic_s();
+	src->err = text ? procfs_parse_smaps(text, &src->list) : -errno;
+	src->read_ms = (t1 - t0) * 1000.0;
+	src->parse_ms = (monotonic_s() - t1) * 1000.0;
+	free(text);
 }
 
-void vma_source_refresh(struct vmas *m, double now_s, double cadence_s)
+static void *reader_thread(void *arg)
 {
+	struct vma_source *src = arg;
+
+	read_and_parse(src);
+	atomic_store(&src->done, true);
+	return NULL;
+}
+
+/* Hands a finished reading to the model. */
+static void take_reading(struct vma_source *src, double now_s)
+{
+	if (src->err) {
+		vmas_smaps_failed(src->m, src->err, now_s);
+		return;
+	}
+	vmas_set_smaps(src->m, &src->list, now_s, src->read_ms, src->parse_ms);
+	read_thread_sps(src->m, vmas_tgid(src->m));
+}
+
+struct vma_source *vma_source_new(struct vmas *m)
+{
+	struct vma_source *src = calloc(1, sizeof(*src));
+
+	if (src)
+		src->m = m;
+	return src;
+}
+
+void vma_source_free(struct vma_source *src)
+{
+	if (!src)
+		return;
+	if (src->running)
+		pthread_join(src->thread, NULL);
+	smaps_list_free(&src->list);
+	free(src);
+}
+
+void vma_source_read_now(struct vma_source *src, double now_s)
+{
+	memset(&src->list, 0, sizeof(src->list));
+	read_and_parse(src);
+	take_reading(src, now_s);
+}
+
+/* Starts a reading if one is due, takes one that finished. */
+static void poll_smaps(struct vma_source *src, double now_s, double cadence_s)
+{
+	if (src->running) {
+		if (!atomic_load(&src->done))
+			return;
+		pthread_join(src->thread, NULL);
+		src->running = false;
+		take_reading(src, now_s);
+		return;
+	}
+	if (!vmas_smaps_due(src->m, now_s, cadence_s))
+		return;
+	memset(&src->list, 0, sizeof(src->list));
+	atomic_store(&src->done, false);
+	if (pthread_create(&src->thread, NULL, reader_thread, src) == 0)
+		src->running = true;
+	else
+		vma_source_read_now(src, now_s);
+}
+
+void vma_source_refresh(struct vma_source *src, double now_s, double cadence_s)
+{
+	struct vmas *m = src->m;
 	struct proc_stat st;
 	int err = procfs_read_pid_stat(vmas_tgid(m), &st);
 
@@ -95,6 +182,5 @@ void vma_source_refresh(struct vmas *m, double now_s, double cadence_s)
 	}
 	if (!err)
 		vmas_set_process(m, st.comm, st.minflt, st.majflt);
-	if (vmas_smaps_due(m, now_s, cadence_s))
-		vma_source_read_smaps(m, now_s);
+	poll_smaps(src, now_s, cadence_s);
 }

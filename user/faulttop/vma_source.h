@@ -6,11 +6,17 @@
 #include <stdint.h>
 #include "vmas.h"
 
-/* Its fault counts from /proc/PID/stat, and smaps if cadence_s has passed
- * since the last reading (or none was made); marks it gone when it is. */
-void vma_source_refresh(struct vmas *m, double now_s, double cadence_s);
-/* smaps now, timed, and the threads' stack pointers. */
-void vma_source_read_smaps(struct vmas *m, double now_s);
+struct vma_source;
+
+struct vma_source *vma_source_new(struct vmas *m);
+/* Waits for a reading under way. */
+void vma_source_free(struct vma_source *src);
+/* smaps now (the first reading: the screen has nothing to show before). */
+void vma_source_read_now(struct vma_source *src, double now_s);
+/* Its fault counts from /proc/PID/stat; smaps on a thread when cadence_s
+ * has passed since the last reading, handed to the model when done; marks
+ * the process gone when it is. Called once per interval. */
+void vma_source_refresh(struct vma_source *src, double now_s, double cadence_s);
 /* The SP in a /proc/PID/task/TID/syscall line: 0, or -1 when unknown. */
 int vma_source_parse_syscall_sp(const char *text, uint64_t *sp);
 

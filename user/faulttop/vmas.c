@@ -44,7 +44,7 @@ struct vmas {
 	size_t nr_waiting, waiting_cap;
 	bool smaps_valid;
 	int smaps_err;
-	double smaps_at, smaps_ms;
+	double smaps_at, smaps_ms, parse_ms;
 	bool have_base;
 	uint64_t base_min, base_maj, cur_min, cur_maj;
 	struct thread_sp *sps;
@@ -175,7 +175,8 @@ static void place_waiting(struct vmas *m)
 	m->nr_waiting = 0;
 }
 
-void vmas_set_smaps(struct vmas *m, struct smaps_list *list, double now_s, double read_ms)
+void vmas_set_smaps(struct vmas *m, struct smaps_list *list, double now_s, double read_ms,
+		    double parse_ms)
 {
 	struct smaps_list old = m->list;
 	struct vma_faults *old_counts = m->counts;
@@ -198,6 +199,7 @@ void vmas_set_smaps(struct vmas *m, struct smaps_list *list, double now_s, doubl
 	m->smaps_err = 0;
 	m->smaps_at = now_s;
 	m->smaps_ms = read_ms;
+	m->parse_ms = parse_ms;
 }
 
 void vmas_smaps_failed(struct vmas *m, int err, double now_s)
@@ -473,6 +475,7 @@ static void snapshot_summary(const struct vmas *m, struct vmas_snapshot *s, doub
 	s->smaps_valid = m->smaps_valid;
 	s->smaps_err = m->smaps_err;
 	s->smaps_ms = m->smaps_ms;
+	s->parse_ms = m->parse_ms;
 	s->smaps_age_s = m->smaps_valid ? now_s - m->smaps_at : 0;
 	s->gone = m->gone;
 	snprintf(s->segv, sizeof(s->segv), "%s", m->segv);

@@ -54,7 +54,8 @@ struct vmas_snapshot {
 	uint64_t proc_minor, proc_major;	/* /proc/PID/stat since the watch began */
 	bool smaps_valid;
 	int smaps_err;			/* the last read's -errno, 0 */
-	double smaps_ms;		/* how long the last read + parse took */
+	double smaps_ms;		/* how long the last read (the kernel's part) took */
+	double parse_ms;		/* ... and our parse */
 	double smaps_age_s;
 	bool gone;			/* the process exited */
 	char segv[320];			/* the last SEGV placed among the VMAs, "" */
@@ -69,7 +70,8 @@ pid_t vmas_tgid(const struct vmas *m);
 /* A new smaps reading (taken over; *list is left empty). Counts follow
  * their VMA by start address, so a VMA that grows, shrinks or merges keeps
  * them; faults waiting for a mapping are placed now. */
-void vmas_set_smaps(struct vmas *m, struct smaps_list *list, double now_s, double read_ms);
+void vmas_set_smaps(struct vmas *m, struct smaps_list *list, double now_s, double read_ms,
+		    double parse_ms);
 void vmas_smaps_failed(struct vmas *m, int err, double now_s);
 bool vmas_smaps_due(const struct vmas *m, double now_s, double cadence_s);
 /* The process's name and own minflt/majflt: the first call is the baseline. */
