@@ -297,11 +297,13 @@ $(FUZZ_OUTPUT)/libmmscope.a: $(FUZZ_LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # faulttop's option parser needs sort_key_parse from view_common.c; view_common
-# needs fmt.o from the archive, nothing of BPF.
+# needs view_vmas.o (the process screen's view state) and fmt.o from the
+# archive, nothing of BPF.
 $(FUZZ_OUTPUT)/faulttop.d/%.o: user/faulttop/%.c $(wildcard user/faulttop/*.h) $(wildcard user/lib/*.h) | $(FUZZ_OUTPUT)/faulttop.d
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iuser/faulttop -fsanitize=fuzzer-no-link -c $< -o $@
-$(FUZZ_OUTPUT)/fuzz_faulttop_args: $(FUZZ_OUTPUT)/faulttop.d/options.o $(FUZZ_OUTPUT)/faulttop.d/view_common.o
+$(FUZZ_OUTPUT)/fuzz_faulttop_args: $(FUZZ_OUTPUT)/faulttop.d/options.o $(FUZZ_OUTPUT)/faulttop.d/view_common.o \
+	$(FUZZ_OUTPUT)/faulttop.d/view_vmas.o
 $(FUZZ_OUTPUT)/fuzz_faulttop_args: FUZZ_INC := -Iuser/faulttop
 # the Accept-header negotiation is in the metrics view, which needs its books
 $(FUZZ_OUTPUT)/fuzz_faulttop_accept: $(FUZZ_OUTPUT)/faulttop.d/view_prom.o $(FUZZ_OUTPUT)/faulttop.d/view_prom_books.o $(FUZZ_OUTPUT)/faulttop.d/view_books.o
