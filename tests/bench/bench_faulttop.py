@@ -44,10 +44,15 @@ def stop(p):
             p.wait()
 
 
+# --maps -p PID: the storm watched itself (every fault shipped and binned) or
+# another process watched (the storm's faults only run the perf event's filter)
+MAPS = [FT, "--maps", "-b", "-d", "0.5", "--precise", "-p"]
 MODES = {
     "untraced": None,
     "faulttop default": ([FT, "-b", "-d", "0.5"], "faulttop - "),
     "faulttop --precise": ([FT, "-b", "-d", "0.5", "--precise"], "faulttop - "),
+    "--precise --maps -p (another)": ("maps", "other"),
+    "--precise --maps -p (the storm)": ("maps", "self"),
     "bpftrace one-liner": (["bpftrace", "-e", BPFTRACE], "Attaching"),
 }
 
@@ -57,7 +62,30 @@ def storm_cpu_seconds():
     return float(re.search(r"cpu_s=([\d.]+)", p.stderr).group(1))
 
 
+def watched_storm(whom):
+    """The storm under faulttop --maps: of a sleeper, or of the storm itself
+    (a shell that stops itself, then becomes the storm: same pid)."""
+    sleeper = subprocess.Popen(["sleep", "120"]) if whom == "other" else None
+    storm = subprocess.Popen(["sh", "-c", 'kill -STOP $$; exec "$@"', "sh", *STORM],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while open(f"/proc/{storm.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "T":
+        time.sleep(0.01)
+    pid = sleeper.pid if sleeper else storm.pid
+    tracer = start(MAPS + [str(pid)], "faulttop --maps")
+    try:
+        os.kill(storm.pid, signal.SIGCONT)
+        err = storm.communicate()[1]
+        return float(re.search(r"cpu_s=([\d.]+)", err).group(1))
+    finally:
+        stop(tracer)
+        if sleeper:
+            sleeper.kill()
+            sleeper.wait()
+
+
 def traced_storm(spec):
+    if spec and spec[0] == "maps":
+        return watched_storm(spec[1])
     tracer = start(*spec) if spec else None
     try:
         return storm_cpu_seconds()
