@@ -4,6 +4,7 @@
  * totals, sorting, and SEGVs placed among the VMAs. */
 #include <curses.h>
 #include <signal.h>
+#include <stdlib.h>
 #include "tui_logic.h"
 #include "unit.h"
 #include "vma_source.h"
@@ -39,7 +40,10 @@ static struct vmas *model_with(const char *text)
 	struct vmas *m = vmas_new(42);
 	struct smaps_list l;
 
-	CHECK(m && procfs_parse_smaps(text, &l) == 0);
+	if (!m || procfs_parse_smaps(text, &l) != 0) {
+		printf("FAIL: out of memory\n");
+		exit(1);
+	}
 	vmas_set_smaps(m, &l, 1.0, 0.5, 0.1);
 	return m;
 }
@@ -80,7 +84,7 @@ static void test_faults_binned_by_address_and_kind(void)
 	CHECK_U64(s.n, 4);
 	r = row_at(&s, 0x7f0000000000ULL);
 	CHECK(r && r->f.minor == 1000 && r->f.write == 1000 && r->f.major == 0);
-	CHECK(r && r->rss == 4000 * 1024 && r->uss == 4000 * 1024 && r->swap == 12 * 1024);
+	CHECK(r && r->rss == 4000 * 1024ULL && r->uss == 4000 * 1024ULL && r->swap == 12 * 1024ULL);
 	CHECK_STR(r ? r->label : NULL, "[anon]");
 	r = row_at(&s, 0x401000);
 	CHECK(r && r->f.major == 1 && r->f.exec == 1 && r->f.minor == 0);

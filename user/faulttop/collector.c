@@ -362,6 +362,8 @@ int collector_watch(struct collector *c, pid_t tgid, const struct watch_sink *si
 	collector_unwatch(c);
 	if (n <= 0)
 		return -EINVAL;
+	/* an array of pointers, sized as one */
+	// NOLINTNEXTLINE(bugprone-sizeof-expression)
 	w->links = calloc(2 * (size_t)n, sizeof(*w->links));
 	w->fds = calloc(2 * (size_t)n, sizeof(*w->fds));
 	if (!w->links || !w->fds) {
@@ -381,11 +383,11 @@ int collector_watch(struct collector *c, pid_t tgid, const struct watch_sink *si
 		opened += w->links[i] != NULL;
 	}
 	if (!opened) {
-		int err = -errno;
+		int err = errno ? -errno : -EINVAL;
 
-		fprintf(stderr, "faulttop: opening the fault perf events failed: %s\n", strerror(errno));
+		fprintf(stderr, "faulttop: opening the fault perf events failed: %s\n", strerror(-err));
 		collector_unwatch(c);
-		return err ? err : -EINVAL;
+		return err;
 	}
 	w->sink = *sink;
 	w->tgid = tgid;

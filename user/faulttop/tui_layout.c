@@ -145,6 +145,7 @@ static const char *const help_keys[] = {
 	"  /              filter by a substring of comm (empty clears)",
 	"  p              filter by PIDs, comma-separated (empty clears)",
 	"  P              filter by the selected row's PID (again clears)",
+	"  Enter          the selected process's VMAs and their faults (Esc back)",
 	"  Up Down PgUp PgDn Home End   move the cursor",
 	"  Left Right     scroll the columns after PID and COMM",
 	"  in a prompt:   Enter accepts, Esc cancels, Backspace, Ctrl-U clears",

@@ -57,15 +57,16 @@ static void read_thread_sps(struct vmas *m, pid_t tgid)
 		return;
 	while ((d = readdir(dir)) && named < MAX_NAMED_STACKS) {
 		uint64_t sp;
-		int tid = atoi(d->d_name);
+		char *end;
+		long tid = strtol(d->d_name, &end, 10);
 
-		if (tid <= 0 || tid == tgid)	/* the main thread's is [stack] */
+		if (*end || tid <= 0 || tid == tgid)	/* "." ".."; the main thread's is [stack] */
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)tgid, tid);
+		snprintf(path, sizeof(path), "/proc/%d/task/%ld/syscall", (int)tgid, tid);
 		if (procfs_read_file(path, text, sizeof(text)) <= 0 ||
 		    vma_source_parse_syscall_sp(text, &sp))
 			continue;
-		vmas_set_thread_sp(m, tid, sp);
+		vmas_set_thread_sp(m, (pid_t)tid, sp);
 		named++;
 	}
 	closedir(dir);

@@ -304,7 +304,7 @@ static const char *distance(char *buf, size_t size, uint64_t bytes)
 	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB" };
 	int u = 0;
 
-	while (bytes >= 1024 * 10 && u < 5) {
+	while (bytes >= 10240 && u < 5) {
 		bytes /= 1024;
 		u++;
 	}
