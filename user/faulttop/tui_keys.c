@@ -145,13 +145,12 @@ static void pids_to_text(const struct view_state *vs, char *buf, size_t size)
 }
 
 /* 'P': follow the selected process (its tgid in thread mode); again clears. */
-static struct tui_intent pick_pid(const struct key_ctx *k)
+/* An intent naming the selected row's process (its tgid in thread mode). */
+static struct tui_intent for_selected_process(const struct key_ctx *k, enum tui_intent_kind kind)
 {
 	const struct row *r = selected_row(k);
-	struct tui_intent in = intent(TUI_SET_PIDS);
+	struct tui_intent in = intent(kind);
 
-	if (k->vs->nr_pids == 1 && (!r || k->vs->pids[0] == (r->tgid ? r->tgid : r->id)))
-		return in;	/* clears */
 	if (!r) {
 		set_status(k->ui, "no row selected");
 		return nothing;
@@ -161,19 +160,19 @@ static struct tui_intent pick_pid(const struct key_ctx *k)
 	return in;
 }
 
-/* Enter: the selected process's screen (its tgid in thread mode). */
-static struct tui_intent show_vmas(const struct key_ctx *k)
+static struct tui_intent pick_pid(const struct key_ctx *k)
 {
 	const struct row *r = selected_row(k);
-	struct tui_intent in = intent(TUI_SHOW_VMAS);
 
-	if (!r) {
-		set_status(k->ui, "no row selected");
-		return nothing;
-	}
-	in.pids[0] = r->tgid ? r->tgid : r->id;
-	in.nr_pids = 1;
-	return in;
+	if (k->vs->nr_pids == 1 && (!r || k->vs->pids[0] == (r->tgid ? r->tgid : r->id)))
+		return intent(TUI_SET_PIDS);	/* clears */
+	return for_selected_process(k, TUI_SET_PIDS);
+}
+
+/* Enter: the selected process's screen. */
+static struct tui_intent show_vmas(const struct key_ctx *k)
+{
+	return for_selected_process(k, TUI_SHOW_VMAS);
 }
 
 /* ---- prompts ------------------------------------------------------------------ */

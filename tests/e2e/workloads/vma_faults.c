@@ -4,7 +4,6 @@
  *                                     cache, then read: major faults
  *        vma_faults many NMAPS       NMAPS one-page mappings, then idle
  * Prints "addr 0x..." (the mapping), stops, faults, stops again. */
-#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include "workload.h"
@@ -18,31 +17,6 @@ static char *anon(long bytes)
 	/* one fault per page: no transparent huge page for the range */
 	if (madvise(p, bytes, MADV_NOHUGEPAGE))
 		die("madvise");
-	return p;
-}
-
-static char *file_dropped(const char *path, long n, long ps)
-{
-	char *buf = malloc(ps), *p;
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0 || !buf)
-		die("open");
-	memset(buf, 'x', ps);
-	for (long i = 0; i < n; i++)
-		if (write(fd, buf, ps) != ps)
-			die("write");
-	/* clean pages can be dropped; then every touch must read the disk */
-	if (fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
-		die("fadvise");
-	p = mmap(NULL, n * ps, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap");
-	if (madvise(p, n * ps, MADV_RANDOM))	/* no read-ahead: a fault a page */
-		die("madvise");
-	close(fd);
-	unlink(path);
-	free(buf);
 	return p;
 }
 
@@ -62,7 +36,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "file") == 0) {
 		n = arg_long(argc, argv, 3, 256);
-		p = file_dropped(argv[2], n, ps);
+		p = map_dropped_file(argv[2], n);
 	} else {
 		n = arg_long(argc, argv, 2, 1000);
 		p = anon(8L << 20);

@@ -3,9 +3,11 @@
 #ifndef WORKLOAD_H
 #define WORKLOAD_H
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -63,6 +65,35 @@ static inline void map_many_pages(long n)
 			die("mmap");
 		p[0] = 1;
 	}
+}
+
+/* A file of n pages written, synced and dropped from the page cache
+ * (POSIX_FADV_DONTNEED), then mapped shared and read-only with no
+ * read-ahead (MADV_RANDOM): every page's first touch reads the disk, a
+ * major fault each. The file is unlinked; the mapping keeps it. */
+static inline char *map_dropped_file(const char *path, long n)
+{
+	long ps = page_size();
+	char *buf = malloc(ps), *p;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || !buf)
+		die("open");
+	memset(buf, 'x', ps);
+	for (long i = 0; i < n; i++)
+		if (write(fd, buf, ps) != ps)
+			die("write");
+	if (fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+		die("fadvise");
+	p = mmap(NULL, n * ps, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	if (madvise(p, n * ps, MADV_RANDOM))
+		die("madvise");
+	close(fd);
+	unlink(path);
+	free(buf);
+	return p;
 }
 
 /* Renames the calling thread to the bytes hex spells (at most 16), so a
