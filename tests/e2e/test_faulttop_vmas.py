@@ -149,7 +149,9 @@ def test_segv_maperr_placed_in_the_gap_between_its_neighbours():
     addr, maps, text = _segv("maperr")
     below = [m for m in maps if m[1] <= addr][-1]
     above = [m for m in maps if m[0] > addr][0]
-    assert text.startswith(f"no VMA: {addr:#x}, in the gap between "), text
+    assert text.startswith(f"no VMA: {addr:#x}, in the gap between {_describe(below[2])} ("), \
+        (text, below)
+    assert f" and {_describe(above[2])} (" in text, (text, above)
     # the neighbours named are the kernel's: distances computed from /proc/PID/maps
     gap_below, gap_above = addr - below[1], above[0] - addr
     assert _distance(gap_below) + " past its end" in text, (text, gap_below)
@@ -161,6 +163,17 @@ def test_segv_accerr_placed_in_its_read_only_mapping():
     vma = [m for m in maps if m[0] <= addr < m[1]][0]
     assert vma[2].split()[1] == "r--p", vma
     assert text == f"ACCERR: write to r--p [anon] at +{addr - vma[0]:#x} ({addr:#x})", text
+
+
+def _describe(maps_line):
+    """What vmas.c calls the VMA of a /proc/PID/maps line."""
+    f = maps_line.split(maxsplit=5)
+    perm, path = f[1], (f[5] if len(f) > 5 else "")
+    if not path or path.startswith("["):
+        return path or "[anon]"
+    what = ("text" if perm[2] == "x" else "no-access mapping" if perm[:2] == "--"
+            else "read-only data" if perm[1] == "-" else "data")
+    return f"{what} of {path}"
 
 
 def _distance(n):
@@ -293,3 +306,19 @@ def test_maps_needs_one_pid():
                            capture_output=True, text=True, timeout=10)
         assert p.returncode == 2, (args, p.returncode)
         assert "--maps needs exactly one -p PID" in p.stderr, p.stderr
+
+
+def test_maps_valgrind_clean():
+    """--maps under valgrind: the smaps thread, the snapshots, the labels;
+    a workload that faults while watched, so every path is taken."""
+    from test_valgrind_clean import _valgrind, _plain
+    w, addr = started("vma_faults", "anon", 1000)
+    try:
+        cont = subprocess.Popen(["sh", "-c", f"sleep 4; kill -CONT {w.pid}"])
+        p = _valgrind(_plain(e2e.tool("faulttop")), "--maps", "-p", str(w.pid), "-b", "-n", "8",
+                      "-d", "0.8", "--mem-interval", "0.5", "--precise")
+        cont.wait()
+        assert p.returncode == 0 and "faulttop --maps - pid" in p.stdout, p.stdout[-2000:]
+        assert f"{addr:012x}" in p.stdout
+    finally:
+        e2e.finish(w)
