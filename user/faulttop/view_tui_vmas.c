@@ -152,7 +152,7 @@ static int draw_top_lines(const struct view_frame *f, const struct vmas_snapshot
 				 " majflt %" PRIu64 "; the table minor %" PRIu64 " major %" PRIu64,
 				 s->proc_minor, s->proc_major, s->total.f.minor, s->total.f.major);
 
-		if (f->sample_pct >= 100 && n > 0 && (size_t)n < sizeof(line))
+		if (f->sample_pct >= 100 && !s->gone && n > 0 && (size_t)n < sizeof(line))
 			snprintf(line + n, sizeof(line) - n, "; not placed %" PRId64 " / %" PRId64,
 				 vmas_not_placed(s, false), vmas_not_placed(s, true));
 		tui_put_clipped(y++, 0, line);

@@ -193,7 +193,8 @@ static void text_header(FILE *out, const struct view_frame *f, const struct vmas
 	fprintf(out, "%s\n", line);
 	if (s->have_process)
 		fprintf(out, "since the watch began, the process (/proc/PID/stat): minflt %" PRIu64
-			" majflt %" PRIu64 "\n", s->proc_minor, s->proc_major);
+			" majflt %" PRIu64 "%s\n", s->proc_minor, s->proc_major,
+			s->gone ? " (its last reading, before it exited)" : "");
 	if (f->vma_drops)
 		fprintf(out, "*** LOST: %" PRIu64 " fault events of this process (ring buffer full) ***\n",
 			f->vma_drops);
@@ -218,7 +219,7 @@ void view_vmas_text(FILE *out, const struct view_frame *f)
 	extra.f = s->waiting;
 	text_extra(out, "(in mappings newer than the smaps reading)", &extra, FIRST_FAULT_COLUMN);
 	text_extra(out, "TOTAL", &s->total, FIRST_SIZE_COLUMN);
-	if (s->have_process && f->sample_pct >= 100)
+	if (s->have_process && f->sample_pct >= 100 && !s->gone)
 		fprintf(out, "not placed (faults without a perf event: get_user_pages, or in flight): "
 			"minor %" PRId64 " major %" PRId64 "\n", vmas_not_placed(s, false),
 			vmas_not_placed(s, true));
@@ -295,6 +296,8 @@ static void json_summary(struct json *j, const struct view_frame *f, const struc
 		json_obj_begin(j, "process");
 		json_u64(j, "minflt", s->proc_minor);
 		json_u64(j, "majflt", s->proc_major);
+		/* read while it lived: its last faults are missing here */
+		json_bool(j, "before_exit", s->gone);
 		json_obj_end(j);
 	}
 }
