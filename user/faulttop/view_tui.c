@@ -94,11 +94,6 @@ static long ms_now(void)
 	return (long)(monotonic_ns() / 1000000);
 }
 
-void tui_put_clipped(int y, int x, const char *s)
-{
-	put_clipped(y, x, s);
-}
-
 void tui_fill_line(int y)
 {
 	fill_line(y);

@@ -569,16 +569,6 @@ bool procfs_parse_kv_value(const char *p, uint64_t *out)
 	return parse_kv_value(p, out);
 }
 
-const char *procfs_line_end(const char *p)
-{
-	return line_end(p);
-}
-
-const char *procfs_next_line(const char *p)
-{
-	return next_line(p);
-}
-
 const struct vma *vma_list_find(const struct vma_list *l, uint64_t addr)
 {
 	size_t lo;

@@ -106,14 +106,11 @@ void vma_list_free(struct vma_list *l);
 /* Binary search; NULL when addr is in no VMA. */
 const struct vma *vma_list_find(const struct vma_list *l, uint64_t addr);
 
-/* The pieces the other /proc text parsers (smaps.h) share with these: one
- * maps line [line, end) into *v (1; path malloc'd), 0 when it is not a maps
- * line, -ENOMEM; the value after "Key:" in bytes ("kB" scaled); where a
- * line ends, and where the next one starts. */
+/* The pieces the smaps parser (smaps.h) shares with these: one maps line
+ * [line, end) into *v (1; path malloc'd), 0 when it is not a maps line,
+ * -ENOMEM; the value after "Key:" in bytes ("kB" scaled). */
 int procfs_parse_maps_line(const char *line, const char *end, struct vma *v);
 bool procfs_parse_kv_value(const char *p, uint64_t *out);
-const char *procfs_line_end(const char *p);
-const char *procfs_next_line(const char *p);
 
 /* Convenience wrappers that read /proc/<pid>/<file> and parse it. They
  * return -errno (-ENOENT/-ESRCH when the process is gone). */
