@@ -214,9 +214,12 @@ def test_20000_mappings_read_and_shown():
 # ---- the TUI's process screen, under tmux ------------------------------------------------
 
 def _vma_line(lines, addr):
+    """The TUI row of the VMA holding addr (which may have merged with a neighbour)."""
     for l in lines:
-        if l.lstrip().startswith(f"{addr:012x} "):
-            return l.split()
+        f = l.split()
+        if len(f) > 2 and re.fullmatch(r"[0-9a-f]{12,}", f[0]) and \
+                re.fullmatch(r"[0-9a-f]{12,}", f[1]) and int(f[0], 16) <= addr < int(f[1], 16):
+            return f
     return None
 
 
@@ -237,13 +240,13 @@ def test_tui_enter_shows_vmas_with_faults_sort_and_esc_back():
                                _vma_line(ls, addr)[5] == "4000",
                                "1,000 write faults and 4000 KiB resident in the VMA")
             row = _vma_line(lines, addr)
-            assert row[4] == "8192" and row[5] == "4000" and row[9] == "1000", row
+            assert int(row[4]) >= 8192 and row[5] == "4000" and row[9] == "1000", row
             assert row[15] == "[anon]", row
             assert any(l.startswith("TOTAL") for l in lines), lines
             # '>' sorts by the next column, SIZE, biggest first: the 8 MiB VMA on top
             s.keys(">")
             s.wait_for(lambda ls: _first_data_row(ls) is not None and
-                       _first_data_row(ls)[0] == f"{addr:012x}", "sorted by SIZE")
+                       _first_data_row(ls)[0] == row[0], "sorted by SIZE")
             s.keys("Escape")
             s.wait_for(lambda ls: any(HEADER.match(l) for l in ls), "the process list again")
             s.keys("q")
@@ -270,7 +273,7 @@ def test_tui_vmas_of_20000_mappings_stays_responsive():
                        "the workload's row", timeout=15)
             t0 = time.monotonic()
             s.keys("Enter")
-            s.wait_text("20021 VMAs", timeout=20)
+            s.wait_text(f"{len(maps_of(w.pid))} VMAs", timeout=40)
             opened = time.monotonic() - t0
             took = []
             for key in (">", "<", ">", "<"):
@@ -319,6 +322,7 @@ def test_maps_valgrind_clean():
                       "-d", "0.8", "--mem-interval", "0.5", "--precise")
         cont.wait()
         assert p.returncode == 0 and "faulttop --maps - pid" in p.stdout, p.stdout[-2000:]
-        assert f"{addr:012x}" in p.stdout
+        rows = [l.split() for l in p.stdout.splitlines() if re.match(r"^[0-9a-f]{12,} ", l)]
+        assert any(int(r[0], 16) <= addr < int(r[1], 16) for r in rows), p.stdout[-3000:]
     finally:
         e2e.finish(w)
