@@ -54,6 +54,11 @@ __u64 jiffies_off;
  * leaksnoop, and what it allocates dies with the exec. */
 bool counting;
 
+/* Set by user space around a scan (scan.c): from just before the process
+ * is stopped until the tables have been read after it is resumed, every
+ * user free goes into scan_log too. Off, it costs a free one load. */
+bool scan_logging;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 262144);	/* resized by user space */
@@ -90,6 +95,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } cgroup_map SEC(".maps");
+
+/* The user frees of a scan's window (struct ls_freed); sized by user
+ * space (one page when there is no scan) */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} scan_log SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -321,23 +333,39 @@ static __always_inline void account_free(const struct ls_alloc *a, __u64 bytes, 
 		__sync_fetch_and_add(&g->free_count, blocks);
 }
 
-/* Removes the current process's addr from map (uallocs, regions); true if
- * it was there. not_after: only a record made at or before this time
- * counts (0: any). */
-static __always_inline bool record_free(void *map, __u64 addr, __u64 not_after)
+/* Removes the current process's addr from map (uallocs, regions), what it
+ * held into *copy; true if it was there. not_after: only a record made at
+ * or before this time counts (0: any). */
+static __always_inline bool record_free(void *map, __u64 addr, __u64 not_after,
+					   struct ls_alloc *copy)
 {
 	struct ls_ukey key = ukey_of(addr);
 	struct ls_alloc *a = bpf_map_lookup_elem(map, &key);
-	struct ls_alloc copy;
 
 	if (!a)
 		return false;
 	if (not_after && a->ts > not_after)
 		return false;
-	copy = *a;
+	*copy = *a;
 	if (bpf_map_delete_elem(map, &key))
 		return false;	/* another thread took it first */
-	account_free(&copy, copy.size, 1);
+	account_free(copy, copy->size, 1);
+	return true;
+}
+
+/* A user block's free: logged while a scan's window is open. */
+static __always_inline bool record_ufree(__u64 addr, __u64 not_after)
+{
+	struct ls_freed f;
+
+	if (!record_free(&uallocs, addr, not_after, &f.a))
+		return false;
+	if (scan_logging) {
+		f.addr = addr;
+		f.free_ts = bpf_ktime_get_ns();
+		if (bpf_ringbuf_output(&scan_log, &f, sizeof(f), 0))
+			stat_add(STAT_SCAN_LOG_LOST, 1);
+	}
 	return true;
 }
 
@@ -421,7 +449,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 		 * realloc(p, 0) (glibc frees p and returns NULL); on failure
 		 * it stays allocated */
 		if (ret || !f->size)
-			record_free(&uallocs, f->arg, f->ts);
+			record_ufree(f->arg, f->ts);
 		if (!ret && !f->size)
 			return 0;
 	}
@@ -496,7 +524,7 @@ static __always_inline int ufree(__u64 ptr)
 {
 	if (!ptr)
 		return 0;
-	if (!record_free(&uallocs, ptr, 0))
+	if (!record_ufree(ptr, 0))
 		stat_add(STAT_UNKNOWN_FREE, 1);
 	return 0;
 }

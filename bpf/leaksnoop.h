@@ -74,6 +74,16 @@ struct ls_proc {
 				 * blocks of an image before it are the old image's */
 };
 
+/* A user block freed while a scan's log is on (scan_logging): what the
+ * table held for it and when it went, so that user space, reading the
+ * table after the process is resumed, knows which blocks were live while
+ * it was stopped (scan_window.c). */
+struct ls_freed {
+	__u64 addr;
+	__u64 free_ts;		/* bpf_ktime_get_ns() at the free */
+	struct ls_alloc a;
+};
+
 /* Per-stack (user) or per-call-site/stack (kernel) totals kept by BPF. */
 struct ls_agg_key {
 	__u64 site;
@@ -170,6 +180,9 @@ enum ls_stat {
 				 * its block stays, reported as not all seen */
 	STAT_OWN_BPF,		/* kernel allocations for leaksnoop's own BPF maps in the
 				 * target's context (alloc_bulk's refills): not the target's */
+	STAT_SCAN_LOG_LOST,	/* a user free during a scan's window the scan log
+				 * had no room for (scan.c: that block's contents
+				 * then count as roots) */
 	STAT_MAX,
 };
 

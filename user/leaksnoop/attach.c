@@ -297,6 +297,50 @@ static void configure_set(struct loader *l, struct leaksnoop_bpf *s)
 		bpf_map__set_max_entries(s->maps.procs, 1);
 }
 
+/* The user table's entries by default: what a quarter of MemAvailable
+ * holds. Entries are allocated as blocks come (BPF_F_NO_PREALLOC), ~128
+ * bytes each, plus a 16-byte bucket per entry up front; a preallocated
+ * table would take all of it at load. */
+#define UTABLE_ENTRY_BYTES	(128 + 16)
+#define UTABLE_MIN		262144
+#define UTABLE_MAX		(8U << 20)
+#define KTABLE_DEFAULT		262144	/* preallocated: kmalloc can't wait for an entry */
+#define SCAN_LOG_BYTES		(8U << 20)	/* ~130,000 frees during a scan's window */
+
+static uint32_t user_table_entries(void)
+{
+	struct meminfo mi;
+	uint64_t n;
+
+	if (procfs_read_meminfo(&mi))
+		return UTABLE_MIN;
+	n = mi.mem_available / 4 / UTABLE_ENTRY_BYTES;
+	return n < UTABLE_MIN ? UTABLE_MIN : n > UTABLE_MAX ? UTABLE_MAX : (uint32_t)n;
+}
+
+/* The allocation tables (--max-allocs, else by what the machine can
+ * spare) and the scan's log of frees. */
+static void size_tables(struct leaksnoop_bpf *s, const struct leaksnoop_config *cfg)
+{
+	uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
+
+	if (cfg->user) {
+		bpf_map__set_max_entries(s->maps.uallocs, cfg->max_allocs ? cfg->max_allocs
+							     : user_table_entries());
+		bpf_map__set_map_flags(s->maps.uallocs,
+				       bpf_map__map_flags(s->maps.uallocs) | BPF_F_NO_PREALLOC);
+	} else {
+		bpf_map__set_max_entries(s->maps.uallocs, 1);
+	}
+	bpf_map__set_max_entries(s->maps.kallocs, !cfg->kernel ? 1 : cfg->max_allocs ? cfg->max_allocs
+							      : KTABLE_DEFAULT);
+	bpf_map__set_max_entries(s->maps.scan_log, cfg->user && cfg->scan && SCAN_LOG_BYTES > page
+						    ? SCAN_LOG_BYTES : page);
+	if (cfg->verbose && cfg->user)
+		fprintf(stderr, "leaksnoop: user allocation table: %u entries, allocated as used\n",
+			bpf_map__max_entries(s->maps.uallocs));
+}
+
 int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting,
 		const struct unwind_plan *plan)
 {
@@ -337,8 +381,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	hz = kernel_hz();
 	s->rodata->jiffy_ns = hz ? 1000000000ULL / (__u64)hz : 0;
 	s->bss->counting = counting;
-	bpf_map__set_max_entries(s->maps.uallocs, l->cfg->user ? l->cfg->max_allocs : 1);
-	bpf_map__set_max_entries(s->maps.kallocs, l->cfg->kernel ? l->cfg->max_allocs : 1);
+	size_tables(s, l->cfg);
 	if (!l->has_syscalls)
 		bpf_map__set_max_entries(s->maps.regions, 1);
 	unwind_configure(s, cfg->user && per_proc && !cfg->frame_pointers, plan->stop_on_dl,

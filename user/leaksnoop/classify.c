@@ -8,21 +8,33 @@
 #include "classify.h"
 #include "scan.h"
 
-/* What the scan's callback fills while the process is stopped. */
+/* What the scan's callbacks fill: the snapshot of the scan's window. */
 struct reading {
 	const struct leak_source *source;
 	struct leak_snapshot *snap;
 	bool have_snap;
+	struct leak_scan_log *log;	/* the frees since just before the stop */
+	size_t freed_since;		/* blocks at the end of snap, freed after the resume */
 	struct reach_block *blocks;	/* the user blocks of snap */
 	size_t *index;			/* blocks[i] is snap->blocks[index[i]] */
 	size_t n;
 };
 
-static int read_while_stopped(void *ctx, const struct reach_block **blocks, size_t *n)
+static bool log_frees(void *ctx)
+{
+	struct reading *rd = ctx;
+
+	rd->log = leak_source_log_start(rd->source);
+	return rd->log != NULL;
+}
+
+static int read_window(void *ctx, const struct scan_window *w, const struct reach_block **blocks,
+		       size_t *n)
 {
 	struct reading *rd = ctx;
 	size_t m;
-	int err = leak_source_read(rd->source, false, rd->snap);
+	int err = rd->log ? leak_source_read_window(rd->source, rd->log, w, rd->snap, &rd->freed_since)
+			  : leak_source_read(rd->source, false, rd->snap);
 
 	if (err)
 		return err;
@@ -78,6 +90,7 @@ static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap
 		     struct leak_scan_meta *meta)
 {
 	struct reading rd = { .source = c->source, .snap = snap };
+	struct scan_blocks src = { .begin = log_frees, .get = read_window, .ctx = &rd };
 	struct scan_target t;
 	struct scan_stats st;
 	uint8_t *kinds = NULL;
@@ -87,8 +100,8 @@ static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap
 
 	scan_target_of(c, held, &t);
 	meta->attempted = true;
-	err = scan_classify(&t, read_while_stopped, &rd, &kinds, &indirect, &n, &st, meta->why,
-			    sizeof(meta->why));
+	err = scan_classify(&t, &src, &kinds, &indirect, &n, &st, meta->why, sizeof(meta->why));
+	leak_source_log_stop(rd.log);
 	meta->cost = st;
 	if (!err) {
 		for (size_t i = 0; i < rd.n; i++) {
@@ -97,6 +110,9 @@ static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap
 		}
 		meta->done = true;
 	}
+	/* live while stopped, freed since: scanned as blocks, not reported */
+	if (rd.have_snap)
+		snap->nr_blocks -= rd.freed_since;
 	free(kinds);
 	free(indirect);
 	free(rd.blocks);

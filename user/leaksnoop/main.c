@@ -366,6 +366,8 @@ static int build_and_render(struct state *st, struct traced_proc *p, bool final,
 	}
 	if (err)
 		return err;
+	if (st->cfg->verbose)
+		leak_render_scan_cost(stderr, &meta.scan);
 	/* the final report has what it needs from the tables: the probes
 	 * start closing while it is built (detach.c) */
 	if (final && (!st->cfg->proc_set || p == st->procs.v[st->procs.n - 1]))

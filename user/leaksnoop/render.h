@@ -17,6 +17,10 @@ void leak_render_folded(FILE *out, const struct leak_report *r);
 void leak_render_set_summary_text(FILE *out, const struct leak_set_summary *s);
 void leak_render_set_summary_json(FILE *out, const struct leak_set_summary *s);
 
+/* -v: where a scan's stop went, phase by phase, and what ran around it
+ * (one stderr line; nothing when no scan ran). */
+void leak_render_scan_cost(FILE *out, const struct leak_scan_meta *sc);
+
 /* A pprof heap profile (gzipped profile.proto) of every record, written to
  * path atomically. module_of (may be NULL) names the mapped file a user
  * address is in, for pprof's mappings and their build ids. 0 or -errno. */

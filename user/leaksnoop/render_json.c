@@ -12,6 +12,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_OWN_FOOTPRINT] = "own_probe_allocations", [STAT_PROCS_FULL] = "processes_not_traced",
 	[STAT_BATCH_FREE] = "kfree_rcu_batch_frees",
 	[STAT_OWN_BPF] = "own_bpf_allocations", [STAT_FREE_BUSY] = "kernel_frees_not_applied",
+	[STAT_SCAN_LOG_LOST] = "scan_log_lost",
 };
 
 /* Caches whose frees are not all seen (kcache_check.h): their blocks are
@@ -107,9 +108,22 @@ static void json_leak_summary(struct json *j, const struct leak_report *r)
 	json_obj_begin(j, "scan");
 	json_bool(j, "done", sc->done);
 	json_f64(j, "stopped_ms", sc->cost.stopped_ms);
+	json_obj_begin(j, "stop_phases_ms");	/* add up to stopped_ms */
+	json_f64(j, "freeze", sc->cost.freeze_ms);
+	json_f64(j, "registers", sc->cost.registers_ms);
+	json_f64(j, "memory", sc->cost.memory_ms);
+	json_f64(j, "tables", sc->cost.tables_ms);
+	json_f64(j, "marking", sc->cost.mark_ms);
+	json_f64(j, "resume", sc->cost.resume_ms);
+	json_obj_end(j);
+	json_bool(j, "tables_in_stop", sc->cost.tables_in_stop);
 	json_f64(j, "tables_ms", sc->cost.tables_ms);
 	json_f64(j, "pagemap_ms", sc->cost.pagemap_ms);
 	json_f64(j, "copy_ms", sc->cost.copy_ms);
+	json_f64(j, "before_stop_ms", sc->cost.before_ms);
+	json_f64(j, "after_tables_ms", sc->cost.after_tables_ms);
+	json_f64(j, "after_marking_ms", sc->cost.after_mark_ms);
+	json_u64(j, "bytes_read_stopped", sc->cost.bytes_copied_stopped);
 	json_u64(j, "bytes_scanned", sc->cost.bytes_scanned);
 	json_u64(j, "unreadable_bytes", sc->cost.unreadable_bytes);
 	json_u64(j, "threads", sc->cost.threads);

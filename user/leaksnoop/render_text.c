@@ -252,6 +252,24 @@ static void text_health(FILE *f, const struct leak_report *r)
 			r->kernel_missed);
 }
 
+void leak_render_scan_cost(FILE *out, const struct leak_scan_meta *sc)
+{
+	const struct scan_stats *c = &sc->cost;
+	char b1[32], b2[32];
+
+	if (!sc->attempted || !c->stopped_ms)
+		return;
+	fprintf(out, "leaksnoop: scan: stopped %.1f ms = freeze %.1f + registers %.1f + memory %.1f "
+		"(pagemap %.1f, copy %.1f) + tables %.1f + marking %.1f + resume %.1f ms; %s bytes "
+		"scanned, %s of them read while stopped (the rest pre-copied); before the stop %.0f "
+		"ms, after the resume: tables %.0f ms, marking %.0f ms%s\n", c->stopped_ms,
+		c->freeze_ms, c->registers_ms, c->memory_ms, c->pagemap_ms, c->copy_ms, c->tables_ms,
+		c->mark_ms, c->resume_ms, commas(b1, sizeof(b1), c->bytes_scanned),
+		commas(b2, sizeof(b2), c->bytes_copied_stopped), c->before_ms, c->after_tables_ms,
+		c->after_mark_ms, c->tables_in_stop ? " (no room to copy the memory, or no log of "
+		"the frees: tables read and memory marked while stopped)" : "");
+}
+
 void leak_render_text(FILE *out, const struct leak_report *r)
 {
 	text_header(out, r);

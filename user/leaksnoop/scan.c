@@ -53,20 +53,31 @@
 
 /* ---- registers ----------------------------------------------------------------------- */
 
-static void read_registers(struct freeze *f, struct reach *r, struct scan_stats *st)
+/* Every stopped thread's registers into *words (added to the reach once it
+ * exists: after the resume when the memory is copied). */
+static int read_registers(struct freeze *f, uint64_t **words, size_t *nr, size_t *cap,
+			  struct scan_stats *st)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		struct user_regs_struct regs;
 		const unsigned long long *w = (const unsigned long long *)&regs;
+		size_t nw = sizeof(regs) / sizeof(*w);
+		uint64_t *v;
 
 		if (f->v[i].gone || !f->v[i].stopped ||
 		    ptrace(PTRACE_GETREGS, f->v[i].tid, 0, &regs))
 			continue;
-		for (size_t k = 0; k < sizeof(regs) / sizeof(*w); k++)
-			reach_add_root_word(r, w[k]);
+		for (size_t k = 0; k < nw; k++) {
+			v = vec_reserve(*words, cap, *nr, sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			*words = v;
+			(*words)[(*nr)++] = w[k];
+		}
 		f->v[i].sp = regs.rsp;
 		st->threads++;
 	}
+	return 0;
 }
 
 /* ---- memory ---------------------------------------------------------------------------- */
@@ -92,6 +103,13 @@ struct reader {
 	size_t copy_size, copy_used;
 	struct copied *segs;
 	size_t nr_segs, cap_segs;
+	/* read while stopped with no reach yet and no room left in the copy
+	 * (the process grew since the buffer was sized, or a short read):
+	 * kept here, malloc'd, scanned after the resume */
+	unsigned char *spill;
+	size_t spill_used, spill_cap;
+	struct copied *spill_segs;
+	size_t nr_spill, cap_spill;
 	unsigned char *buf;
 	struct iovec remote[IOV_BATCH];
 	int nr_remote;
@@ -110,13 +128,54 @@ static void *remote_ptr(uint64_t a)
 	return p;
 }
 
+/* Keeps len bytes read at addr while stopped in the spill, for after. */
+static void spill(struct reader *rd, uint64_t addr, const unsigned char *buf, size_t len)
+{
+	struct copied *v = vec_reserve(rd->spill_segs, &rd->cap_spill, rd->nr_spill, sizeof(*v));
+
+	if (!v) {
+		rd->err = -ENOMEM;
+		return;
+	}
+	rd->spill_segs = v;
+	if (rd->spill_cap - rd->spill_used < len) {
+		size_t cap = rd->spill_cap ? rd->spill_cap : BATCH_BYTES;
+		unsigned char *b;
+
+		while (cap - rd->spill_used < len)
+			cap *= 2;
+		b = realloc(rd->spill, cap);
+		if (!b) {
+			rd->err = -ENOMEM;
+			return;
+		}
+		rd->spill = b;
+		rd->spill_cap = cap;
+	}
+	memcpy(rd->spill + rd->spill_used, buf, len);
+	rd->spill_segs[rd->nr_spill++] = (struct copied){ addr, rd->spill_used, len };
+	rd->spill_used += len;
+}
+
+/* Bytes read while stopped: scanned now when the reach exists (the tables
+ * were read in the stop), else kept for after the resume. */
 static void feed(struct reader *rd, uint64_t addr, const unsigned char *buf, size_t len)
 {
-	if (rd->precopy || !rd->r)
+	double t0;
+
+	if (rd->precopy)
 		return;		/* read again at the stop */
-	if (!rd->err && len)
-		rd->err = reach_scan(rd->r, addr, buf, len);
 	rd->st->bytes_scanned += len;
+	rd->st->bytes_copied_stopped += len;
+	if (rd->err || !len)
+		return;
+	if (!rd->r) {
+		spill(rd, addr, buf, len);
+		return;
+	}
+	t0 = now_ms();
+	rd->err = reach_scan(rd->r, addr, buf, len);
+	rd->st->mark_ms += now_ms() - t0;
 }
 
 /* After a short batch read: the rest page by page, skipping what the
@@ -164,8 +223,10 @@ static void keep_copied(struct reader *rd, size_t got)
 		off += len;
 	}
 	rd->copy_used += got;
-	if (!rd->precopy)
+	if (!rd->precopy) {
 		rd->st->bytes_scanned += got;
+		rd->st->bytes_copied_stopped += got;
+	}
 }
 
 /* A page the pre-copy holds, still as it is: scanned from the copy. */
@@ -391,6 +452,8 @@ static void reader_close(struct reader *rd)
 	free(rd->buf);
 	free(rd->segs);
 	free(rd->cache);
+	free(rd->spill);
+	free(rd->spill_segs);
 }
 
 /* While the target runs: clears its soft-dirty bits, then copies its
@@ -466,22 +529,92 @@ static int scan_copied(struct reader *rd)
 	for (size_t i = 0; rd->r && i < rd->nr_segs && !rd->err; i++)
 		rd->err = reach_scan(rd->r, rd->segs[i].addr, rd->copy + rd->segs[i].off,
 				     rd->segs[i].len);
+	for (size_t i = 0; rd->r && i < rd->nr_spill && !rd->err; i++)
+		rd->err = reach_scan(rd->r, rd->spill_segs[i].addr, rd->spill + rd->spill_segs[i].off,
+				     rd->spill_segs[i].len);
 	return rd->err;
 }
 
 /* ---- the whole scan ---------------------------------------------------------------------- */
 
-int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *bctx,
+/* The blocks of window w, and a reach over them. */
+static int reach_of(const struct scan_blocks *src, const struct scan_window *w, size_t *nb,
+		    struct reach **r)
+{
+	const struct reach_block *blocks = NULL;
+	int err = src->get(src->ctx, w, &blocks, nb);
+
+	if (err)
+		return err;
+	*r = reach_new(blocks, *nb);
+	return *r ? 0 : -ENOMEM;
+}
+
+/* After the resume: the registers and the copied memory into the reach,
+ * then the kinds. */
+static int mark_and_classify(struct reader *rd, struct reach *r, size_t nb, const uint64_t *regs,
+			     size_t nr_regs, uint8_t **kinds, uint64_t **indirect)
+{
+	int err;
+
+	for (size_t i = 0; i < nr_regs; i++)
+		reach_add_root_word(r, regs[i]);
+	err = scan_copied(rd);
+	if (err)
+		return err;
+	*kinds = malloc(nb ? nb : 1);
+	*indirect = malloc((nb ? nb : 1) * sizeof(**indirect));
+	return *kinds && *indirect ? reach_classify(r, *kinds, *indirect) : -ENOMEM;
+}
+
+/* What runs while the process is stopped. With a copy buffer (deferred)
+ * only copying: the registers and the memory not already pre-copied;
+ * without one, the tables are read and the memory marked here too. */
+static int while_stopped(struct freeze *f, struct reader *rd, const struct scan_blocks *src,
+			 bool deferred, struct scan_window *w, size_t *nb, struct reach **r,
+			 uint64_t **regs, size_t *nr_regs, size_t *cap_regs)
+{
+	struct scan_stats *st = rd->st;
+	double t;
+	int err = 0;
+
+	w->stopped_ns = monotonic_ns();
+	if (!deferred) {
+		st->tables_in_stop = true;
+		t = now_ms();
+		w->resumed_ns = monotonic_ns();
+		err = reach_of(src, w, nb, r);
+		st->tables_ms = now_ms() - t;
+		rd->r = *r;
+	}
+	if (!err) {
+		t = now_ms();
+		err = read_registers(f, regs, nr_regs, cap_regs, st);
+		st->registers_ms = now_ms() - t;
+	}
+	if (!err) {
+		t = now_ms();
+		err = walk_mappings(f, rd);
+		st->memory_ms = now_ms() - t - st->mark_ms;
+	}
+	if (deferred)
+		w->resumed_ns = monotonic_ns();
+	return err;
+}
+
+int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 		  uint8_t **kinds, uint64_t **indirect, size_t *n, struct scan_stats *st,
 		  char *why, size_t why_size)
 {
 	struct freeze f = { .t = t, .why = why, .why_size = why_size,
 			    .signals_at_start = t->signals ? *t->signals : 0 };
-	const struct reach_block *blocks = NULL;
 	struct reach *r = NULL;
 	struct reader rd;
-	size_t nb = 0;
-	double t0;
+	struct scan_window w = { 0 };
+	uint64_t *regs = NULL;
+	size_t nb = 0, nr_regs = 0, cap_regs = 0;
+	bool deferred;
+	double t0 = now_ms(), t1;
 	int err;
 
 	memset(st, 0, sizeof(*st));
@@ -493,34 +626,30 @@ int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *
 		prepare_copy(&f, &rd);
 		precopy(&f, &rd);
 	}
-	t0 = now_ms();
+	/* with a copy buffer, and the frees of the window logged, nothing but
+	 * copying happens in the stop */
+	deferred = !err && rd.copy && src->begin(src->ctx);
+	t1 = now_ms();
+	st->before_ms = t1 - t0;
 	if (!err)
 		err = freeze(&f);
-	if (!err) {
-		double t1 = now_ms();
-
-		err = get_blocks(bctx, &blocks, &nb);
-		st->tables_ms = now_ms() - t1;
-	}
-	if (!err) {
-		r = reach_new(blocks, nb);
-		if (!r)
-			err = -ENOMEM;
+	st->freeze_ms = now_ms() - t1;
+	if (!err)
+		err = while_stopped(&f, &rd, src, deferred, &w, &nb, &r, &regs, &nr_regs, &cap_regs);
+	t0 = now_ms();
+	thaw(&f);
+	st->resume_ms = now_ms() - t0;
+	st->stopped_ms = now_ms() - t1;
+	if (!err && deferred) {
+		t0 = now_ms();
+		err = reach_of(src, &w, &nb, &r);
+		st->after_tables_ms = now_ms() - t0;
 		rd.r = r;
 	}
-	if (!err) {
-		read_registers(&f, r, st);
-		err = walk_mappings(&f, &rd);
-	}
-	thaw(&f);
-	st->stopped_ms = now_ms() - t0;
+	t0 = now_ms();
 	if (!err)
-		err = scan_copied(&rd);
-	if (!err) {
-		*kinds = malloc(nb ? nb : 1);
-		*indirect = malloc((nb ? nb : 1) * sizeof(**indirect));
-		err = *kinds && *indirect ? reach_classify(r, *kinds, *indirect) : -ENOMEM;
-	}
+		err = mark_and_classify(&rd, r, nb, regs, nr_regs, kinds, indirect);
+	st->after_mark_ms = now_ms() - t0;
 	if (err) {
 		if (!why[0])
 			snprintf(why, why_size, "%s", strerror(-err));
@@ -532,6 +661,7 @@ int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *
 	*n = nb;
 	reader_close(&rd);
 	reach_free(r);
+	free(regs);
 	free(f.v);
 	return err;
 }

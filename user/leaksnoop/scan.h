@@ -29,28 +29,54 @@ struct scan_target {
 	const volatile sig_atomic_t *signals;
 };
 
-/* What a scan cost and found. */
+/* What a scan cost and found. The phases of the stop add up to
+ * stopped_ms; what ran before the stop and after the resume is apart. */
 struct scan_stats {
-	double stopped_ms;	/* first thread stopped .. last resumed */
+	double stopped_ms;	/* from the first stop asked to the last thread resumed */
 	uint64_t bytes_scanned;
 	uint32_t threads, mappings;
 	uint64_t unreadable_bytes;	/* present pages process_vm_readv refused */
-	/* where the stop went: reading the allocation tables, the pagemap,
-	 * copying the memory (the rest: stopping and resuming the threads) */
-	double tables_ms, pagemap_ms, copy_ms;
+	/* the stop, phase by phase: stopping every thread, their registers,
+	 * the memory (its maps, pagemap and copy: memory_ms holds pagemap_ms
+	 * and copy_ms), the allocation tables and the marking (both 0 unless
+	 * the copy buffer could not be had: tables_in_stop), resuming */
+	double freeze_ms, registers_ms, memory_ms, pagemap_ms, copy_ms, tables_ms, mark_ms,
+	       resume_ms;
+	bool tables_in_stop;
+	/* the process running: sizing and pre-copying before the stop; the
+	 * tables, then the marking of the copy, after the resume */
+	double before_ms, after_tables_ms, after_mark_ms;
+	uint64_t bytes_copied_stopped;	/* read while stopped (the rest: pre-copy) */
 };
 
-/* Called once every thread is stopped: the blocks to classify (the
- * allocation table as it is while nothing can change it). The scan does
- * not keep them past its return. 0, or -errno. */
-typedef int (*scan_blocks_fn)(void *ctx, const struct reach_block **blocks, size_t *n);
+/* When the process was stopped: every thread stopped at stopped_ns, the
+ * first resumed after resumed_ns (CLOCK_MONOTONIC, as bpf_ktime_get_ns).
+ * No thread of it allocated or freed in between. */
+struct scan_window {
+	uint64_t stopped_ns, resumed_ns;
+};
 
-/* Stops the target, classifies the blocks get_blocks gives, resumes it.
- * *kinds (malloc'd, one per block, enum leak_kind) and *indirect (bytes
- * indirectly lost through each definitely lost block) are set on success.
- * On failure returns -errno with one line saying why in why[] (ptrace
- * refused, a thread that would not stop, cancelled by a signal ...). */
-int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *bctx,
+/* Where the blocks to classify come from (classify.c):
+ * - begin: just before the stop: note what changes from now on; false
+ *   when it can't (then get is called while stopped);
+ * - get: the blocks as they were during w (they need not outlive the
+ *   scan). Called after the resume, or while still stopped when there is
+ *   no room to copy the memory (then w->resumed_ns is the call's time).
+ *   0, or -errno. */
+struct scan_blocks {
+	bool (*begin)(void *ctx);
+	int (*get)(void *ctx, const struct scan_window *w, const struct reach_block **blocks,
+		   size_t *n);
+	void *ctx;
+};
+
+/* Stops the target, copies its registers and memory, resumes it, and
+ * classifies the blocks src gives. *kinds (malloc'd, one per block, enum
+ * leak_kind) and *indirect (bytes indirectly lost through each definitely
+ * lost block) are set on success. On failure returns -errno with one line
+ * saying why in why[] (ptrace refused, a thread that would not stop,
+ * cancelled by a signal ...). */
+int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 		  uint8_t **kinds, uint64_t **indirect, size_t *n, struct scan_stats *st,
 		  char *why, size_t why_size);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
@@ -14,9 +15,23 @@
 #include "procfs.h"
 #include "regions.h"
 #include "memstat.h"
+#include "scan_window.h"
 #include "source.h"
 #include "symbolize.h"
+#include "vec.h"
 #include "leaksnoop.skel.h"
+
+/* A scan's log of user frees (leak_source_log_start). */
+struct leak_scan_log {
+	const struct leak_source *src;
+	struct ring_buffer *rb;
+	struct ls_freed *freed;
+	size_t nr, cap;
+	bool keep;		/* false: discarding what an earlier window left */
+	int err;
+};
+
+static int drain_log(struct leak_scan_log *log);
 
 /* Every key and value of a map (batch lookups, falling back to a key walk;
  * a per-CPU map's value is vsz for all CPUs). Returns 0 with the count in
@@ -100,11 +115,7 @@ static int read_allocs(const struct bpf_map *map, pid_t pid, struct leak_snapsho
 
 	for (long i = 0; i < n && !err; i++) {
 		const struct ls_alloc *a = (const struct ls_alloc *)vals + i;
-		struct leak_block b = {
-			.size = a->size, .ts = a->ts,
-			.key = { .site = a->site, .cache = a->cache, .stack_id = a->stack_id,
-				 .src = a->src, .tgid = a->tgid },
-		};
+		struct leak_block b = leak_block_of(0, a);
 
 		memcpy(&b.addr, (const char *)keys + (size_t)i * ksz, sizeof(b.addr));
 		if (is_of(pid, a->tgid))
@@ -316,7 +327,11 @@ static int read_cache_evidence(const struct leaksnoop_bpf *s, struct leak_snapsh
 	return err;
 }
 
-int leak_source_read(const struct leak_source *src, bool exited, struct leak_snapshot *snap)
+
+/* The tables into snap; with a scan's log, the user blocks of its window
+ * (scan_window.c), before the stacks they name are looked up. */
+static int read_snapshot(const struct leak_source *src, bool exited, struct leak_scan_log *log,
+			 const struct scan_window *w, struct leak_snapshot *snap, size_t *appended)
 {
 	const struct leaksnoop_bpf *s = src->skel;
 	int err;
@@ -344,6 +359,10 @@ int leak_source_read(const struct leak_source *src, bool exited, struct leak_sna
 		err = read_allocs(s->maps.kallocs, src->pid, snap);
 	if (!err && src->kernel)
 		err = read_cache_evidence(s, snap);
+	if (!err && log)
+		err = drain_log(log);
+	if (!err && log)	/* appends last: the tail is the freed ones */
+		err = scan_window_blocks(snap, log->freed, log->nr, w, appended);
 	if (!err)
 		err = read_stacks_and_caches(s, snap);
 	if (!err)
@@ -353,6 +372,80 @@ int leak_source_read(const struct leak_source *src, bool exited, struct leak_sna
 	if (err)
 		leak_snapshot_free(snap);
 	return err;
+}
+
+int leak_source_read(const struct leak_source *src, bool exited, struct leak_snapshot *snap)
+{
+	return read_snapshot(src, exited, NULL, NULL, snap, NULL);
+}
+
+/* ---- a scan's log of frees -------------------------------------------------------------- */
+
+static int on_freed(void *ctx, void *data, size_t size)
+{
+	struct leak_scan_log *log = ctx;
+	struct ls_freed *v;
+
+	if (!log->keep || size < sizeof(*v) ||
+	    !is_of(log->src->pid, ((const struct ls_freed *)data)->a.tgid))
+		return 0;	/* a stale record, or another process's of a set */
+	v = vec_reserve(log->freed, &log->cap, log->nr, sizeof(*v));
+	if (!v) {
+		log->err = -ENOMEM;
+		return -ENOMEM;
+	}
+	log->freed = v;
+	memcpy(&log->freed[log->nr++], data, sizeof(*v));
+	return 0;
+}
+
+struct leak_scan_log *leak_source_log_start(const struct leak_source *src)
+{
+	struct leak_scan_log *log = calloc(1, sizeof(*log));
+
+	if (!log)
+		return NULL;
+	log->src = src;
+	log->rb = ring_buffer__new(bpf_map__fd(src->skel->maps.scan_log), on_freed, log, NULL);
+	if (!log->rb) {
+		free(log);
+		return NULL;
+	}
+	ring_buffer__consume(log->rb);	/* an earlier window's late records */
+	log->keep = true;
+	src->skel->bss->scan_logging = true;
+	return log;
+}
+
+/* Logging off, and what it logged into log->freed. A free whose program
+ * saw the flag on just before it went off is drained too: the program
+ * writes its record within microseconds, so one more pass 1 ms later
+ * catches it. */
+static int drain_log(struct leak_scan_log *log)
+{
+	log->src->skel->bss->scan_logging = false;
+	ring_buffer__consume(log->rb);
+	usleep(1000);
+	ring_buffer__consume(log->rb);
+	return log->err;
+}
+
+int leak_source_read_window(const struct leak_source *src, struct leak_scan_log *log,
+			    const struct scan_window *w, struct leak_snapshot *snap,
+			    size_t *freed_since)
+{
+	*freed_since = 0;
+	return read_snapshot(src, false, log, w, snap, freed_since);
+}
+
+void leak_source_log_stop(struct leak_scan_log *log)
+{
+	if (!log)
+		return;
+	log->src->skel->bss->scan_logging = false;
+	ring_buffer__free(log->rb);
+	free(log->freed);
+	free(log);
 }
 
 void leak_source_comm(pid_t pid, char *buf, size_t size)

@@ -33,6 +33,21 @@ struct leak_source {
  * is gone (its mappings are not read). 0, or -errno with snap empty. */
 int leak_source_read(const struct leak_source *src, bool exited, struct leak_snapshot *snap);
 
+/* A scan's log of the user frees from just before the process is stopped
+ * (scan.c) to the read of the tables after it is resumed: with it, the
+ * read gives the blocks that were live while it was stopped. NULL when
+ * the log can't be opened (the read then can only happen while stopped). */
+struct leak_scan_log;
+struct leak_scan_log *leak_source_log_start(const struct leak_source *src);
+/* As leak_source_read, but the user blocks are those of window w (see
+ * scan_window.h); *freed_since of them, at the end of snap->blocks, were
+ * freed after the resume (for the scan only: drop them from the report). */
+int leak_source_read_window(const struct leak_source *src, struct leak_scan_log *log,
+			    const struct scan_window *w, struct leak_snapshot *snap,
+			    size_t *freed_since);
+/* Logging off; log freed (NULL is fine). */
+void leak_source_log_stop(struct leak_scan_log *log);
+
 /* The process's name from /proc/PID/stat into buf (untouched when gone). */
 void leak_source_comm(pid_t pid, char *buf, size_t size);
 
