@@ -7,10 +7,15 @@ every block traced), beside
   (process_vm_readv of its writable present pages, no scan, not stopped);
 - a peer: LeakSanitizer's own leak check of the same heap, timed inside
   an AddressSanitizer build of the workload (leak_bigheap_lsan).
-Target: <= 50 ms stopped per 100 MiB scanned. Rounds interleave the sizes;
-spread is min/median/max.
+and on real processes, each `leaksnoop --user --json -p PID` for a few
+seconds then its final scan: Debian's node growing its heap to 150 MiB
+(tests/e2e/workloads/js/grow_heap.js), redis-server holding 200,000 keys,
+PostgreSQL 15's postmaster of a temp cluster after a 1,000,000-row table
+went through its shared buffers.
+Target: <= 50 ms stopped per 100 MiB scanned. Rounds interleave the sizes
+and the servers; spread is min/median/max.
 
-usage: bench_leaksnoop_scan.py [BUILD] [--rounds N] [--sizes MIB,MIB]"""
+usage: bench_leaksnoop_scan.py [BUILD] [--rounds N] [--sizes MIB,MIB] [--servers-only]"""
 import argparse
 import ctypes
 import json
@@ -25,6 +30,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from test_leaksnoop_kinds import wait_ready  # noqa: E402  (the workload's "ready" line)
 import benchlib  # noqa: E402
+import servers  # noqa: E402  (node, redis, PostgreSQL for the scan)
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -91,6 +97,41 @@ def lsan_round(build, mib):
     raise RuntimeError("no lsan_ms: " + "".join(lines)[-500:])
 
 
+def server_round(build, pid):
+    """leaksnoop -p PID for 3 s: its final scan's stop, bytes and phases."""
+    p = subprocess.run([os.path.join(build, "leaksnoop"), "--json", "--user", "-p", str(pid), "3"],
+                       capture_output=True, text=True, timeout=600)
+    rep = json.loads([l for l in p.stdout.splitlines() if l.startswith("{")][-1])
+    scan = rep["scan"]
+    if not scan or not scan["done"] or not rep["complete"]:
+        raise RuntimeError(f"no whole scan of {pid}: {scan} {p.stderr[-500:]}")
+    return scan
+
+
+def bench_servers(build, rounds):
+    """node, redis and PostgreSQL, one scan each per round, interleaved."""
+    res = {}
+    with servers.node_heap(150) as node, servers.redis(keys=200000) as rd, \
+            servers.postgres(rows=1000000) as pg:
+        procs = {"node": node, "redis": rd, "postgres": pg}
+        for r in range(rounds):
+            for name, pid in procs.items():
+                res.setdefault(name, []).append(server_round(build, pid))
+            print(f"  scan: servers round {r + 1}/{rounds} done", file=sys.stderr)
+    print(f"\nleaksnoop's final scan of real processes, {rounds} interleaved rounds (min median max)")
+    for name, scans in res.items():
+        per100 = [s["stopped_ms"] / (s["bytes_scanned"] / (100 << 20)) for s in scans]
+        best = scans[per100.index(min(per100))]
+        print(f"{name}: {statistics.median([s['bytes_scanned'] for s in scans]) / (1 << 20):.0f} MiB "
+              f"scanned, {best['threads']} threads")
+        print(f"  stopped, ms                          {spread([s['stopped_ms'] for s in scans])}")
+        print(f"  stopped per 100 MiB, ms              {spread(per100)}   (target <= 50)")
+        print(f"  tables read after the resume, ms     {spread([s['after_tables_ms'] for s in scans])}")
+        print(f"  marking after the resume, ms         {spread([s['after_marking_ms'] for s in scans])}")
+        print(f"  phases of the best stop, ms: " +
+              ", ".join(f"{k} {v:.1f}" for k, v in best["stop_phases_ms"].items()))
+
+
 def spread(v):
     return benchlib.mmm(v)
 
@@ -100,7 +141,11 @@ def main():
     ap.add_argument("build", nargs="?", default="build")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--sizes", default="1024,4096")
+    ap.add_argument("--servers-only", action="store_true")
     a = ap.parse_args()
+    bench_servers(a.build, a.rounds)
+    if a.servers_only:
+        return
     sizes = [int(s) for s in a.sizes.split(",")]
     res = {s: {"stop": [], "bytes": [], "copy": [], "copied": [], "lsan": []} for s in sizes}
     for r in range(a.rounds):

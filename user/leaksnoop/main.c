@@ -348,6 +348,7 @@ static int build_and_render(struct state *st, struct traced_proc *p, bool final,
 		.user = st->cfg->user, .heap_traced = st->loader.heap_traced, .heap_why = st->loader.heap_why,
 		.allocs = st->loader.allocs, .nr_allocs = st->loader.nr_allocs,
 		.in_set = st->cfg->proc_set, .ppid = p ? p->ppid : 0, .cmdline = p ? p->cmdline : "",
+		.alloc_table_entries = bpf_map__max_entries(st->loader.skel->maps.uallocs),
 	};
 	struct usym_snapshot *usyms = p ? proc_usyms(&st->procs, p) : NULL;
 	struct leak_symbolizer sym = leak_source_symbolizer(usyms, st->ksyms);

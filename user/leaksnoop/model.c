@@ -37,6 +37,12 @@ bool leak_src_is_labelled(uint32_t src)
 	return src == SRC_ALLOC_MAP || src == SRC_THREAD_STACK;
 }
 
+bool leak_report_incomplete(const struct leak_report *r)
+{
+	return r->stats[STAT_ALLOC_MAP_FULL] || r->stats[STAT_AGG_MAP_FULL] ||
+	       r->stats[STAT_INFLIGHT_FULL] || r->stats[STAT_SCAN_LOG_LOST];
+}
+
 size_t leak_report_candidates(const struct leak_report *report)
 {
 	size_t n = 0;

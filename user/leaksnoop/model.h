@@ -165,6 +165,7 @@ struct leak_report_meta {
 	bool in_set;
 	pid_t ppid;			/* forked from (-f); 0: given */
 	const char *cmdline;		/* raw: print it escaped; "" when unknown */
+	uint64_t alloc_table_entries;	/* the user allocation table's size */
 	/* filled by leak_report_build: */
 	double elapsed_s;		/* since tracing began */
 	double interval_s;		/* since the last report (or the start) */
@@ -320,6 +321,10 @@ bool leak_src_is_region(uint32_t src);		/* an mmap region, labelled or not */
 /* a region labelled as what it is (allocator's own, thread stack): shown
  * apart, never a leak */
 bool leak_src_is_labelled(uint32_t src);
+/* Whether a table overflowed (allocations or stack totals not recorded) or
+ * the scan's log of frees did: then totals and kinds are incomplete, and
+ * the report says so at its top. */
+bool leak_report_incomplete(const struct leak_report *report);
 /* records that are leak candidates (what --error-exitcode counts) */
 size_t leak_report_candidates(const struct leak_report *report);
 const char *leak_src_name(uint32_t src);	/* "user", "kmalloc", ... */

@@ -198,6 +198,27 @@ static void json_allocators(struct json *j, const struct leak_report_meta *m)
 	json_arr_end(j);
 }
 
+/* "complete": false when a table overflowed; "incomplete" says what was
+ * lost (null when complete). */
+static void json_incomplete(struct json *j, const struct leak_report *r)
+{
+	bool incomplete = leak_report_incomplete(r);
+
+	json_bool(j, "complete", !incomplete);
+	if (!incomplete) {
+		json_null(j, "incomplete");
+		return;
+	}
+	json_obj_begin(j, "incomplete");
+	json_u64(j, "allocations_not_recorded", r->stats[STAT_ALLOC_MAP_FULL]);
+	json_u64(j, "alloc_table_entries", r->meta.alloc_table_entries);
+	json_u64(j, "stack_totals_not_recorded", r->stats[STAT_AGG_MAP_FULL]);
+	json_u64(j, "inflight_lost", r->stats[STAT_INFLIGHT_FULL]);
+	json_u64(j, "scan_log_lost", r->stats[STAT_SCAN_LOG_LOST]);
+	json_bool(j, "kinds_are_lower_bounds", r->meta.scan.done);
+	json_obj_end(j);
+}
+
 void leak_render_json(FILE *out, const struct leak_report *r)
 {
 	struct json j;
@@ -220,6 +241,7 @@ void leak_render_json(FILE *out, const struct leak_report *r)
 	json_f64(&j, "elapsed_s", r->meta.elapsed_s);
 	json_u64(&j, "older_than_ms", r->config.older_than_ms);
 	json_allocators(&j, &r->meta);
+	json_incomplete(&j, r);
 	json_arr_begin(&j, "records");
 	for (size_t i = 0; i < r->nr_records; i++)
 		if (r->records[i].in_top)

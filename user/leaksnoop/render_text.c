@@ -37,6 +37,31 @@ static void text_allocators(FILE *f, const struct leak_report_meta *m)
 			fmt_printable(shown, sizeof(shown), m->allocs[i].path), m->allocs[i].nr_funcs);
 }
 
+/* Said first: a report missing allocations must not pass for a whole one. */
+static void text_incomplete(FILE *f, const struct leak_report *r)
+{
+	const uint64_t *st = r->stats;
+	char b1[32], b2[32];
+
+	if (!leak_report_incomplete(r))
+		return;
+	fprintf(f, "   INCOMPLETE REPORT:");
+	if (st[STAT_ALLOC_MAP_FULL])
+		fprintf(f, " %s allocations were not recorded (the allocation table of %s entries "
+			"was full: --max-allocs);", commas(b1, sizeof(b1), st[STAT_ALLOC_MAP_FULL]),
+			commas(b2, sizeof(b2), r->meta.alloc_table_entries));
+	if (st[STAT_AGG_MAP_FULL] || st[STAT_INFLIGHT_FULL])
+		fprintf(f, " %s allocations missed a stack's totals or an in-flight slot;",
+			commas(b1, sizeof(b1), st[STAT_AGG_MAP_FULL] + st[STAT_INFLIGHT_FULL]));
+	if (st[STAT_SCAN_LOG_LOST])
+		fprintf(f, " %s frees during the scan were not logged;",
+			commas(b1, sizeof(b1), st[STAT_SCAN_LOG_LOST]));
+	fprintf(f, " outstanding totals are too low%s\n", r->meta.scan.done ?
+		", and leak kinds are lower bounds: blocks not recorded are in no count, their "
+		"contents counted as roots, so a block called reachable or possibly lost may be "
+		"lost" : "");
+}
+
 static void text_header(FILE *f, const struct leak_report *r)
 {
 	const struct leak_report_meta *m = &r->meta;
@@ -63,6 +88,7 @@ static void text_header(FILE *f, const struct leak_report *r)
 			m->final ? "" : " (interval)", m->elapsed_s);
 	}
 	text_allocators(f, m);
+	text_incomplete(f, r);
 }
 
 static void text_record(FILE *f, const struct leak_report *r, const struct leak_record *x)
@@ -122,8 +148,9 @@ static void text_leak_summary(FILE *f, const struct leak_report *r)
 			"outstanding, not classified\n", sc->why);
 		return;
 	}
-	fprintf(f, "\nLEAK SUMMARY (user heap; the process was stopped %.1f ms to scan %s bytes "
-		"of %u threads)\n", sc->cost.stopped_ms, commas(b1, sizeof(b1), sc->cost.bytes_scanned),
+	fprintf(f, "\nLEAK SUMMARY%s (user heap; the process was stopped %.1f ms to scan %s bytes "
+		"of %u threads)\n", leak_report_incomplete(r) ? " (INCOMPLETE: see the top)" : "",
+		sc->cost.stopped_ms, commas(b1, sizeof(b1), sc->cost.bytes_scanned),
 		sc->cost.threads);
 	/* pages present but refused by process_vm_readv: what they point to
 	 * may be called lost */

@@ -24,11 +24,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -602,6 +604,30 @@ static int while_stopped(struct freeze *f, struct reader *rd, const struct scan_
 	return err;
 }
 
+/* While the process is stopped leaksnoop's thread runs at nice -20: on a
+ * busy machine (load 13 on 2 cores here) a thread at nice 0 waits its turn
+ * between syscalls and the stop grows with it (node, 200 MiB: stops of
+ * 44-110 ms at nice 0). Only this thread, only for the stop; without the
+ * privilege it stays as it is. Returns the nice value to restore. */
+static int stop_priority_raise(void)
+{
+	int before;
+
+	errno = 0;
+	before = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (errno)
+		return INT_MIN;
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), -20))
+		return INT_MIN;
+	return before;
+}
+
+static void stop_priority_restore(int before)
+{
+	if (before != INT_MIN)
+		setpriority(PRIO_PROCESS, (id_t)gettid(), before);
+}
+
 int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 		  uint8_t **kinds, uint64_t **indirect, size_t *n, struct scan_stats *st,
 		  char *why, size_t why_size)
@@ -615,7 +641,7 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	size_t nb = 0, nr_regs = 0, cap_regs = 0;
 	bool deferred;
 	double t0 = now_ms(), t1;
-	int err;
+	int err, nice_before;
 
 	memset(st, 0, sizeof(*st));
 	why[0] = 0;
@@ -631,6 +657,7 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	deferred = !err && rd.copy && src->begin(src->ctx);
 	t1 = now_ms();
 	st->before_ms = t1 - t0;
+	nice_before = stop_priority_raise();
 	if (!err)
 		err = freeze(&f);
 	st->freeze_ms = now_ms() - t1;
@@ -640,6 +667,7 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	thaw(&f);
 	st->resume_ms = now_ms() - t0;
 	st->stopped_ms = now_ms() - t1;
+	stop_priority_restore(nice_before);
 	if (!err && deferred) {
 		t0 = now_ms();
 		err = reach_of(src, &w, &nb, &r);

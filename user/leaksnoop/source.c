@@ -376,7 +376,9 @@ static int read_snapshot(const struct leak_source *src, bool exited, struct leak
 
 int leak_source_read(const struct leak_source *src, bool exited, struct leak_snapshot *snap)
 {
-	return read_snapshot(src, exited, NULL, NULL, snap, NULL);
+	size_t none;
+
+	return read_snapshot(src, exited, NULL, NULL, snap, &none);
 }
 
 /* ---- a scan's log of frees -------------------------------------------------------------- */
