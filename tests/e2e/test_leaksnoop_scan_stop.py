@@ -5,6 +5,7 @@ allocation table sized so that a server with a million live blocks is
 traced whole, with a report that says so at its top when a table does
 overflow. Target: a stop of at most 50 ms per 100 MiB scanned."""
 import json
+import os
 import re
 import subprocess
 import threading
@@ -22,8 +23,8 @@ LOADED_FACTOR = 3.0
 
 
 class StopSampler:
-    """Samples /proc/PID/stat's state as fast as it can; each run of 't'
-    (ptrace stop) is a stop. Each sample is timed before and after its read
+    """Samples the state of the process's threads in /proc, every 0.2 ms;
+    each run of samples with a thread in 't' (ptrace stop) is a stop. Each sample is timed before and after its read
     (this thread may be preempted between them on a loaded machine): lower,
     what a stop lasted at least (first 't' read's end to last one's start);
     upper, what it can't have exceeded (the reads either side of it)."""
@@ -35,11 +36,26 @@ class StopSampler:
         self.thread.start()
 
     def _state(self):
-        with open(f"/proc/{self.pid}/stat", "rb") as f:
-            text = f.read()
-        return text[text.rindex(b")") + 2:text.rindex(b")") + 3]
+        """b"t" while any thread is in a ptrace stop (threads stop and
+        resume one by one: the stop is from the first to the last)."""
+        for tid in os.listdir(f"/proc/{self.pid}/task"):
+            try:
+                with open(f"/proc/{self.pid}/task/{tid}/stat", "rb") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            if text[text.rindex(b")") + 2:text.rindex(b")") + 3] == b"t":
+                return b"t"
+        return b"R"
 
     def _run(self):
+        # nice -20 as leaksnoop is during the stop: on a loaded machine a
+        # sampler at nice 0 can sleep through a whole stop. It sleeps 0.2 ms
+        # between samples: spinning at nice -20 would starve the rest
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), -20)
+        except OSError:
+            pass
         in_stop, first_end, last_start, before_start = False, 0.0, 0.0, time.monotonic()
         while not self.done.is_set():
             start = time.monotonic()
@@ -49,6 +65,7 @@ class StopSampler:
                 return
             end = time.monotonic()
             self.samples += 1
+            time.sleep(0.0002)
             if s == b"t":
                 if not in_stop:
                     first_end = end
@@ -82,9 +99,9 @@ def check_stops(what, scans, sampled):
     per = [per_100mib(s) for s in scans]
     print(f"{what}: stops {[round(s['stopped_ms'], 1) for s in scans]} ms for "
           f"{[round(s['bytes_scanned'] / MIB) for s in scans]} MiB = "
-          f"{[round(p, 1) for p in per]} ms per 100 MiB; phases of the best: "
-          f"{scans[per.index(min(per))]['stop_phases_ms']}; /proc saw stops (lower, upper ms) "
-          f"{[(round(a, 1), round(b, 1)) for a, b in sampled]}")
+          f"{[round(p, 1) for p in per]} ms per 100 MiB; phases: "
+          f"{[{k: round(v, 1) for k, v in s['stop_phases_ms'].items()} for s in scans]}; "
+          f"/proc saw stops (lower, upper ms) {[(round(a, 1), round(b, 1)) for a, b in sampled]}")
     for s in scans:
         phases = sum(s["stop_phases_ms"].values())
         assert abs(phases - s["stopped_ms"]) < 1.0 + 0.01 * s["stopped_ms"], s
@@ -93,9 +110,9 @@ def check_stops(what, scans, sampled):
     assert max(per) <= TARGET_MS_PER_100MIB * LOADED_FACTOR, per
     # every scan stopped the process once, as long as leaksnoop says or less
     big = [a for a, _ in sampled if a > 1.0]
-    assert len(big) <= len(scans), (sampled, len(scans))
+    assert 1 <= len(big) <= len(scans), (sampled, len(scans))
     for lower in big:
-        assert lower <= max(s["stopped_ms"] for s in scans) + 2.0, (sampled, scans)
+        assert lower <= max(s["stopped_ms"] for s in scans) * 1.02 + 2.0, (sampled, scans)
     # the sampler's own bound on the best scan
     if sampled:
         assert min(u for _, u in sampled) / (min(s["bytes_scanned"] for s in scans) / (100 * MIB)) \
@@ -141,7 +158,7 @@ def test_leaksnoop_scan_redis_whole_table():
     health = rep["health"]
     user = rep["summary"]["user"]
     print(f"redis: {keys} keys, {user['outstanding_blocks']} user blocks outstanding, "
-          f"{user['alloc_count']} allocations, health {health}")
+          f"{user['allocated_blocks']} allocations, health {health}")
     assert health["alloc_table_full"] == 0 and health["scan_log_lost"] == 0, health
     assert rep["complete"] and rep["incomplete"] is None, rep["incomplete"]
     # a key is at least its dict entry and its key string: more blocks than

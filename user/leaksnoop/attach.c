@@ -303,7 +303,7 @@ static void configure_set(struct loader *l, struct leaksnoop_bpf *s)
  * table would take all of it at load. */
 #define UTABLE_ENTRY_BYTES	(128 + 16)
 #define UTABLE_MIN		262144
-#define UTABLE_MAX		(8U << 20)
+#define UTABLE_MAX		(4U << 20)
 #define KTABLE_DEFAULT		262144	/* preallocated: kmalloc can't wait for an entry */
 #define SCAN_LOG_BYTES		(8U << 20)	/* ~130,000 frees during a scan's window */
 

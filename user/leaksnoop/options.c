@@ -91,7 +91,7 @@ static const struct argp_option opts[] = {
 	{ "no-mmap", OPT_NO_MMAP, NULL, 0, "Don't track mmap/munmap/mremap/brk", 0 },
 	{ "no-pages", OPT_NO_PAGES, NULL, 0, "Don't track the page allocator", 0 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0, "Size of each allocation table (default: the user heap's from a quarter of "
-	  "MemAvailable, up to 8388608 entries, allocated as used; the kernel's 262144)", 0 },
+	  "MemAvailable, up to 4194304 entries, allocated as used; the kernel's 262144)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per report (JSON Lines)", 0 },
 	{ "folded", OPT_FOLDED, NULL, 0, "Folded stacks weighted by outstanding bytes (flamegraph.pl input)", 0 },
 	{ "pprof", OPT_PPROF, "FILE", 0, "Also write each report to FILE as a gzipped pprof heap profile "
