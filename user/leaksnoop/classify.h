@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Leak kinds for a report: reads the source's snapshot while scan.c holds
- * the process stopped, so that the blocks classified are exactly the ones
- * in memory, and sets each user block's kind. At the exit hold of a
+/* Leak kinds for a report: reads the source's snapshot once scan.c has
+ * resumed the process, with the log of the frees since just before the
+ * stop, so that the blocks classified are exactly the ones in memory
+ * during it (scan_window.h), and sets each user block's kind. At the exit hold of a
  * command the scan runs then (the final report comes once the process is
  * gone) and its verdicts wait for that report. */
 #ifndef LEAKSNOOP_CLASSIFY_H

@@ -15,11 +15,15 @@
  * Memory is read in batches of up to BATCH_BYTES through one
  * process_vm_readv with up to IOV_BATCH ranges. While the target is stopped
  * it is only copied, into a buffer sized and faulted in before the stop
- * (faulting in fresh pages costs about as much as the copy); the scan of
- * the copy (reach.c, ~40 ms of CPU per 100 MiB here, twice the copy) runs
- * once the target is running again. The buffer is bounded by a quarter of
- * MemAvailable: what doesn't fit is scanned from a 1 MiB batch while
- * stopped, slower but in constant memory. */
+ * (faulting in fresh pages costs about as much as the copy); the
+ * allocation tables are read (scan_blocks: the source's log of frees tells
+ * which blocks were live during the stop), and the copy scanned (reach.c,
+ * ~40 ms of CPU per 100 MiB here, twice the copy), once the target is
+ * running again: reading node's tables inside the stop took 290-720 ms of
+ * a 390-1,390 ms stop. The buffer is bounded by a quarter of MemAvailable:
+ * what outgrows it is kept in a malloc'd spill; with no buffer at all the
+ * tables are read, and the memory scanned from a 1 MiB batch, while
+ * stopped, slower but in constant memory. docs/scan.md has the phases. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The conservative scan of a live process, as LeakSanitizer and valgrind
- * do at exit: stop every thread (ptrace), read the registers and the
- * writable memory (process_vm_readv), resume, and hand reach.c what it
- * found. The only code of leaksnoop that stops the target; it resumes it
+ * do at exit: stop every thread (ptrace), copy the registers and the
+ * writable memory (process_vm_readv), resume, then hand reach.c what it
+ * found with the blocks of the stop. The only code of leaksnoop that stops the target; it resumes it
  * on every path. */
 #ifndef LEAKSNOOP_SCAN_H
 #define LEAKSNOOP_SCAN_H
