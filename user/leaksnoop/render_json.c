@@ -117,6 +117,7 @@ static void json_leak_summary(struct json *j, const struct leak_report *r)
 	json_f64(j, "resume", sc->cost.resume_ms);
 	json_obj_end(j);
 	json_bool(j, "tables_in_stop", sc->cost.tables_in_stop);
+	json_f64(j, "seize_ms", sc->cost.seize_ms);
 	json_f64(j, "tables_ms", sc->cost.tables_ms);
 	json_f64(j, "pagemap_ms", sc->cost.pagemap_ms);
 	json_f64(j, "copy_ms", sc->cost.copy_ms);

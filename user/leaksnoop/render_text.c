@@ -289,10 +289,12 @@ void leak_render_scan_cost(FILE *out, const struct leak_scan_meta *sc)
 	fprintf(out, "leaksnoop: scan: stopped %.1f ms = freeze %.1f + registers %.1f + memory %.1f "
 		"(pagemap %.1f, copy %.1f) + tables %.1f + marking %.1f + resume %.1f ms; %s bytes "
 		"scanned, %s of them read while stopped (the rest pre-copied); before the stop %.0f "
-		"ms, after the resume: tables %.0f ms, marking %.0f ms%s\n", c->stopped_ms,
+		"ms (+ %.1f ms seizing the threads until one stopped), after the resume: tables "
+		"%.0f ms, marking %.0f ms%s\n", c->stopped_ms,
 		c->freeze_ms, c->registers_ms, c->memory_ms, c->pagemap_ms, c->copy_ms, c->tables_ms,
 		c->mark_ms, c->resume_ms, commas(b1, sizeof(b1), c->bytes_scanned),
-		commas(b2, sizeof(b2), c->bytes_copied_stopped), c->before_ms, c->after_tables_ms,
+		commas(b2, sizeof(b2), c->bytes_copied_stopped), c->before_ms, c->seize_ms,
+		c->after_tables_ms,
 		c->after_mark_ms, c->tables_in_stop ? " (no room to copy the memory, or no log of "
 		"the frees: tables read and memory marked while stopped)" : "");
 }

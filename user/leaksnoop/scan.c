@@ -608,11 +608,9 @@ static int while_stopped(struct freeze *f, struct reader *rd, const struct scan_
 	return err;
 }
 
-/* While the process is stopped leaksnoop's thread runs at nice -20: on a
- * busy machine (load 13 on 2 cores here) a thread at nice 0 waits its turn
- * between syscalls and the stop grows with it (node, 200 MiB: stops of
- * 44-110 ms at nice 0). Only this thread, only for the stop; without the
- * privilege it stays as it is. Returns the nice value to restore. */
+/* During the stop leaksnoop's thread runs at nice -20: on a busy machine
+ * (load 13 on 2 cores) at nice 0 it waits its turn between syscalls, and
+ * the stop grows with it. Only this thread; returns the nice to restore. */
 static int stop_priority_raise(void)
 {
 	int before;
@@ -664,6 +662,8 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	nice_before = stop_priority_raise();
 	if (!err)
 		err = freeze(&f);
+	st->seize_ms = f.first_stop_ms ? f.first_stop_ms - t1 : 0;
+	t1 += st->seize_ms;	/* the stop starts at the first thread stopped */
 	st->freeze_ms = now_ms() - t1;
 	if (!err)
 		err = while_stopped(&f, &rd, src, deferred, &w, &nb, &r, &regs, &nr_regs, &cap_regs);

@@ -42,6 +42,15 @@ static struct thr *add_thread(struct freeze *f, pid_t tid)
 	return &f->v[f->n++];
 }
 
+/* When the first thread was seen stopped: the process's stop starts there
+ * (seizing, and waiting for a busy machine to run the threads into their
+ * stop, come before it). */
+static void note_first_stop(struct freeze *f)
+{
+	if (!f->first_stop_ms)
+		f->first_stop_ms = now_ms();
+}
+
 /* A thread we could not seize: gone or dying (fine), or refused. */
 static bool thread_is_gone(pid_t pid, pid_t tid)
 {
@@ -87,6 +96,7 @@ static int wait_stop(struct freeze *f, struct thr *th, double deadline)
 				th->gone = true;
 			} else if (WIFSTOPPED(status)) {
 				th->stopped = true;
+				note_first_stop(f);
 				if ((unsigned)status >> 16 == 0)
 					th->sig = WSTOPSIG(status);
 			}
@@ -186,6 +196,7 @@ int freeze(struct freeze *f)
 			f->traced_stopped = true;
 		}
 		th->stopped = true;
+		note_first_stop(f);
 	}
 	do {
 		double deadline = now_ms() + STOP_TIMEOUT_MS;
