@@ -289,7 +289,7 @@ void leak_render_scan_cost(FILE *out, const struct leak_scan_meta *sc)
 	fprintf(out, "leaksnoop: scan: stopped %.1f ms = freeze %.1f + registers %.1f + memory %.1f "
 		"(pagemap %.1f, copy %.1f) + tables %.1f + marking %.1f + resume %.1f ms; %s bytes "
 		"scanned, %s of them read while stopped (the rest pre-copied); before the stop %.0f "
-		"ms (+ %.1f ms seizing the threads until one stopped), after the resume: tables "
+		"ms (+ %.1f ms until the first thread was asked to stop), after the resume: tables "
 		"%.0f ms, marking %.0f ms%s\n", c->stopped_ms,
 		c->freeze_ms, c->registers_ms, c->memory_ms, c->pagemap_ms, c->copy_ms, c->tables_ms,
 		c->mark_ms, c->resume_ms, commas(b1, sizeof(b1), c->bytes_scanned),

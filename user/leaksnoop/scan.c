@@ -663,7 +663,7 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	if (!err)
 		err = freeze(&f);
 	st->seize_ms = f.first_stop_ms ? f.first_stop_ms - t1 : 0;
-	t1 += st->seize_ms;	/* the stop starts at the first thread stopped */
+	t1 += st->seize_ms;	/* the stop starts at the first thread asked to */
 	st->freeze_ms = now_ms() - t1;
 	if (!err)
 		err = while_stopped(&f, &rd, src, deferred, &w, &nb, &r, &regs, &nr_regs, &cap_regs);

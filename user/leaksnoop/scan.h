@@ -32,7 +32,7 @@ struct scan_target {
 /* What a scan cost and found. The phases of the stop add up to
  * stopped_ms; what ran before the stop and after the resume is apart. */
 struct scan_stats {
-	double stopped_ms;	/* from the first thread seen stopped to the last resumed */
+	double stopped_ms;	/* from the first thread asked to stop to the last resumed */
 	uint64_t bytes_scanned;
 	uint32_t threads, mappings;
 	uint64_t unreadable_bytes;	/* present pages process_vm_readv refused */
@@ -40,9 +40,9 @@ struct scan_stats {
 	 * the memory (its maps, pagemap and copy: memory_ms holds pagemap_ms
 	 * and copy_ms), the allocation tables and the marking (both 0 unless
 	 * the copy buffer could not be had: tables_in_stop), resuming. freeze
-	 * counts from the first thread stopped to the last; seize_ms, before
-	 * it, is seizing them and waiting for the first to stop (the process
-	 * still runs: on a busy machine its threads wait for a CPU to stop) */
+	 * counts from the first thread asked to stop to the last stopped (on a
+	 * busy machine threads wait for a CPU to enter their stop); seize_ms,
+	 * before it, is listing the threads and seizing the first */
 	double freeze_ms, registers_ms, memory_ms, pagemap_ms, copy_ms, tables_ms, mark_ms,
 	       resume_ms;
 	bool tables_in_stop;

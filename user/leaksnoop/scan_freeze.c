@@ -42,9 +42,10 @@ static struct thr *add_thread(struct freeze *f, pid_t tid)
 	return &f->v[f->n++];
 }
 
-/* When the first thread was seen stopped: the process's stop starts there
- * (seizing, and waiting for a busy machine to run the threads into their
- * stop, come before it). */
+/* When the first thread was asked to stop: the process's stop starts there
+ * at the earliest (seizing the first thread comes before it; the threads
+ * seized next, and a busy machine's wait for a CPU to run each into its
+ * stop, after). */
 static void note_first_stop(struct freeze *f)
 {
 	if (!f->first_stop_ms)
@@ -67,6 +68,7 @@ static int seize(struct freeze *f, struct thr *th)
 {
 	if (ptrace(PTRACE_SEIZE, th->tid, 0, 0) == 0) {
 		th->seized = true;
+		note_first_stop(f);
 		if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) && errno == ESRCH)
 			th->gone = true;
 		return 0;
@@ -96,7 +98,6 @@ static int wait_stop(struct freeze *f, struct thr *th, double deadline)
 				th->gone = true;
 			} else if (WIFSTOPPED(status)) {
 				th->stopped = true;
-				note_first_stop(f);
 				if ((unsigned)status >> 16 == 0)
 					th->sig = WSTOPSIG(status);
 			}
@@ -187,6 +188,7 @@ int freeze(struct freeze *f)
 		if (!th)
 			return -ENOMEM;
 		if (!t->traced_held) {
+			note_first_stop(f);
 			err = t->stop_traced(t->ctx);
 			if (err) {
 				snprintf(f->why, f->why_size, "could not stop the command: %s",
@@ -196,7 +198,6 @@ int freeze(struct freeze *f)
 			f->traced_stopped = true;
 		}
 		th->stopped = true;
-		note_first_stop(f);
 	}
 	do {
 		double deadline = now_ms() + STOP_TIMEOUT_MS;

@@ -29,7 +29,7 @@ struct freeze {
 	size_t n, cap;
 	bool traced_stopped;	/* we stopped t->traced_tid: resume it */
 	sig_atomic_t signals_at_start;
-	double first_stop_ms;	/* now_ms() when a first thread was seen stopped; 0: none */
+	double first_stop_ms;	/* now_ms() when a first thread was asked to stop; 0: none */
 	char *why;
 	size_t why_size;
 };
