@@ -118,18 +118,21 @@ def bench_servers(build, rounds):
             for name, pid in procs.items():
                 res.setdefault(name, []).append(server_round(build, pid))
             print(f"  scan: servers round {r + 1}/{rounds} done", file=sys.stderr)
-    print(f"\nleaksnoop's final scan of real processes, {rounds} interleaved rounds (min median max)")
+    rows = []
     for name, scans in res.items():
         per100 = [s["stopped_ms"] / (s["bytes_scanned"] / (100 << 20)) for s in scans]
-        best = scans[per100.index(min(per100))]
-        print(f"{name}: {statistics.median([s['bytes_scanned'] for s in scans]) / (1 << 20):.0f} MiB "
-              f"scanned, {best['threads']} threads")
-        print(f"  stopped, ms                          {spread([s['stopped_ms'] for s in scans])}")
-        print(f"  stopped per 100 MiB, ms              {spread(per100)}   (target <= 50)")
-        print(f"  tables read after the resume, ms     {spread([s['after_tables_ms'] for s in scans])}")
-        print(f"  marking after the resume, ms         {spread([s['after_marking_ms'] for s in scans])}")
-        print(f"  phases of the best stop, ms: " +
-              ", ".join(f"{k} {v:.1f}" for k, v in best["stop_phases_ms"].items()))
+        work100 = [(s["stopped_ms"] - s["stop_phases_ms"]["freeze"]) / (s["bytes_scanned"] / (100 << 20))
+                   for s in scans]
+        mib = statistics.median([s["bytes_scanned"] for s in scans]) / (1 << 20)
+        rows.append([f"{name} ({mib:,.0f} MiB scanned, {scans[0]['threads']} threads)",
+                     spread([s["stopped_ms"] for s in scans]), spread(per100), spread(work100),
+                     spread([s["after_tables_ms"] for s in scans]),
+                     spread([s["after_marking_ms"] for s in scans])])
+    benchlib.figures(f"leaksnoop's final scan of real processes (`leaksnoop --user -p PID 3`), {rounds} "
+                     "interleaved rounds, ms, min / median / max",
+                     ["process", "stopped", "stopped per 100 MiB (target <= 50)",
+                      "the same without the freeze (threads reaching their stop)",
+                      "tables, after the resume", "marking, after the resume"], rows)
 
 
 def spread(v):
