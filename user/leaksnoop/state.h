@@ -5,6 +5,7 @@
 #define LEAKSNOOP_STATE_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "attach.h"
@@ -33,8 +34,10 @@ struct state {
 	bool uw_synced;
 	double uw_build_s, uw_build_cpu_s;	/* -p: building the tables before load */
 	double last_refresh;
+	__u32 execs_seen;		/* the image_execs already followed (one process) */
 	int64_t start_wall_ns;		/* for the pprof profile */
 	bool pprof_failed;
+	FILE *out;			/* the reports: stdout or --log-file */
 };
 
 /* ---- trace_set.c ---------------------------------------------------------------- */

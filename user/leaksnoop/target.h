@@ -18,6 +18,10 @@ struct target {
 	int err_fd;		/* child: read end of the exec-error pipe */
 	/* called with the process stopped at its exit, mappings still there */
 	void (*on_exit_hold)(void *ctx);
+	bool held_at_exit;	/* child: it stopped at its exit (it is ending) */
+	/* called with the process stopped right after an exec: the new image
+	 * is mapped and has not run yet */
+	void (*on_exec)(void *ctx);
 	/* called when the traced thread stops with SIGSTOP: true if it was
 	 * ours to take (then it is resumed without the signal) */
 	bool (*on_sigstop)(void *ctx, pid_t tid);
