@@ -59,7 +59,7 @@ static const char doc[] =
 "    leaksnoop --folded -p 1234 60 | flamegraph.pl > leaks.svg\n"
 "    leaksnoop --pprof leaks.pb.gz -p 1234 60   # then: go tool pprof leaks.pb.gz\n"
 "    leaksnoop --error-exitcode 3 -- ./unit_tests   # for CI\n"
-"    leaksnoop --log-file leaks.txt -- ./wrapper.sh  # report apart from its output\n"
+"    leaksnoop --log-file leaks.txt -- ./wrapper.sh  # the report in a file\n"
 "    leaksnoop --show-reachable -p 1234 10  # every kind, reachable ones too\n";
 
 enum {
