@@ -128,6 +128,29 @@ struct {
 	__type(value, __u64[LS_MAX_FRAMES]);
 } stacks SEC(".maps");
 
+/* leaksnoop's own PID namespace (the nsfs dev and inode of
+ * /proc/self/ns/pid) when it is not the initial one: 0 otherwise. Its PIDs
+ * (-p, the command's, waitpid's tids, the unwinder's keys) are that
+ * namespace's, not the kernel's global ones that bpf_get_current_pid_tgid
+ * returns. */
+const volatile __u64 pidns_dev, pidns_ino;
+
+/* The current task's tgid << 32 | tid as leaksnoop's PID namespace sees
+ * them; 0 for a task outside it. In the initial namespace, the global
+ * ids; in another, the helper (5.7+), ~once per event that asks. A
+ * function of its own (a BPF call): inlined, its branch made clang compute
+ * a uprobe's ctx + offset on two paths, which 5.10's verifier refuses. */
+static __noinline __u64 target_pid_tgid(void)
+{
+	struct bpf_pidns_info ns;
+
+	if (!pidns_ino)
+		return bpf_get_current_pid_tgid();
+	if (bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return (__u64)ns.tgid << 32 | ns.pid;
+}
+
 #define UW_STACK_FRAMES LS_MAX_FRAMES
 #include "unwind.bpf.h"
 /* -K's kernel stacks: fewer frames than user stacks (see LS_KSTACK_FRAMES) */
@@ -270,7 +293,7 @@ static __always_inline bool per_process(void)
 
 static __always_inline struct ls_ukey ukey_of(__u64 addr)
 {
-	struct ls_ukey k = { .addr = addr, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct ls_ukey k = { .addr = addr, .tgid = target_pid_tgid() >> 32 };
 
 	return k;
 }
@@ -462,7 +485,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 	a.site = 0;
 	a.cache = 0;
 	a.src = SRC_USER;
-	a.tgid = bpf_get_current_pid_tgid() >> 32;
+	a.tgid = target_pid_tgid() >> 32;
 	/* taken at return: ip is the caller's return address, so the first
 	 * frame is right even when the caller keeps no frame pointer */
 	a.stack_id = user_stacks ? uw_stack_id(ctx, cfi_unwind) : -1;
@@ -537,7 +560,7 @@ static __always_inline int ualloc_entry_as(struct pt_regs *ctx, __u64 c)
 	struct uregs u;
 	__u64 ptr, size;
 
-	if (!counting || !is_target(bpf_get_current_pid_tgid()))
+	if (!counting || !is_target(target_pid_tgid()))
 		return 0;
 	uregs_load(&u, ctx);
 	ptr = reg_at(&u, LS_COOKIE_PTR(c));
@@ -604,7 +627,7 @@ FIXED_ENTRY(fixed_resize, KIND_RESIZE, DI_, NO_, NO_)
 SEC("uprobe")
 int BPF_KPROBE(on_dl_debug_state)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = target_pid_tgid();
 
 	/* a set's hook is on every process mapping that ld.so; only the
 	 * command is ptraced: a stop of another would never be resumed */
@@ -818,7 +841,7 @@ static __always_inline bool free_missed(__u64 addr)
 static __always_inline void kalloc(void *ctx, __u32 src, __u64 site, __u64 addr, __u64 size,
 				   const struct kmem_cache *cache)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = target_pid_tgid();
 	struct ls_alloc a;
 
 	if (addr <= ZERO_SIZE_PTR || !counting || !is_target(pid_tgid))
@@ -948,7 +971,7 @@ static __always_inline void sys_begin(struct syscall_inflight *args)
 static __always_inline void mmap_done(void *ctx, __u64 addr, __u64 len, __u64 caller)
 {
 	struct ls_alloc a = { .size = len, .src = SRC_MMAP, .stack_id = -1, .site = caller,
-			      .tgid = bpf_get_current_pid_tgid() >> 32 };
+			      .tgid = target_pid_tgid() >> 32 };
 	struct ls_ukey key = ukey_of(addr);
 
 	a.ts = bpf_ktime_get_ns();
@@ -1015,7 +1038,7 @@ static __always_inline void sys_end(void *ctx, long ret)
 
 static __always_inline bool target_syscall(const struct pt_regs *regs)
 {
-	return counting && per_process() && is_target(bpf_get_current_pid_tgid()) &&
+	return counting && per_process() && is_target(target_pid_tgid()) &&
 	       BPF_CORE_READ(regs, cs) == USER_CS_64;
 }
 
@@ -1087,7 +1110,7 @@ int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	const struct pt_regs *regs = (const struct pt_regs *)ctx->args[0];
 	long id;
 
-	if (!counting || !per_process() || !is_target(bpf_get_current_pid_tgid()))
+	if (!counting || !per_process() || !is_target(target_pid_tgid()))
 		return 0;
 	id = BPF_CORE_READ(regs, orig_ax);
 	if ((id == NR_MMAP_ || id == NR_BRK_ || id == NR_MREMAP_) && BPF_CORE_READ(regs, cs) == USER_CS_64)
@@ -1097,15 +1120,29 @@ int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 
 /* ---- process lifecycle --------------------------------------------------------- */
 
-/* -- CMD: start counting at the command's exec. */
+/* -- CMD: start counting at the command's exec. A later exec of the one
+ * traced process (a wrapper's `exec prog`, or any exec under -p) replaces
+ * the image that was counted: its memory is gone with it, so user space
+ * forgets the user blocks and mmap regions recorded before image_exec_ns
+ * (source.c). The time is written before the count, so a reader that sees
+ * the new count sees it. A set's processes keep theirs in procs. */
+__u64 image_exec_ns;
+__u32 image_execs;
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = p->tgid;
 	struct ls_proc *s;
 
-	if (targ_tgid && tgid == targ_tgid)
+	/* the exec'ing task is current: its ids as leaksnoop's namespace sees them */
+	if (targ_tgid && (target_pid_tgid() >> 32) == targ_tgid) {
+		if (counting && !proc_set) {
+			image_exec_ns = bpf_ktime_get_ns();
+			__sync_fetch_and_add(&image_execs, 1);
+		}
 		counting = true;
+	}
 	/* a set's process keeps its place under its new name */
 	s = proc_set ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
 	if (s) {
@@ -1147,7 +1184,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	follow_fork(parent, child);
 	if (child->pid == child->tgid)
 		return 0;
-	if (proc_set ? !bpf_map_lookup_elem(&procs, &tgid) : (!targ_tgid || tgid != targ_tgid))
+	/* a new thread: the parent is current, in the same thread group */
+	if (proc_set ? !bpf_map_lookup_elem(&procs, &tgid) :
+		       (!targ_tgid || (target_pid_tgid() >> 32) != targ_tgid))
 		return 0;
 	tid = child->pid;
 	/* CO-RE reads, not bpf_task_pt_regs (5.15+): 5.10 loads this too */
@@ -1166,7 +1205,9 @@ int BPF_PROG(on_exit, struct task_struct *p)
 
 	if (proc_set && !s)
 		return 0;
-	if (!proc_set && (!targ_tgid || tgid != targ_tgid))
+	/* the exiting task is current; its tid stays global: the keys below
+	 * were made by BPF */
+	if (!proc_set && (!targ_tgid || (target_pid_tgid() >> 32) != targ_tgid))
 		return 0;
 	/* the last thread: its id may be handed out again, to a stranger */
 	if (s && !BPF_CORE_READ(p, signal, live.counter))

@@ -288,7 +288,7 @@ static __always_inline bool uw_step_bpf(const struct uw_row *row, struct uw_regs
  * noting in w what the walk read. Returns the number of frames. */
 static __always_inline int uw_unwind(struct pt_regs *ctx, struct uw_frames *f, struct uw_walk *w)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = target_pid_tgid() >> 32;	/* user space's key */
 	const struct uw_proc *p = bpf_map_lookup_elem(&uw_procs, &tgid);
 	struct uw_regs_ r = {
 		.rip = PT_REGS_IP(ctx), .rsp = PT_REGS_SP(ctx), .rbp = PT_REGS_FP(ctx),
@@ -513,7 +513,7 @@ static __always_inline __s32 uw_stack_id(struct pt_regs *ctx, bool cfi)
  * allocations of the new code already unwind through them. */
 static __always_inline void uw_on_dl_debug_state(bool stop_main_thread)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = target_pid_tgid();	/* the tid waitpid will name */
 
 	uw_maps_changed = 1;
 	if (stop_main_thread && (__u32)pid_tgid == (__u32)(pid_tgid >> 32)) {

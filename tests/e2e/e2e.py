@@ -42,6 +42,15 @@ def proc_stat(pid):
     return {"state": rest[0], "minflt": int(rest[7]), "majflt": int(rest[9])}
 
 
+def comm(pid):
+    """pid's name (/proc/PID/comm), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def wait_stopped(proc, timeout=20):
     """Waits until a workload has stopped itself with raise(SIGSTOP)."""
     deadline = time.monotonic() + timeout

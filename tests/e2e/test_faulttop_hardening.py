@@ -95,7 +95,7 @@ def test_other_mount_namespace():
         deadline = time.monotonic() + 20
         while pid is None and time.monotonic() < deadline:
             out = subprocess.run(["pgrep", "-P", str(w.pid)], capture_output=True, text=True).stdout
-            pid = int(out.split()[0]) if out.split() else (w.pid if _comm(w.pid) == "regions" else None)
+            pid = int(out.split()[0]) if out.split() else (w.pid if e2e.comm(w.pid) == "regions" else None)
             time.sleep(0.05)
         assert pid, "no workload process"
         deadline = time.monotonic() + 20
@@ -108,14 +108,6 @@ def test_other_mount_namespace():
         assert r["total"]["regions"]["file"] >= 380, r["total"]["regions"]
         os.kill(pid, signal.SIGCONT)
         w.wait(timeout=10)
-
-
-def _comm(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return None
 
 
 def test_target_that_forks_and_execs():

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
@@ -341,6 +342,23 @@ static void size_tables(struct leaksnoop_bpf *s, const struct leaksnoop_config *
 			bpf_map__max_entries(s->maps.uallocs));
 }
 
+/* PROC_PID_INIT_INO (include/linux/proc_ns.h): the initial PID namespace's
+ * inode, fixed by the kernel. */
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+
+/* In a PID namespace of its own (a container, unshare --pid), the PIDs
+ * leaksnoop holds are that namespace's: BPF compares the ids it sees in
+ * it (bpf_get_ns_current_pid_tgid) instead of the global ones. */
+static void pidns_configure(struct leaksnoop_bpf *s)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st) || st.st_ino == PID_NS_INIT_INO)
+		return;
+	s->rodata->pidns_dev = (__u64)st.st_dev;
+	s->rodata->pidns_ino = (__u64)st.st_ino;
+}
+
 int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid, bool counting,
 		const struct unwind_plan *plan)
 {
@@ -375,6 +393,7 @@ int loader_open(struct loader *l, const struct leaksnoop_config *cfg, pid_t tgid
 	}
 	s->rodata->targ_tgid = (__u32)tgid;
 	configure_set(l, s);
+	pidns_configure(s);
 	s->rodata->kernel_stacks = l->cfg->kernel_stacks;
 	s->rodata->user_stacks = true;
 	s->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
@@ -587,4 +606,39 @@ int loader_set_cgroup(struct loader *l, const char *dir)
 		err = -errno;
 	close(fd);	/* the map holds the cgroup */
 	return err;
+}
+
+/* -v: what each user-heap program cost per run, when the kernel counts it
+ * (sysctl kernel.bpf_stats_enabled=1; make bench turns it on). */
+void loader_print_prog_costs(const struct loader *l)
+{
+	const struct bpf_program *progs[] = {
+		/* uprobe_multi links (6.6+) or one perf-event link per probe */
+		l->skel->progs.uprobe_multi_return, l->skel->progs.uprobe_return,
+		l->skel->progs.uprobe_multi_entry, l->skel->progs.uprobe_entry,
+	};
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
+			continue;
+		fprintf(stderr, "leaksnoop: program %s: %llu runs, %.0f ns per run\n",
+			bpf_program__name(progs[i]), (unsigned long long)info.run_cnt,
+			(double)info.run_time_ns / (double)info.run_cnt);
+	}
+}
+
+/* -v: each allocator probed, and how. */
+void loader_say_probed(const struct loader *l)
+{
+	for (int i = 0; i < l->nr_allocs; i++) {
+		char shown[PATH_MAX];
+
+		fprintf(stderr, "leaksnoop: probing %d %s functions in %s%s\n", l->allocs[i].nr_funcs,
+			l->allocs[i].family, fmt_printable(shown, sizeof(shown), l->allocs[i].path),
+			l->multi ? " (uprobe_multi)" : "");
+	}
 }

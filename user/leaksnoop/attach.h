@@ -129,6 +129,10 @@ int loader_set_cgroup(struct loader *l, const char *dir);
 /* Detaches everything (what was started above, the rest in parallel),
  * waits for every close, then frees the BPF object. */
 void loader_close(struct loader *l);
+/* -v: each user-heap program's runs and ns per run, when the kernel counts. */
+void loader_print_prog_costs(const struct loader *l);
+/* -v: the allocators probed, one line each. */
+void loader_say_probed(const struct loader *l);
 
 /* internal to attach*.c */
 int add_link(struct loader *l, struct bpf_link *link, const char *what);

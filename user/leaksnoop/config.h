@@ -32,6 +32,7 @@ struct leaksnoop_config {
 	bool pages;			/* page allocator too (kernel mode) */
 	const char *lib;		/* --lib */
 	const char *cgroup;		/* --cgroup: every process of this cgroup v2 */
+	const char *log_path;		/* --log-file: the reports go there, not stdout */
 	enum leaksnoop_output output;
 	int nr_pids;
 	const char *pprof_path;		/* --pprof: also write each report there */

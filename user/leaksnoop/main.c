@@ -25,7 +25,9 @@
 #include "feature_probe.h"
 #include "fmt.h"
 #include "options.h"
+#include "phases.h"
 #include "procfs.h"
+#include "report_file.h"
 #include "proc_set.h"
 #include "state.h"
 #include "model.h"
@@ -42,37 +44,11 @@
 /* SIGINT/SIGTERM so far: the first ends the trace (a final report); one
  * that comes during a scan cancels the scan (the process resumes at once). */
 static volatile sig_atomic_t exiting;
-
-/* -v: where the wall time of a run goes, phase by phase */
-enum phase { PH_START, PH_LOADED, PH_ATTACHED, PH_RELEASED, PH_ENDED, PH_REPORTED, PH_DETACHED,
-	     PH_MAX };
-static const char *const phase_names[PH_MAX] = {
-	"start", "load", "attach", "release", "trace", "report", "detach",
-};
-static double phase_at[PH_MAX];
-
-static void phase_mark(enum phase p)
-{
-	phase_at[p] = monotonic_s();
-}
-
-static void phases_print(void)
-{
-	double prev = phase_at[PH_START];
-
-	fprintf(stderr, "leaksnoop: wall time by phase (ms):");
-	for (int p = PH_START + 1; p < PH_MAX; p++) {
-		if (!phase_at[p])
-			continue;
-		fprintf(stderr, " %s %.0f", phase_names[p], (phase_at[p] - prev) * 1e3);
-		prev = phase_at[p];
-	}
-	fprintf(stderr, "; total %.0f\n", (prev - phase_at[PH_START]) * 1e3);
-}
+static volatile sig_atomic_t exit_signal;	/* the last of them */
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	exit_signal = sig;
 	exiting = exiting + 1;
 }
 
@@ -100,6 +76,58 @@ static void unwind_update(struct state *st)
 		st->uw_synced = true;
 }
 
+
+static void read_comm(struct state *st)
+{
+	if (st->main)
+		proc_read_names(st->main);
+}
+
+/* The one traced process exec'd (BPF counted it): the blocks of the image
+ * it replaced went with that image's memory, not leaked; its symbols and
+ * unwind tables name files no longer mapped. Under -- CMD this runs at
+ * ptrace's exec stop, before the new image runs; under -p within a loop
+ * turn. A set's processes (-f, -p lists, --cgroup) are not followed so. */
+static void image_follow(struct state *st)
+{
+	struct traced_proc *p = st->main;
+	struct leak_forgotten gone;
+	double t0 = monotonic_s();
+	__u32 execs;
+
+	if (!p || st->cfg->proc_set || !st->loader.skel)
+		return;
+	execs = __atomic_load_n(&st->loader.skel->bss->image_execs, __ATOMIC_ACQUIRE);
+	if (execs == st->execs_seen)
+		return;
+	st->execs_seen = execs;
+	if (leak_source_forget_image(&p->source, st->loader.skel->bss->image_exec_ns, &gone))
+		fprintf(stderr, "leaksnoop: warning: forgetting the blocks of the image replaced by "
+			"exec failed: some may be reported\n");
+	usym_snapshot_free(p->usyms);
+	p->usyms = p->source.usyms = NULL;
+	read_comm(st);
+	unwind_update(st);
+	allocators_recheck(st);
+	/* -p: a snapshot now (the process may be gone before the 2 s look),
+	 * lazy: symbols open when a report needs them, even after the exit
+	 * (a full one took 0.5-1.3 s at load 15 here, delaying the loop); a
+	 * command's waits (see main) */
+	if (st->target.child)
+		st->last_refresh = monotonic_s() - SNAPSHOT_REFRESH_S + SNAPSHOT_FIRST_S;
+	else
+		snapshot_update_proc(st, p, true);
+	if (st->cfg->verbose)
+		fprintf(stderr, "leaksnoop: the process exec'd (now %s): %llu blocks (%llu bytes) of "
+			"the image it replaced went with it, not leaked (followed in %.1f ms)\n",
+			p->comm, (unsigned long long)gone.blocks, (unsigned long long)gone.bytes,
+			(monotonic_s() - t0) * 1e3);
+}
+
+static void on_exec(void *ctx)
+{
+	image_follow(ctx);
+}
 
 /* BPF stopped the command at ld.so's _dl_debug_state: its mappings
  * changed; the tables go in before it runs the new code. */
@@ -221,45 +249,12 @@ static void unwind_report(const struct state *st)
 			"unwinder holds): their stacks were walked by frame pointers\n", us.procs_dropped);
 }
 
-/* -v: what each user-heap program cost per run, when the kernel counts it
- * (sysctl kernel.bpf_stats_enabled=1; make bench turns it on). */
-static void print_prog_costs(const struct state *st)
-{
-	const struct bpf_program *progs[] = {
-		/* uprobe_multi links (6.6+) or one perf-event link per probe */
-		st->loader.skel->progs.uprobe_multi_return, st->loader.skel->progs.uprobe_return,
-		st->loader.skel->progs.uprobe_multi_entry, st->loader.skel->progs.uprobe_entry,
-	};
-
-	for (size_t i = 0; st->cfg->verbose && st->cfg->user && i < sizeof(progs) / sizeof(progs[0]); i++) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(progs[i]);
-
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
-			continue;
-		fprintf(stderr, "leaksnoop: program %s: %llu runs, %.0f ns per run\n",
-			bpf_program__name(progs[i]), (unsigned long long)info.run_cnt,
-			(double)info.run_time_ns / (double)info.run_cnt);
-	}
-}
-
 /* Does this report stop the process to classify its blocks? Only when
  * there are user heap blocks to classify. */
 static bool wants_scan(const struct state *st, bool final)
 {
 	return st->has_target && st->cfg->user && st->loader.heap_traced &&
 	       (final ? st->cfg->scan : st->cfg->scan_intervals);
-}
-
-/* Whether the process has one thread left: then, stopped at its exit, it
- * will never run user code again. A thread that is exiting still counts
- * (it is in /proc/PID/status's Threads until reaped): never too few. */
-static bool single_threaded(pid_t pid)
-{
-	struct proc_status ps;
-
-	return !procfs_read_pid_status(pid, &ps) && ps.threads == 1;
 }
 
 /* The command stopped at its exit: its last chance to be looked at. Its
@@ -270,7 +265,7 @@ static void on_exit_hold(void *ctx)
 	struct state *st = ctx;
 
 	/* a set's other processes still run: their probes stay */
-	if (!st->cfg->proc_set && single_threaded(st->target.pid)) {
+	if (!st->cfg->proc_set && target_single_threaded(st->target.pid)) {
 		loader_detach_user(&st->loader);
 		if (st->cfg->verbose)
 			fprintf(stderr, "leaksnoop: the command's last thread is at its exit: its "
@@ -282,22 +277,24 @@ static void on_exit_hold(void *ctx)
 		classify_at_exit(&st->main->classifier);
 }
 
-static void render(const struct leak_report *rep, enum leaksnoop_output output)
+static void render(FILE *out, const struct leak_report *rep, enum leaksnoop_output output)
 {
 	switch (output) {
-	case LS_OUT_TEXT: leak_render_text(stdout, rep); break;
-	case LS_OUT_JSON: leak_render_json(stdout, rep); break;
-	case LS_OUT_FOLDED: leak_render_folded(stdout, rep); break;
+	case LS_OUT_TEXT: leak_render_text(out, rep); break;
+	case LS_OUT_JSON: leak_render_json(out, rep); break;
+	case LS_OUT_FOLDED: leak_render_folded(out, rep); break;
 	}
+	fflush(out);
 }
 
 /* A set's processes added up (folded stacks have no place for it) */
-static void render_set_summary(const struct leak_set_summary *sum, enum leaksnoop_output output)
+static void render_set_summary(FILE *out, const struct leak_set_summary *sum,
+			       enum leaksnoop_output output)
 {
 	if (output == LS_OUT_TEXT)
-		leak_render_set_summary_text(stdout, sum);
+		leak_render_set_summary_text(out, sum);
 	else if (output == LS_OUT_JSON)
-		leak_render_set_summary_json(stdout, sum);
+		leak_render_set_summary_json(out, sum);
 }
 
 static void write_profile(struct state *st, const struct traced_proc *p,
@@ -381,7 +378,7 @@ static int build_and_render(struct state *st, struct traced_proc *p, bool final,
 	 * each source */
 	if (leak_report_symbolize(&rep, &sym, st->cfg->output == LS_OUT_FOLDED || st->cfg->pprof_path))
 		fprintf(stderr, "leaksnoop: warning: out of memory: inlined frames not shown\n");
-	render(&rep, st->cfg->output);
+	render(st->out, &rep, st->cfg->output);
 	if (st->cfg->pprof_path)
 		write_profiles(st, p, &rep);
 	if (st->cfg->proc_set)
@@ -403,6 +400,7 @@ static int emit(struct state *st, bool final, bool exited)
 {
 	int n = 0;
 
+	image_follow(st);
 	if (!exited)
 		snapshot_update(st, false);
 	if (!final)	/* the refresh puts the periodic look off: its re-check here */
@@ -418,16 +416,10 @@ static int emit(struct state *st, bool final, bool exited)
 		n = got < 0 ? got : (n > INT32_MAX - got ? INT32_MAX : n + got);
 	}
 	if (n >= 0 && st->cfg->proc_set)
-		render_set_summary(&st->set_sum, st->cfg->output);
+		render_set_summary(st->out, &st->set_sum, st->cfg->output);
 	if (n < 0)
 		fprintf(stderr, "leaksnoop: reading the allocation tables failed: %s\n", strerror(-n));
 	return n;
-}
-
-static void read_comm(struct state *st)
-{
-	if (st->main)
-		proc_read_names(st->main);
 }
 
 /* Reading /proc/kallsyms takes ~100 ms here: done on a thread while the
@@ -473,17 +465,6 @@ static int load_and_attach(struct state *st, struct unwind_plan *plan)
 	return 0;
 }
 
-static void say_probed(const struct loader *l)
-{
-	for (int i = 0; i < l->nr_allocs; i++) {
-		char shown[PATH_MAX];
-
-		fprintf(stderr, "leaksnoop: probing %d %s functions in %s%s\n", l->allocs[i].nr_funcs,
-			l->allocs[i].family, fmt_printable(shown, sizeof(shown), l->allocs[i].path),
-			l->multi ? " (uprobe_multi)" : "");
-	}
-}
-
 /* ---- the trace loop --------------------------------------------------------------- */
 
 /* Waits up to left seconds; true when the trace ends with the process: a
@@ -500,6 +481,21 @@ static bool wait_until(struct state *st, double left)
 	return false;
 }
 
+/* A signal ended the trace. A terminal's Ctrl-C reaches the whole process
+ * group: the command may have taken it first and be held at its exit
+ * already (its leak kinds taken there), or be gone. Then it is let end
+ * and reported as exited: stopping a process that is going fails. */
+static bool command_ending(struct state *st)
+{
+	struct target *t = &st->target;
+
+	if (!st->main || !t->child || !t->traced)
+		return false;
+	if (target_wait(t, 0))
+		return true;
+	return t->held_at_exit && target_wait(t, 5000);
+}
+
 /* Returns the number of records in the final report (or -1 on error). */
 static int trace(struct state *st)
 {
@@ -513,12 +509,13 @@ static int trace(struct state *st)
 
 		if (exiting)
 			break;
+		image_follow(st);
 		if (cfg->duration_s && now >= start + cfg->duration_s)
 			break;
 		if (cfg->interval_s && now >= next_report) {
 			if (emit(st, false, false) < 0)
 				return -1;
-			if (ferror(stdout))
+			if (ferror(st->out))
 				break;	/* the reader went away (| head): done */
 			next_report += cfg->interval_s;
 			if (next_report < now)
@@ -536,8 +533,7 @@ static int trace(struct state *st)
 		}
 		if (st->has_target && st->target.child)
 			read_comm(st);	/* the command's name after exec */
-		if (cfg->proc_set)
-			set_poll(st);
+		set_poll(st);
 		if (cfg->duration_s && wake > start + cfg->duration_s)
 			wake = start + cfg->duration_s;
 		if (cfg->interval_s && wake > next_report)
@@ -547,30 +543,13 @@ static int trace(struct state *st)
 			break;
 		}
 	}
+	if (!exited && exiting)
+		exited = command_ending(st);
+	set_poll(st);	/* workers that forked and exited within the last turn */
 	phase_mark(PH_ENDED);
 	found = emit(st, true, exited);
 	phase_mark(PH_REPORTED);
 	return found;
-}
-
-/* A profile that can't be written should fail now, not after the trace. */
-static int check_writable(const char *path)
-{
-	char tmp[4096];
-	int fd;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		fprintf(stderr, "leaksnoop: profile path too long\n");
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "leaksnoop: cannot write profile %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	unlink(tmp);
-	return 0;
 }
 
 /* The command started (held before its exec), or -p's first process
@@ -579,6 +558,7 @@ static int start_target(struct state *st)
 {
 	st->target.pidfd = st->target.go_fd = st->target.err_fd = -1;
 	st->target.on_exit_hold = on_exit_hold;
+	st->target.on_exec = on_exec;
 	st->target.on_sigstop = on_sigstop;
 	st->target.ctx = st;
 	if (st->cfg->cmd)
@@ -588,13 +568,29 @@ static int start_target(struct state *st)
 	return 0;
 }
 
+/* After the trace: the exit status (--error-exitcode when leaks were
+ * found, else the command's), the command ended if a signal or a duration
+ * ended the trace before it. found: trace()'s. */
+static int trace_exit_code(struct state *st, int found)
+{
+	const struct leaksnoop_config *cfg = st->cfg;
+
+	if (cfg->cmd && !st->target.exited)
+		target_kill(&st->target, SIGTERM);
+	if (found < 0)
+		return 1;
+	if (cfg->error_exitcode && found > 0)
+		return cfg->error_exitcode;
+	return cfg->cmd ? target_exit_code(&st->target) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct leaksnoop_config config;
 	const struct leaksnoop_config *cfg = &config;
 	struct state st = { .cfg = cfg, .signals = &exiting };
 	struct unwind_plan plan = {};
-	int found, rc = 0;
+	int rc = 0;
 
 	phase_mark(PH_START);
 	if (leaksnoop_parse_args(argc, argv, &config))
@@ -607,7 +603,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < cfg->nr_pids; i++)
 		if (!procs_pid_exists_or_say(cfg->pids[i]))
 			return 1;
-	if (cfg->pprof_path && check_writable(cfg->pprof_path))
+	if (cfg->pprof_path && leak_pprof_check_writable(cfg->pprof_path))
+		return 1;
+	st.out = reports_open(cfg->log_path);
+	if (!st.out)
 		return 1;
 	libbpf_log_setup(cfg->verbose);
 	signal(SIGINT, on_signal);
@@ -649,7 +648,12 @@ int main(int argc, char **argv)
 	if (!cfg->cmd)
 		snapshot_update(&st, false);
 	if (cfg->verbose && cfg->user)
-		say_probed(&st.loader);
+		loader_say_probed(&st.loader);
+	if (cfg->cmd && exiting) {
+		fprintf(stderr, "leaksnoop: interrupted before the command started\n");
+		rc = 128 + exit_signal;
+		goto out;
+	}
 	if (cfg->cmd && target_release(&st.target)) {
 		rc = 127;
 		goto out;
@@ -665,26 +669,15 @@ int main(int argc, char **argv)
 			cfg->proc_set ? "the processes" : st.has_target ? "the process" :
 			"kernel allocations");
 
-	found = trace(&st);
-	if (found < 0)
-		rc = 1;
-	else if (cfg->error_exitcode && found > 0)
-		rc = cfg->error_exitcode;
-	if (cfg->cmd) {
-		/* a signal or a duration ended the trace before the command */
-		if (!st.target.exited)
-			target_kill(&st.target, SIGTERM);
-		if (!(cfg->error_exitcode && found > 0) && found >= 0)
-			rc = target_exit_code(&st.target);
-	}
+	rc = trace_exit_code(&st, trace(&st));
 	if (st.pprof_failed && !rc)
 		rc = 1;		/* the profile asked for is not there: said on stderr */
 out:
 	if (cfg->cmd && !st.target.exited && st.target.pid > 0 && rc)
 		target_kill(&st.target, SIGKILL);
 	unwind_report(&st);
-	if (st.loader.skel)
-		print_prog_costs(&st);
+	if (st.loader.skel && cfg->verbose && cfg->user)
+		loader_print_prog_costs(&st.loader);
 	unwinder_free(st.uw);
 	loader_close(&st.loader);
 	phase_mark(PH_DETACHED);
@@ -694,5 +687,7 @@ out:
 	procs_free(&st.procs);
 	ksyms_free(st.ksyms);
 	leak_history_free(&st.whole_history);
+	if (reports_close(st.out, cfg->log_path) && !rc)
+		rc = 1;
 	return rc;
 }

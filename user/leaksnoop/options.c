@@ -59,12 +59,13 @@ static const char doc[] =
 "    leaksnoop --folded -p 1234 60 | flamegraph.pl > leaks.svg\n"
 "    leaksnoop --pprof leaks.pb.gz -p 1234 60   # then: go tool pprof leaks.pb.gz\n"
 "    leaksnoop --error-exitcode 3 -- ./unit_tests   # for CI\n"
+"    leaksnoop --log-file leaks.txt -- ./wrapper.sh  # the report in a file\n"
 "    leaksnoop --show-reachable -p 1234 10  # every kind, reachable ones too\n";
 
 enum {
 	OPT_JSON = 0x100, OPT_FOLDED, OPT_USER, OPT_KERNEL, OPT_LIB, OPT_ERROR_EXITCODE,
 	OPT_NO_MMAP, OPT_NO_PAGES, OPT_MAX_ALLOCS, OPT_USAGE, OPT_PPROF, OPT_FRAME_POINTERS,
-	OPT_SCAN, OPT_NO_SCAN, OPT_SHOW_REACHABLE, OPT_NO_WALK_CACHE, OPT_CGROUP,
+	OPT_SCAN, OPT_NO_SCAN, OPT_SHOW_REACHABLE, OPT_NO_WALK_CACHE, OPT_CGROUP, OPT_LOG_FILE,
 };
 
 static const struct argp_option opts[] = {
@@ -96,6 +97,8 @@ static const struct argp_option opts[] = {
 	{ "folded", OPT_FOLDED, NULL, 0, "Folded stacks weighted by outstanding bytes (flamegraph.pl input)", 0 },
 	{ "pprof", OPT_PPROF, "FILE", 0, "Also write each report to FILE as a gzipped pprof heap profile "
 	  "(go tool pprof, Pyroscope, Parca); with -i, report N also to FILE.N", 0 },
+	{ "log-file", OPT_LOG_FILE, "FILE", 0, "Write the reports to FILE (created or truncated) instead "
+	  "of stdout: the command's stdout and stderr stay its own", 0 },
 	{ "scan", OPT_SCAN, NULL, 0, "Classify the blocks of -i reports too (each stops the process "
 	  "briefly); final reports always are", 0 },
 	{ "no-scan", OPT_NO_SCAN, NULL, 0, "Never stop the process to classify blocks: every user "
@@ -271,6 +274,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!arg[0])
 			return BAD_ARG(state, "--pprof needs a file name");
 		cfg->pprof_path = arg;
+		break;
+	case OPT_LOG_FILE:
+		if (!arg[0])
+			return BAD_ARG(state, "--log-file needs a file name");
+		cfg->log_path = arg;
 		break;
 	case OPT_ERROR_EXITCODE: return parse_error_exitcode(arg, state);
 	case OPT_SCAN: cfg->scan_intervals = true; break;

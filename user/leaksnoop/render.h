@@ -31,5 +31,8 @@ struct leak_pprof_opts {
 	void *module_ctx;
 };
 int leak_render_pprof(const struct leak_report *r, const struct leak_pprof_opts *o);
+/* A profile that can't be written should fail at the start, not after the
+ * trace: 0, or -1 after printing why. */
+int leak_pprof_check_writable(const char *path);
 
 #endif

@@ -7,9 +7,11 @@
  * file they are in, with its build id. Names pass through the same
  * printable filter as the other renderers: pprof prints them to a terminal. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "alloc_group.h"
 #include "fmt.h"
 #include "pprof.h"
@@ -143,4 +145,23 @@ int leak_render_pprof(const struct leak_report *r, const struct leak_pprof_opts 
 	err = pprof_write_file(&p, o->path);
 	alloc_group_free(&b.parts);
 	return err;
+}
+
+int leak_pprof_check_writable(const char *path)
+{
+	char tmp[4096];
+	int fd;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		fprintf(stderr, "leaksnoop: profile path too long\n");
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "leaksnoop: cannot write profile %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
 }

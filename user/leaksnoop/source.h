@@ -7,7 +7,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
 #include "model.h"
 
 struct leaksnoop_bpf;
@@ -47,6 +49,16 @@ int leak_source_read_window(const struct leak_source *src, struct leak_scan_log 
 			    size_t *freed_since);
 /* Logging off; log freed (NULL is fine). */
 void leak_source_log_stop(struct leak_scan_log *log);
+
+/* What an exec took with the image it replaced. */
+struct leak_forgotten {
+	uint64_t blocks, bytes;
+};
+
+/* The process exec'd at exec_ns (CLOCK_MONOTONIC): its user blocks and
+ * mmap regions recorded before went with the old image's memory. They
+ * leave the tables, counted as freed. 0 or -errno (then some may stay). */
+int leak_source_forget_image(const struct leak_source *src, __u64 exec_ns, struct leak_forgotten *out);
 
 /* The process's name from /proc/PID/stat into buf (untouched when gone). */
 void leak_source_comm(pid_t pid, char *buf, size_t size);

@@ -5,6 +5,7 @@
 #define LEAKSNOOP_STATE_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "attach.h"
@@ -33,8 +34,10 @@ struct state {
 	bool uw_synced;
 	double uw_build_s, uw_build_cpu_s;	/* -p: building the tables before load */
 	double last_refresh;
+	__u32 execs_seen;		/* the image_execs already followed (one process) */
 	int64_t start_wall_ns;		/* for the pprof profile */
 	bool pprof_failed;
+	FILE *out;			/* the reports: stdout or --log-file */
 };
 
 /* ---- trace_set.c ---------------------------------------------------------------- */
@@ -54,7 +57,8 @@ int set_collect(struct state *st);
 /* After the load, before the probes: they go into BPF's set. 0 or -1
  * after printing why. */
 int set_seed(struct state *st);
-/* Newcomers BPF added to the set: their tables, probes and reports. */
+/* Newcomers BPF added to the set (-p lists, -f, --cgroup; nothing
+ * otherwise): their tables, probes and reports. */
 void set_poll(struct state *st);
 /* A -p list whose processes have all exited. */
 bool set_over(const struct state *st);

@@ -2,8 +2,9 @@
 /* A child started by leaksnoop waits on a pipe until the probes are
  * attached, then execs. It is ptrace-seized only to stop it at its exit
  * (PTRACE_O_TRACEEXIT) while its mappings still exist, so even a command
- * that runs for a millisecond is symbolized; every other stop is passed
- * straight on. */
+ * that runs for a millisecond is symbolized, and at each exec
+ * (PTRACE_O_TRACEEXEC), before the new image runs a single instruction;
+ * every other stop is passed straight on. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
+#include "procfs.h"
 #include "target.h"
 
 #ifndef __WALL
@@ -51,6 +53,10 @@ int target_spawn(struct target *t, char **argv)
 		close(go[1]);
 		close(err[0]);
 		signal(SIGPIPE, SIG_DFL);
+		/* a Ctrl-C while leaksnoop loads ends the command as it would
+		 * have without leaksnoop, not leaksnoop's handler in the copy */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);	/* leaksnoop gave up */
 		execvp(argv[0], argv);
@@ -68,7 +74,7 @@ int target_spawn(struct target *t, char **argv)
 	t->pidfd = -1;
 	/* only to hold it at exit; if ptrace is refused we lose nothing but
 	 * the exit-time snapshot */
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC))
 		fprintf(stderr, "leaksnoop: warning: ptrace: %s (symbols of a short-lived "
 			"command may be missing)\n", strerror(errno));
 	else
@@ -165,8 +171,13 @@ static bool child_step(struct target *t, int status)
 		return false;
 	sig = WSTOPSIG(status);
 	event = (unsigned)status >> 16;
-	if (event == PTRACE_EVENT_EXIT && t->on_exit_hold)
-		t->on_exit_hold(t->ctx);
+	if (event == PTRACE_EVENT_EXIT) {
+		t->held_at_exit = true;
+		if (t->on_exit_hold)
+			t->on_exit_hold(t->ctx);
+	}
+	if (event == PTRACE_EVENT_EXEC && t->on_exec)
+		t->on_exec(t->ctx);
 	if (event == PTRACE_EVENT_STOP && sig != SIGTRAP)
 		/* group stop (SIGSTOP, SIGTSTP): stay stopped like an untraced process */
 		ptrace(PTRACE_LISTEN, t->pid, 0, 0);
@@ -303,4 +314,11 @@ void target_close(struct target *t)
 	if (t->err_fd >= 0)
 		close(t->err_fd);
 	t->pidfd = t->go_fd = t->err_fd = -1;
+}
+
+bool target_single_threaded(pid_t pid)
+{
+	struct proc_status ps;
+
+	return !procfs_read_pid_status(pid, &ps) && ps.threads == 1;
 }

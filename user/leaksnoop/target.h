@@ -18,6 +18,10 @@ struct target {
 	int err_fd;		/* child: read end of the exec-error pipe */
 	/* called with the process stopped at its exit, mappings still there */
 	void (*on_exit_hold)(void *ctx);
+	bool held_at_exit;	/* child: it stopped at its exit (it is ending) */
+	/* called with the process stopped right after an exec: the new image
+	 * is mapped and has not run yet */
+	void (*on_exec)(void *ctx);
 	/* called when the traced thread stops with SIGSTOP: true if it was
 	 * ours to take (then it is resumed without the signal) */
 	bool (*on_sigstop)(void *ctx, pid_t tid);
@@ -52,5 +56,9 @@ void target_kill(struct target *t, int sig);
 /* The exit status to pass through: 0-255, 128+signal. */
 int target_exit_code(const struct target *t);
 void target_close(struct target *t);
+/* Whether the process has one thread left: then, stopped at its exit, it
+ * will never run user code again. A thread that is exiting still counts
+ * (it is in /proc/PID/status's Threads until reaped): never too few. */
+bool target_single_threaded(pid_t pid);
 
 #endif

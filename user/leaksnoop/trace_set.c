@@ -98,7 +98,7 @@ static void on_new_proc(void *ctx, struct traced_proc *p)
 
 void set_poll(struct state *st)
 {
-	if (procs_poll(&st->procs, bpf_map__fd(st->loader.skel->maps.procs), on_new_proc, st))
+	if (st->cfg->proc_set && procs_poll(&st->procs, bpf_map__fd(st->loader.skel->maps.procs), on_new_proc, st))
 		fprintf(stderr, "leaksnoop: warning: out of memory: a process is not reported\n");
 }
 
