@@ -159,8 +159,8 @@ static void test_cache_explained_by_its_blocks(void)
 	mem_sample_free(&a);
 	mem_sample_free(&c);
 	fake_init(&f, true);
-	add_rec(&f, SRC_KMEM_CACHE, "filp", 19900 * 192, 19900, NULL, 0);
-	add_rec(&f, SRC_KMEM_CACHE, "dentry", 100 * 192, 100, NULL, 0);
+	add_rec(&f, SRC_KMEM_CACHE, "filp", (uint64_t)19900 * 192, 19900, NULL, 0);
+	add_rec(&f, SRC_KMEM_CACHE, "dentry", (uint64_t)100 * 192, 100, NULL, 0);
 	explain(&f, 0, 20000, &j, &b);
 	CHECK(b.nr_caches == 1);
 	CHECK_STR(b.caches[0].name, "filp");
@@ -212,7 +212,7 @@ static void test_rendered(void)
 
 	fake_init(&f, true);
 	add_rec(&f, SRC_PAGE, NULL, 32 * MIB, 8192, pipe_stack, 4);
-	add_rec(&f, SRC_KMEM_CACHE, "filp", 19900 * 192, 19900, NULL, 0);
+	add_rec(&f, SRC_KMEM_CACHE, "filp", (uint64_t)19900 * 192, 19900, NULL, 0);
 	explain(&f, 32 * MIB, 19900, &j, &b);
 	books_render_text(m, &b);
 	fclose(m);

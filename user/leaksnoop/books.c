@@ -99,15 +99,16 @@ static bool other_bucket_frame(const char *f)
 	return false;
 }
 
-static const char *frame_func(const struct leak_frame *fr, const struct leak_symbolizer *sym)
+/* off: the resolver's out parameter, the caller's (so that no pointer to a
+ * local of ours could leave) */
+static const char *frame_func(const struct leak_frame *fr, const struct leak_symbolizer *sym,
+			      uint64_t *off)
 {
-	uint64_t off;
-
 	if (fr->resolved)
 		return fr->sym.func;
 	if (fr->user || !sym || !sym->kernel)
 		return NULL;
-	return sym->kernel(sym->kernel_ctx, fr->addr, &off);
+	return sym->kernel(sym->kernel_ctx, fr->addr, off);
 }
 
 /* A page record: its site (the first frame past the allocator) into site,
@@ -117,10 +118,11 @@ static bool page_record_other(const struct leak_report *rep, const struct leak_r
 {
 	const struct leak_frame *fr = leak_record_frames(rep, x);
 	bool other = false;
+	uint64_t off;
 
 	site[0] = 0;
 	for (size_t i = 0; i < x->nr_frames; i++) {
-		const char *f = frame_func(&fr[i], sym);
+		const char *f = frame_func(&fr[i], sym, &off);
 
 		if (!f)
 			continue;
