@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "books.h"
+#include "vec.h"
 
 static int64_t abs64(int64_t v)
 {
@@ -18,28 +19,16 @@ void books_jitter_free(struct books_jitter *j)
 	memset(j, 0, sizeof(*j));
 }
 
-static const struct slab_cache *cache_named(const struct slabinfo *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->c[i].name, name))
-			return &s->c[i];
-	return NULL;
-}
-
 static int jitter_cache_add(struct slabinfo *j, const char *name, int64_t move)
 {
-	struct slab_cache *c = (struct slab_cache *)cache_named(j, name);
+	struct slab_cache *c = (struct slab_cache *)memstat_find_slab(j, name);
 
 	if (!c) {
-		if (j->n == j->cap) {
-			size_t cap = j->cap ? 2 * j->cap : 64;
-			struct slab_cache *n = realloc(j->c, cap * sizeof(*n));
+		struct slab_cache *v = vec_reserve(j->c, &j->cap, j->n, sizeof(*v));
 
-			if (!n)
-				return -ENOMEM;
-			j->c = n;
-			j->cap = cap;
-		}
+		if (!v)
+			return -ENOMEM;
+		j->c = v;
 		c = &j->c[j->n++];
 		memset(c, 0, sizeof(*c));
 		memcpy(c->name, name, sizeof(c->name));
@@ -56,7 +45,7 @@ int books_jitter_add(struct books_jitter *j, const struct mem_sample *a, const s
 	if (move > j->unaccounted)
 		j->unaccounted = move;
 	for (size_t i = 0; i < b->slab.n; i++) {
-		const struct slab_cache *was = cache_named(&a->slab, b->slab.c[i].name);
+		const struct slab_cache *was = memstat_find_slab(&a->slab, b->slab.c[i].name);
 		int64_t d = was ? (int64_t)b->slab.c[i].active_objs - (int64_t)was->active_objs : 0;
 
 		if (jitter_cache_add(&j->objs, b->slab.c[i].name, abs64(d)))
@@ -242,7 +231,7 @@ static void explain_cache(struct books_explained *b, const struct slab_cache *wa
 			  const struct slab_cache *now, const struct books_jitter *j,
 			  const struct leak_report *rep, uint64_t page_size)
 {
-	const struct slab_cache *jc = cache_named(&j->objs, now->name);
+	const struct slab_cache *jc = memstat_find_slab(&j->objs, now->name);
 	struct books_cache c = {
 		.objs = (int64_t)now->active_objs - (int64_t)(was ? was->active_objs : 0),
 		.bytes = (int64_t)slab_cache_bytes(now, page_size) -
@@ -274,8 +263,8 @@ static void explain_caches(struct books_explained *b, const struct mem_sample *s
 		return;
 	}
 	for (size_t i = 0; i < now->slab.n; i++)
-		explain_cache(b, cache_named(&start->slab, now->slab.c[i].name), &now->slab.c[i], j,
-			      rep, now->page_size);
+		explain_cache(b, memstat_find_slab(&start->slab, now->slab.c[i].name),
+			      &now->slab.c[i], j, rep, now->page_size);
 }
 
 void books_explain(const struct mem_sample *start, const struct mem_sample *now,
