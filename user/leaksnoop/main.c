@@ -28,7 +28,6 @@
 #include "procfs.h"
 #include "proc_set.h"
 #include "state.h"
-#include "model.h"
 #include "render.h"
 #include "source.h"
 #include "symbolize.h"
