@@ -98,7 +98,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(OU
 
 # Unit tests of one tool's pure parts (test_<tool>_*.c) link its objects
 # except the ones that talk to BPF (the sources and loaders) and main().
-NOT_PURE_OBJS := %/main.o %/collector.o %/source.o %/attach.o %/attach_user.o %/kfree_batch.o %/target.o %/scan.o %/classify.o %/dl_hook.o %/proc_set.o %/trace_set.o
+NOT_PURE_OBJS := %/main.o %/books_source.o %/collector.o %/source.o %/attach.o %/attach_user.o %/kfree_batch.o %/target.o %/scan.o %/classify.o %/dl_hook.o %/proc_set.o %/trace_set.o
 define tool_unit_rules
 $(OUTPUT)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/unit.h $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $$($(1)_EXTRA_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$$(call msg,CC,$$@)

@@ -30,7 +30,6 @@
 #include "report_file.h"
 #include "proc_set.h"
 #include "state.h"
-#include "model.h"
 #include "render.h"
 #include "source.h"
 #include "symbolize.h"
@@ -378,6 +377,7 @@ static int build_and_render(struct state *st, struct traced_proc *p, bool final,
 	 * each source */
 	if (leak_report_symbolize(&rep, &sym, st->cfg->output == LS_OUT_FOLDED || st->cfg->pprof_path))
 		fprintf(stderr, "leaksnoop: warning: out of memory: inlined frames not shown\n");
+	rep.meta.books = books_tracker_report(&st->books, &rep, &sym);
 	render(st->out, &rep, st->cfg->output);
 	if (st->cfg->pprof_path)
 		write_profiles(st, p, &rep);
@@ -642,6 +642,7 @@ int main(int argc, char **argv)
 					       .min_size = cfg->min_size, .max_size = cfg->max_size,
 					       .top = cfg->top, .kernel_stacks = cfg->kernel_stacks,
 					       .show_reachable = cfg->show_reachable };
+	books_tracker_start(&st.books, cfg->kernel);
 	st.whole_history.start_ns = monotonic_ns();
 	st.start_wall_ns = wall_ns();
 	read_comm(&st);
@@ -687,6 +688,7 @@ out:
 	procs_free(&st.procs);
 	ksyms_free(st.ksyms);
 	leak_history_free(&st.whole_history);
+	books_tracker_free(&st.books);
 	if (reports_close(st.out, cfg->log_path) && !rc)
 		rc = 1;
 	return rc;

@@ -125,6 +125,8 @@ struct leak_history_entry {
 	uint64_t bytes, blocks;
 };
 
+struct books_explained;
+
 struct leak_history {
 	uint64_t start_ns;			/* when tracing began */
 	uint64_t prev_ns;			/* the last report's snapshot */
@@ -166,6 +168,9 @@ struct leak_report_meta {
 	pid_t ppid;			/* forked from (-f); 0: given */
 	const char *cmdline;		/* raw: print it escaped; "" when unknown */
 	uint64_t alloc_table_entries;	/* the user allocation table's size */
+	/* --kernel: the books' change during the trace and what explains it
+	 * (books.h); NULL otherwise */
+	const struct books_explained *books;
 	/* filled by leak_report_build: */
 	double elapsed_s;		/* since tracing began */
 	double interval_s;		/* since the last report (or the start) */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One JSON object per report (JSON Lines). */
 #include <stddef.h>
+#include "books.h"
 #include "json.h"
 #include "render.h"
 
@@ -250,6 +251,7 @@ void leak_render_json(FILE *out, const struct leak_report *r)
 	json_arr_end(&j);
 	json_leak_summary(&j, r);
 	json_summary(&j, r);
+	books_render_json(&j, r->meta.books);
 	json_obj_end(&j);
 	json_line_end(&j);
 }

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include "fmt.h"
+#include "books.h"
 #include "render.h"
 
 /* 1234567 -> "1,234,567", like valgrind. */
@@ -307,6 +308,7 @@ void leak_render_text(FILE *out, const struct leak_report *r)
 			text_record(out, r, &r->records[i]);
 	text_leak_summary(out, r);
 	text_summary(out, r);
+	books_render_text(out, r->meta.books);
 	text_health(out, r);
 	fflush(out);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "attach.h"
+#include "books_source.h"
 #include "model.h"
 #include "proc_set.h"
 #include "source.h"
@@ -28,6 +29,7 @@ struct state {
 	struct leak_set_summary set_sum;	/* a set's report: the processes added up */
 	struct leak_source whole;	/* no process: the whole system's kernel side */
 	struct leak_history whole_history;
+	struct books_tracker books;	/* kernel traced: the books at the start */
 	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
 	struct unwinder *uw;	/* NULL: frame-pointer stacks (--frame-pointers, no pool) */
 	bool has_target;

@@ -3,7 +3,9 @@
  * microseconds, then stops itself holding them; closes them when continued
  * and stops again; ROUNDS times (a test measures each round's rise and
  * fall, so that others' noise averages out).
- * usage: hold_pipes [N] [PACE_US] [ROUNDS] */
+ * With WAIT_FIRST 1 it stops once before the first pipe (so that a tracer
+ * attached by pid sees every one).
+ * usage: hold_pipes [N] [PACE_US] [ROUNDS] [WAIT_FIRST] */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,7 @@ static void hold_round(int (*fds)[2], long n, long pace, const char *buf)
 int main(int argc, char **argv)
 {
 	long n = arg_long(argc, argv, 1, 512), pace = arg_long(argc, argv, 2, 0);
-	long rounds = arg_long(argc, argv, 3, 1);
+	long rounds = arg_long(argc, argv, 3, 1), wait_first = arg_long(argc, argv, 4, 0);
 	struct rlimit rl = { .rlim_cur = 2 * n + 64, .rlim_max = 2 * n + 64 };
 	static char buf[PIPE_FILL];
 	int (*fds)[2] = calloc((size_t)n, sizeof(*fds));
@@ -48,6 +50,8 @@ int main(int argc, char **argv)
 			die("setrlimit");
 	}
 	memset(buf, 'p', sizeof(buf));
+	if (wait_first)
+		pause_for_test();
 	for (long r = 0; r < rounds; r++)
 		hold_round(fds, n, pace, buf);
 	return 0;
