@@ -4,6 +4,7 @@
 #include <curses.h>
 #include <string.h>
 #include "fmt.h"
+#include "tui_logic.h"	/* tui_put_clipped */
 #include "view_books.h"
 #include "view_tui_books.h"
 

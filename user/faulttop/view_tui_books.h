@@ -14,8 +14,6 @@
 /* Draws lines y0 .. y1-1. alert: the attribute for what needs a look. */
 void tui_draw_books(int y0, int y1, const struct view_frame *f, bool utf8, int alert);
 void tui_draw_verdict(int y, const struct view_frame *f, int alert);
-/* view_tui.c's: s at (y, x), cut at the right edge; single-byte text. */
-void tui_put_clipped(int y, int x, const char *s);
 
 /* A sparkline of bucket k's last width samples into buf: one glyph per
  * sample, scaled between the window's min and max (flat: the lowest
