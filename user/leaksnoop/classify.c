@@ -13,12 +13,29 @@ struct reading {
 	const struct leak_source *source;
 	struct leak_snapshot *snap;
 	bool have_snap;
+	bool from_start;		/* traced from its first instruction */
 	struct reach_block *blocks;	/* the user blocks of snap */
 	size_t *index;			/* blocks[i] is snap->blocks[index[i]] */
 	size_t n;
+	struct reach_range *stacks, *owned;	/* regions: scan_input's */
+	size_t nr_stacks, nr_owned;
 };
 
-static int read_while_stopped(void *ctx, const struct reach_block **blocks, size_t *n)
+/* The regions that are thread stacks, and the allocator's own. */
+static void gather_regions(struct reading *rd)
+{
+	for (size_t i = 0; i < rd->snap->nr_blocks; i++) {
+		const struct leak_block *b = &rd->snap->blocks[i];
+		struct reach_range range = { b->addr, b->addr + b->size };
+
+		if (b->key.src == SRC_THREAD_STACK)
+			rd->stacks[rd->nr_stacks++] = range;
+		else if (b->key.src == SRC_ALLOC_MAP && b->alloc_owned)
+			rd->owned[rd->nr_owned++] = range;
+	}
+}
+
+static int read_while_stopped(void *ctx, struct scan_input *in)
 {
 	struct reading *rd = ctx;
 	size_t m;
@@ -30,9 +47,12 @@ static int read_while_stopped(void *ctx, const struct reach_block **blocks, size
 	m = rd->snap->nr_blocks ? rd->snap->nr_blocks : 1;
 	rd->blocks = malloc(m * sizeof(*rd->blocks));
 	rd->index = malloc(m * sizeof(*rd->index));
-	if (!rd->blocks || !rd->index)
+	rd->stacks = malloc(m * sizeof(*rd->stacks));
+	rd->owned = malloc(m * sizeof(*rd->owned));
+	if (!rd->blocks || !rd->index || !rd->stacks || !rd->owned)
 		return -ENOMEM;
-	/* mmap regions are no blocks for valgrind either: their bytes are roots */
+	/* mmap regions are no blocks for valgrind either: their bytes are
+	 * roots, but for the stacks and allocator mappings scan.h names */
 	for (size_t i = 0; i < rd->snap->nr_blocks; i++) {
 		const struct leak_block *b = &rd->snap->blocks[i];
 
@@ -41,8 +61,15 @@ static int read_while_stopped(void *ctx, const struct reach_block **blocks, size
 		rd->blocks[rd->n] = (struct reach_block){ b->addr, b->size };
 		rd->index[rd->n++] = i;
 	}
-	*blocks = rd->blocks;
-	*n = rd->n;
+	gather_regions(rd);
+	*in = (struct scan_input){
+		.blocks = rd->blocks, .n = rd->n,
+		.stacks = rd->stacks, .nr_stacks = rd->nr_stacks,
+		.threads = rd->snap->threads, .nr_threads = rd->snap->nr_threads,
+		.threads_known = rd->snap->have_threads,
+		.owned = rd->owned, .nr_owned = rd->nr_owned,
+		.owned_not_roots = rd->from_start,
+	};
 	return 0;
 }
 
@@ -77,7 +104,9 @@ static void scan_target_of(const struct classifier *c, bool held, struct scan_ta
 static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap,
 		     struct leak_scan_meta *meta)
 {
-	struct reading rd = { .source = c->source, .snap = snap };
+	/* a command leaksnoop started is traced from its exec: every block is
+	 * in the table */
+	struct reading rd = { .source = c->source, .snap = snap, .from_start = c->target->child };
 	struct scan_target t;
 	struct scan_stats st;
 	uint8_t *kinds = NULL;
@@ -101,6 +130,8 @@ static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap
 	free(indirect);
 	free(rd.blocks);
 	free(rd.index);
+	free(rd.stacks);
+	free(rd.owned);
 	if (!rd.have_snap)
 		return err ? err : -EIO;
 	return 0;

@@ -37,6 +37,10 @@ struct reach {
 	/* pointers found in the blocks' contents: src << 32 | class << 30 | dst */
 	uint64_t *edges;
 	size_t nr_edges, cap_edges;
+	/* memory that holds no roots, sorted and merged (reach_set_nonroots) */
+	struct reach_range *nonroots;
+	size_t nr_nonroots;
+	uint64_t nonroot_bytes;		/* outside blocks, passed over there */
 	struct alloc_group arrays;	/* every per-block array above but edges */
 };
 
@@ -137,6 +141,7 @@ void reach_free(struct reach *r)
 		return;
 	alloc_group_free(&r->arrays);
 	free(r->edges);
+	free(r->nonroots);
 	free(r);
 }
 
@@ -294,6 +299,82 @@ static int scan_block(struct reach *r, size_t i, const unsigned char *buf, uint6
 	return 0;
 }
 
+static int by_start(const void *a, const void *b)
+{
+	const struct reach_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int reach_set_nonroots(struct reach *r, const struct reach_range *v, size_t n)
+{
+	struct reach_range *c = malloc((n ? n : 1) * sizeof(*c));
+	size_t m = 0;
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), by_start);
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].end <= c[i].start)
+			continue;
+		if (m && c[i].start <= c[m - 1].end) {
+			if (c[i].end > c[m - 1].end)
+				c[m - 1].end = c[i].end;
+			continue;
+		}
+		c[m++] = c[i];
+	}
+	free(r->nonroots);
+	r->nonroots = c;
+	r->nr_nonroots = m;
+	return 0;
+}
+
+uint64_t reach_nonroot_bytes(const struct reach *r)
+{
+	return r->nonroot_bytes;
+}
+
+/* The first non-root range that ends after a, or nr_nonroots. */
+static size_t nonroot_after(const struct reach *r, uint64_t a)
+{
+	size_t lo = 0, hi = r->nr_nonroots;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->nonroots[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Root words at [a, end), but for the parts of it that hold no roots. */
+static void scan_roots_outside(struct reach *r, const unsigned char *buf, uint64_t base,
+			       uint64_t a, uint64_t end)
+{
+	size_t k = r->nr_nonroots ? nonroot_after(r, a) : 0;
+
+	while (a < end) {
+		const struct reach_range *nr = k < r->nr_nonroots ? &r->nonroots[k] : NULL;
+
+		if (!nr || nr->start >= end) {
+			scan_roots(r, buf, base, a, end);
+			return;
+		}
+		if (nr->start > a)
+			scan_roots(r, buf, base, a, nr->start & ~7ULL);
+		/* word-aligned: a word only partly in the range is no root */
+		a = nr->start > a ? nr->start : a;
+		r->nonroot_bytes += min_u64(nr->end, end) - a;
+		a = (min_u64(nr->end, end) + 7) & ~7ULL;
+		k++;
+	}
+}
+
 int reach_scan(struct reach *r, uint64_t addr, const void *buf, size_t len)
 {
 	const unsigned char *b = buf;
@@ -326,7 +407,7 @@ int reach_scan(struct reach *r, uint64_t addr, const void *buf, size_t len)
 
 			if (stop > end)
 				stop = end;
-			scan_roots(r, b, addr, a, stop);
+			scan_roots_outside(r, b, addr, a, stop);
 			if (stop <= a)
 				break;
 			a = stop;

@@ -65,6 +65,19 @@ struct reach;
 struct reach *reach_new(const struct reach_block *blocks, size_t n);
 void reach_free(struct reach *r);
 
+/* A range of the process's memory, [start, end). */
+struct reach_range {
+	uint64_t start, end;
+};
+
+/* Memory that holds no roots: the blocks in it are still scanned once
+ * reached, the rest of it is passed over (the stack of a thread that has
+ * exited, an allocator's own mappings: scan.h says when). Any order,
+ * copied; replaces the last call's. Before reach_scan. 0, or -ENOMEM. */
+int reach_set_nonroots(struct reach *r, const struct reach_range *v, size_t n);
+/* Bytes of those ranges, outside any block, reach_scan passed over. */
+uint64_t reach_nonroot_bytes(const struct reach *r);
+
 /* One register of a thread: a root. */
 void reach_add_root_word(struct reach *r, uint64_t word);
 /* len bytes of the process's memory that were at addr: the parts outside

@@ -37,6 +37,7 @@
 #include "procfs.h"
 #include "scan.h"
 #include "scan_freeze.h"
+#include "scan_roots.h"
 #include "vec.h"
 
 
@@ -53,8 +54,12 @@
 
 /* ---- registers ----------------------------------------------------------------------- */
 
+/* Every stopped thread's registers are roots, but at the exit hold, where
+ * no code of the process runs again: there only the stack pointers are
+ * read (where the live part of each stack starts). */
 static void read_registers(struct freeze *f, struct reach *r, struct scan_stats *st)
 {
+	st->registers_roots = !f->t->traced_held;
 	for (size_t i = 0; i < f->n; i++) {
 		struct user_regs_struct regs;
 		const unsigned long long *w = (const unsigned long long *)&regs;
@@ -62,7 +67,7 @@ static void read_registers(struct freeze *f, struct reach *r, struct scan_stats 
 		if (f->v[i].gone || !f->v[i].stopped ||
 		    ptrace(PTRACE_GETREGS, f->v[i].tid, 0, &regs))
 			continue;
-		for (size_t k = 0; k < sizeof(regs) / sizeof(*w); k++)
+		for (size_t k = 0; st->registers_roots && k < sizeof(regs) / sizeof(*w); k++)
 			reach_add_root_word(r, w[k]);
 		f->v[i].sp = regs.rsp;
 		st->threads++;
@@ -471,13 +476,28 @@ static int scan_copied(struct reader *rd)
 
 /* ---- the whole scan ---------------------------------------------------------------------- */
 
+/* Once the registers are read (the stack pointers say which stacks are in
+ * use): the memory that holds no roots, to reach. */
+static int set_nonroots(const struct freeze *f, const struct scan_input *in, struct reach *r,
+			struct scan_stats *st)
+{
+	struct reach_range *v;
+	size_t n;
+	int err = scan_nonroot_ranges(in, f->v, f->n, &v, &n, st);
+
+	if (!err)
+		err = reach_set_nonroots(r, v, n);
+	free(v);
+	return err;
+}
+
 int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *bctx,
 		  uint8_t **kinds, uint64_t **indirect, size_t *n, struct scan_stats *st,
 		  char *why, size_t why_size)
 {
 	struct freeze f = { .t = t, .why = why, .why_size = why_size,
 			    .signals_at_start = t->signals ? *t->signals : 0 };
-	const struct reach_block *blocks = NULL;
+	struct scan_input in = { 0 };
 	struct reach *r = NULL;
 	struct reader rd;
 	size_t nb = 0;
@@ -499,23 +519,29 @@ int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *
 	if (!err) {
 		double t1 = now_ms();
 
-		err = get_blocks(bctx, &blocks, &nb);
+		err = get_blocks(bctx, &in);
+		nb = in.n;
 		st->tables_ms = now_ms() - t1;
 	}
 	if (!err) {
-		r = reach_new(blocks, nb);
+		r = reach_new(in.blocks, nb);
 		if (!r)
 			err = -ENOMEM;
 		rd.r = r;
 	}
 	if (!err) {
 		read_registers(&f, r, st);
+		err = set_nonroots(&f, &in, r, st);
+	}
+	if (!err) {
 		err = walk_mappings(&f, &rd);
 	}
 	thaw(&f);
 	st->stopped_ms = now_ms() - t0;
 	if (!err)
 		err = scan_copied(&rd);
+	if (r)
+		st->nonroot_bytes = reach_nonroot_bytes(r);
 	if (!err) {
 		*kinds = malloc(nb ? nb : 1);
 		*indirect = malloc((nb ? nb : 1) * sizeof(**indirect));

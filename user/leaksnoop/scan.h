@@ -29,6 +29,12 @@ struct scan_target {
 	const volatile sig_atomic_t *signals;
 };
 
+/* What the allocator's own mappings were to the scan. */
+enum scan_alloc_rule {
+	ALLOC_MAPS_ROOTS,	/* roots, as any memory (-p: the safe rule) */
+	ALLOC_MAPS_NOT_ROOTS,	/* traced from the start: no roots in them */
+};
+
 /* What a scan cost and found. */
 struct scan_stats {
 	double stopped_ms;	/* first thread stopped .. last resumed */
@@ -38,12 +44,53 @@ struct scan_stats {
 	/* where the stop went: reading the allocation tables, the pagemap,
 	 * copying the memory (the rest: stopping and resuming the threads) */
 	double tables_ms, pagemap_ms, copy_ms;
+	/* which roots were taken (the rules: struct scan_input) */
+	enum scan_alloc_rule alloc_rule;
+	bool registers_roots;		/* false at the exit hold */
+	uint32_t exited_stacks;		/* exited threads' stacks passed over */
+	uint32_t owned_maps;		/* allocator mappings passed over */
+	uint64_t nonroot_bytes;		/* of both, outside blocks, not scanned as roots */
 };
 
-/* Called once every thread is stopped: the blocks to classify (the
- * allocation table as it is while nothing can change it). The scan does
- * not keep them past its return. 0, or -errno. */
-typedef int (*scan_blocks_fn)(void *ctx, const struct reach_block **blocks, size_t *n);
+/* A thread started while traced: the stack pointer it started with. */
+struct scan_thread {
+	uint32_t tid;
+	uint64_t first_sp;
+};
+
+/* What the scan classifies, and what it knows of the process's memory,
+ * read once every thread is stopped (the tables as they are while nothing
+ * can change them). The roots are memcheck's: every thread's registers and
+ * every word of writable memory outside the blocks, but for
+ * - the stack of a thread that has exited (glibc caches stacks for its
+ *   next threads; they hold the dead thread's stale pointers): a region of
+ *   stacks that no thread now listed in the process started in (first_sp)
+ *   and no stopped thread's stack pointer lies in. Only with
+ *   threads_known (else every stack is scanned, as any memory);
+ * - the allocator's own mappings (owned), with owned_not_roots: given
+ *   when the process was traced from its first instruction, so every
+ *   block in them is a traced block and the rest is the allocator's state
+ *   (free lists, thread caches, extent metadata: stale pointers to blocks
+ *   handed out). Attached later (-p), blocks allocated before are not in
+ *   the table: the allocator's memory stays a root, the safe rule;
+ * - the registers of a process held at its exit (no code of it runs
+ *   again; memcheck's check at exit sees none either). */
+struct scan_input {
+	const struct reach_block *blocks;
+	size_t n;
+	const struct reach_range *stacks;	/* thread stack regions */
+	size_t nr_stacks;
+	const struct scan_thread *threads;
+	size_t nr_threads;
+	bool threads_known;			/* threads holds every one started */
+	const struct reach_range *owned;	/* allocator-owned mappings */
+	size_t nr_owned;
+	bool owned_not_roots;
+};
+
+/* Called once every thread is stopped: fills in (the scan does not keep
+ * what it points to past its return). 0, or -errno. */
+typedef int (*scan_blocks_fn)(void *ctx, struct scan_input *in);
 
 /* Stops the target, classifies the blocks get_blocks gives, resumes it.
  * *kinds (malloc'd, one per block, enum leak_kind) and *indirect (bytes

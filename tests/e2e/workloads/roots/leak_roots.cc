@@ -1,0 +1,137 @@
+/* leaksnoop's roots workload (issue 19): heaps where what counts as a root
+ * decides the kinds. Each mode sets its shape up, writes "ready" to stderr
+ * and waits for a signal. Built as C++ (-O0 -g) against glibc, and linked
+ * to jemalloc (roots_je) and tcmalloc (roots_tc) for the "alloc" mode.
+ * usage: leak_roots threads T N   T threads, each leaking N 208-byte blocks
+ *                                 through operator new, then exiting (their
+ *                                 stacks stay cached by glibc, full of the
+ *                                 dropped pointers)
+ *        leak_roots mi            an object held only through a pointer to
+ *                                 its second base class (struct C : A, B),
+ *                                 and one such object dropped
+ *        leak_roots alloc         40 malloc'd blocks of 10 sizes (64 B ..
+ *                                 32 KiB), 39 dropped, 1 kept in a global */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void ready()
+{
+	if (write(2, "ready\n", 6) < 0)
+		_exit(98);
+}
+
+/* Dead frames of the setup functions sit where the next calls' frames go
+ * (valgrind treats what the next calls don't write as uninitialised; a
+ * live scan can't tell): the main thread's are cleared before "ready". */
+static void __attribute__((noinline)) scrub_stack()
+{
+	volatile char junk[16384];
+
+	memset((char *)junk, 0, sizeof(junk));
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+struct session {
+	long id;
+	char name[200];		/* 208 bytes a session */
+};
+
+static long per_thread;
+
+static void __attribute__((noinline)) open_session(long id)
+{
+	session *s = new session;			/* @thread_leak */
+
+	s->id = id;
+	snprintf(s->name, sizeof(s->name), "session %ld", id);
+}
+
+static void *worker(void *arg)
+{
+	long base = (long)arg;
+
+	for (long i = 0; i < per_thread; i++)
+		open_session(base + i);
+	return nullptr;
+}
+
+static void threads(long nthreads, long n)
+{
+	per_thread = n;
+	for (long t = 0; t < nthreads; t++) {
+		pthread_t th;
+
+		/* one after another: each thread reuses the stack the last one
+		 * left in glibc's cache */
+		if (pthread_create(&th, nullptr, worker, (void *)(t * n)) || pthread_join(th, nullptr))
+			_exit(97);
+	}
+}
+
+/* ---- multiple inheritance --------------------------------------------------- */
+
+struct A {
+	virtual ~A() {}
+	virtual long a() { return 1; }
+	long x = 1;
+};
+
+struct B {
+	virtual ~B() {}
+	virtual long b() { return 2; }
+	long y = 2;
+};
+
+struct C : A, B {
+	long a() override { return 3; }
+	long b() override { return 4; }
+	char pad[40] = {};	/* 80 bytes a C */
+};
+
+static B *held_second_base;
+
+static void __attribute__((noinline)) second_base()
+{
+	held_second_base = new C;			/* @mi_held */
+	B *dropped = new C;				/* @mi_lost */
+
+	(void)dropped->b();
+}
+
+/* ---- allocator caches ----------------------------------------------------------- */
+
+static void *kept;
+
+static void __attribute__((noinline)) alloc_some()
+{
+	for (int i = 0; i < 40; i++) {
+		char *p = (char *)malloc(64UL << (i % 10));	/* @alloc_block */
+
+		memset(p, i, 64);
+		if (i == 17)
+			kept = p;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "threads";
+
+	if (!strcmp(mode, "threads"))
+		threads(argc > 2 ? atol(argv[2]) : 10, argc > 3 ? atol(argv[3]) : 5);
+	else if (!strcmp(mode, "mi"))
+		second_base();
+	else if (!strcmp(mode, "alloc"))
+		alloc_some();
+	else
+		return 99;
+	scrub_stack();
+	ready();
+	for (;;)
+		pause();
+}
