@@ -21,9 +21,17 @@ struct reading {
 	size_t nr_stacks, nr_owned;
 };
 
-/* The regions that are thread stacks, and the allocator's own. */
+/* The regions that are thread stacks, and the allocator's own: the
+ * mappings of jemalloc & co. (regions.h), and the brk heap, which only the
+ * allocators grow (glibc's main arena, tcmalloc's spans and metadata). */
 static void gather_regions(struct reading *rd)
 {
+	for (size_t i = 0; rd->snap->have_maps && i < rd->snap->maps.n; i++) {
+		const struct vma *v = &rd->snap->maps.v[i];
+
+		if (v->kind == VMA_HEAP)
+			rd->owned[rd->nr_owned++] = (struct reach_range){ v->start, v->end };
+	}
 	for (size_t i = 0; i < rd->snap->nr_blocks; i++) {
 		const struct leak_block *b = &rd->snap->blocks[i];
 		struct reach_range range = { b->addr, b->addr + b->size };
@@ -48,7 +56,7 @@ static int read_while_stopped(void *ctx, struct scan_input *in)
 	rd->blocks = malloc(m * sizeof(*rd->blocks));
 	rd->index = malloc(m * sizeof(*rd->index));
 	rd->stacks = malloc(m * sizeof(*rd->stacks));
-	rd->owned = malloc(m * sizeof(*rd->owned));
+	rd->owned = malloc((m + rd->snap->maps.n) * sizeof(*rd->owned));
 	if (!rd->blocks || !rd->index || !rd->stacks || !rd->owned)
 		return -ENOMEM;
 	/* mmap regions are no blocks for valgrind either: their bytes are
