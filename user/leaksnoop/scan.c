@@ -38,6 +38,7 @@
 #include "scan.h"
 #include "scan_freeze.h"
 #include "scan_roots.h"
+#include "scan_vtable.h"
 #include "vec.h"
 
 
@@ -498,6 +499,7 @@ int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *
 	struct freeze f = { .t = t, .why = why, .why_size = why_size,
 			    .signals_at_start = t->signals ? *t->signals : 0 };
 	struct scan_input in = { 0 };
+	struct vtables *vt = vtables_new(t->pid);
 	struct reach *r = NULL;
 	struct reader rd;
 	size_t nb = 0;
@@ -527,6 +529,8 @@ int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *
 		r = reach_new(in.blocks, nb);
 		if (!r)
 			err = -ENOMEM;
+		else if (vt)
+			reach_set_vtable_test(r, vtables_test, vt);
 		rd.r = r;
 	}
 	if (!err) {
@@ -558,6 +562,7 @@ int scan_classify(const struct scan_target *t, scan_blocks_fn get_blocks, void *
 	*n = nb;
 	reader_close(&rd);
 	reach_free(r);
+	vtables_free(vt);
 	free(f.v);
 	return err;
 }
