@@ -10,7 +10,12 @@
  *                                 its second base class (struct C : A, B),
  *                                 and one such object dropped
  *        leak_roots alloc         40 malloc'd blocks of 10 sizes (64 B ..
- *                                 32 KiB), 39 dropped, 1 kept in a global
+ *                                 32 KiB), 39 dropped, 1 kept in a global;
+ *                                 then 10 100-byte blocks (zeroed: no stale
+ *                                 allocator links in them) each held only by
+ *                                 a 64-byte block that is then freed (its
+ *                                 third word, which no allocator's free
+ *                                 overwrites, still points to it)
  *        leak_roots exitreg       a 4,000-byte block held only in r12 when
  *                                 the process exits (exit_group, at once) */
 #include <pthread.h>
@@ -118,6 +123,8 @@ static void *kept;
 
 static void __attribute__((noinline)) alloc_some()
 {
+	void **holders[10];
+
 	for (int i = 0; i < 40; i++) {
 		char *p = (char *)malloc(64UL << (i % 10));	/* @alloc_block */
 
@@ -125,6 +132,13 @@ static void __attribute__((noinline)) alloc_some()
 		if (i == 17)
 			kept = p;
 	}
+	for (int i = 0; i < 10; i++) {
+		holders[i] = (void **)calloc(8, sizeof(void *));
+		holders[i][2] = calloc(1, 100);		/* @alloc_orphan */
+	}
+	for (int i = 0; i < 10; i++)
+		free(holders[i]);
+	memset(holders, 0, sizeof(holders));
 }
 
 /* ---- a register at the exit ---------------------------------------------------------- */
