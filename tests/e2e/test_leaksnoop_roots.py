@@ -15,16 +15,11 @@ from test_leaksnoop_kinds import by_kind_and_line, run_command, summary_of, valg
     wait_ready
 
 SRC = "leak_roots.cc"
-WORKLOADS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads", "roots")
 
 
 def line_of(marker):
     """The line of leak_roots.cc that carries the comment @marker."""
-    with open(os.path.join(WORKLOADS, SRC)) as f:
-        for no, line in enumerate(f, 1):
-            if re.search(r"@%s\b" % re.escape(marker), line):
-                return no
-    raise AssertionError(f"no @{marker} in {SRC}")
+    return e2e.source_line(os.path.join("roots", SRC), marker)
 
 
 def is_operator_new(frame):

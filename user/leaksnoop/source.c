@@ -148,7 +148,7 @@ static int label_regions(const struct leak_source *src, struct leak_snapshot *sn
 
 	for (int i = 0; !err && i < src->nr_allocs; i++) {
 		files[i] = src->allocs[i].path;
-		if (strcmp(src->allocs[i].family, "glibc"))
+		if (strcmp(src->allocs[i].family, "glibc") != 0)
 			owners[f.nr_owner_files++] = src->allocs[i].path;
 	}
 	f.thread_sps = vals;

@@ -150,9 +150,10 @@ static void __attribute__((noinline)) alloc_some()
  * holds it. */
 __attribute__((naked, noinline)) static void exit_holding_in_r12()
 {
-	asm("sub $8, %rsp\n\t"			/* aligned for the call */
+	/* the debug info gives the whole statement its first line */
+	asm("sub $8, %rsp\n\t"			/* aligned for the call; @exitreg_block */
 	    "mov $4000, %edi\n\t"
-	    "call malloc@PLT\n\t"			/* @exitreg_block */
+	    "call malloc@PLT\n\t"
 	    "mov %rax, %r12\n\t"
 	    "lea -1024(%rsp), %rdi\n\t"
 	    "mov $128, %ecx\n\t"
