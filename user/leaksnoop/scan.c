@@ -611,7 +611,9 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 			    .signals_at_start = t->signals ? *t->signals : 0 };
 	struct vtables *vt = vtables_new(t->pid);
 	struct reach *r = NULL;
-	struct reader rd;
+	/* on the heap: with its iovecs it is 17 KiB, a stack frame that cannot
+	 * grow under an address-space limit (SIGSEGV instead of -ENOMEM) */
+	struct reader *rd = malloc(sizeof(*rd));
 	struct scan_window w = { 0 };
 	uint64_t *regs = NULL;
 	size_t nb = 0, nr_regs = 0, cap_regs = 0;
@@ -623,15 +625,20 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	why[0] = 0;
 	*kinds = NULL;
 	*indirect = NULL;
-	err = reader_open(&rd, t->pid, st);
-	rd.vt = vt;
+	if (!rd) {
+		snprintf(why, why_size, "%s", strerror(ENOMEM));
+		vtables_free(vt);
+		return -ENOMEM;
+	}
+	err = reader_open(rd, t->pid, st);
+	rd->vt = vt;
 	if (!err) {
-		prepare_copy(&f, &rd);
-		precopy(&f, &rd);
+		prepare_copy(&f, rd);
+		precopy(&f, rd);
 	}
 	/* with a copy buffer, and the frees of the window logged, nothing but
 	 * copying happens in the stop */
-	deferred = !err && rd.copy && src->begin(src->ctx);
+	deferred = !err && rd->copy && src->begin(src->ctx);
 	t1 = now_ms();
 	st->before_ms = t1 - t0;
 	nice_before = stop_priority_raise();
@@ -641,7 +648,7 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	t1 += st->seize_ms;	/* the stop starts at the first thread asked to */
 	st->freeze_ms = now_ms() - t1;
 	if (!err)
-		err = while_stopped(&f, &rd, src, deferred, &w, &nb, &r, &regs, &nr_regs, &cap_regs);
+		err = while_stopped(&f, rd, src, deferred, &w, &nb, &r, &regs, &nr_regs, &cap_regs);
 	t0 = now_ms();
 	thaw(&f);
 	st->resume_ms = now_ms() - t0;
@@ -649,15 +656,15 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	stop_priority_restore(nice_before);
 	if (!err && deferred) {
 		t0 = now_ms();
-		err = reach_of(&rd, src, &w, &nb, &r);
+		err = reach_of(rd, src, &w, &nb, &r);
 		st->after_tables_ms = now_ms() - t0;
-		rd.r = r;
+		rd->r = r;
 		if (!err)
-			err = set_nonroots(&f, &rd, st);
+			err = set_nonroots(&f, rd, st);
 	}
 	t0 = now_ms();
 	if (!err)
-		err = mark_and_classify(&rd, r, nb, regs, nr_regs, kinds, indirect);
+		err = mark_and_classify(rd, r, nb, regs, nr_regs, kinds, indirect);
 	st->after_mark_ms = now_ms() - t0;
 	if (r)
 		st->nonroot_bytes = reach_nonroot_bytes(r);
@@ -670,7 +677,8 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 		*indirect = NULL;
 	}
 	*n = nb;
-	reader_close(&rd);
+	reader_close(rd);
+	free(rd);
 	reach_free(r);
 	free(regs);
 	vtables_free(vt);
