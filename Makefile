@@ -213,7 +213,19 @@ $(OUTPUT)/tests/lld_rust_fp: $(LLD_DIR)/leak.rs | $(OUTPUT)/tests
 	$(call msg,RUSTC,$@)
 	$(Q)MAKEFLAGS= $(RUSTC) $(RUSTFLAGS_WORKLOAD) -C force-frame-pointers=yes $< -o $@
 
-tests-build: all $(UNIT_BINS) $(WORKLOAD_BINS) $(OPT_BINS) $(NOFP_BINS) $(LLD_BINS)
+# The roots workload (issue 19: what counts as a root decides the kinds): C++
+# built like the workloads (-O0 -g, frame pointers), on glibc and linked to
+# each allocator Debian ships (roots_je, roots_tc, roots_mi).
+ROOTS_SRC  := tests/e2e/workloads/roots/leak_roots.cc
+ROOTS_BINS := $(addprefix $(OUTPUT)/tests/,leak_roots leak_roots_je leak_roots_tc leak_roots_mi)
+ROOTS_LIBS_leak_roots_je := -ljemalloc
+ROOTS_LIBS_leak_roots_tc := -ltcmalloc
+ROOTS_LIBS_leak_roots_mi := -lmimalloc
+$(ROOTS_BINS): $(ROOTS_SRC) | $(OUTPUT)/tests
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -O0 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread $< -o $@ $(ROOTS_LIBS_$(notdir $@))
+
+tests-build: all $(UNIT_BINS) $(WORKLOAD_BINS) $(OPT_BINS) $(NOFP_BINS) $(LLD_BINS) $(ROOTS_BINS)
 
 deps:
 	$(Q)./scripts/install-deps.sh

@@ -5,6 +5,7 @@ same point (the workload's "ready")."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -44,11 +45,11 @@ def wait_ready(stream, timeout=60):
     raise AssertionError("workload not ready in time")
 
 
-def parse_valgrind(log, which=0):
+def parse_valgrind(log, which=0, src=SRC):
     """The which-th leak check of a valgrind log: (summary, records).
     summary: kind -> (bytes, blocks); records: (kind, direct bytes, blocks,
-    where) for the loss records whose allocation was called from SRC, where
-    being the SRC lines of the allocation's caller and its caller."""
+    where) for the loss records whose allocation was called from src, where
+    being the src lines of the allocation's caller and its caller."""
     checks = log.split("LEAK SUMMARY:")
     assert len(checks) > which + 1, f"no leak summary #{which} in:\n{log[-3000:]}"
     body, tail = checks[which], checks[which + 1]
@@ -65,8 +66,8 @@ def parse_valgrind(log, which=0):
                          r" in loss record[^\n]*\n((?:==\d+==    (?:at|by) [^\n]*\n)+)", body):
         frames = m.group(5).splitlines()[1:3]
         where = tuple(int(c.group(1)) for c in
-                      (re.search(r"\(%s:(\d+)\)" % re.escape(SRC), f) for f in frames) if c)
-        if not frames or not re.search(r"\(%s:\d+\)" % re.escape(SRC), frames[0]):
+                      (re.search(r"\(%s:(\d+)\)" % re.escape(src), f) for f in frames) if c)
+        if not frames or not re.search(r"\(%s:\d+\)" % re.escape(src), frames[0]):
             continue
         direct = m.group(2) or m.group(1)
         records.append((VG_WORDS[m.group(4)], int(direct.replace(",", "")),
@@ -74,13 +75,40 @@ def parse_valgrind(log, which=0):
     return summary, records
 
 
-def valgrind_kinds(*args, which=0, interrupt=True, stops_first=False):
+def valgrind_kinds(*args, which=0, interrupt=True, stops_first=False, workload=WORKLOAD, src=SRC):
     """Runs the workload under valgrind to its "ready", interrupts it.
     stops_first: the workload stops itself once first (the "pre" shape,
-    for -p): it is continued."""
-    with tempfile.NamedTemporaryFile("r", suffix=".vg") as log:
+    for -p): it is continued. A uprobe another leaksnoop holds on ld.so
+    (the dl hook; uprobes patch the file's page for every process) kills
+    valgrind with SIGTRAP at dl-debug.c: then it is run again, a few times."""
+    for attempt in range(3):
+        try:
+            return _valgrind_once(args, which, interrupt, stops_first, workload, src,
+                                  private_ld=attempt > 0)
+        except _Trapped:
+            time.sleep(1)
+    raise AssertionError("valgrind kept dying of SIGTRAP at another tracer's uprobe")
+
+
+class _Trapped(Exception):
+    pass
+
+
+LD_SO = "/lib64/ld-linux-x86-64.so.2"
+
+
+def _valgrind_once(args, which, interrupt, stops_first, workload, src, private_ld):
+    """private_ld: the program run by a copy of ld.so (a uprobe is on the
+    file, so a copy has none)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".vg") as log, \
+            tempfile.TemporaryDirectory() as tmp:
+        ld = []
+        if private_ld:
+            ld = [os.path.join(tmp, "ld.so")]
+            shutil.copy(os.path.realpath(LD_SO), ld[0])
         p = subprocess.Popen(["valgrind", "--leak-check=full", "--show-leak-kinds=all",
-                              f"--log-file={log.name}", e2e.workload(WORKLOAD), *map(str, args)],
+                              f"--log-file={log.name}", *ld, e2e.workload(workload),
+                              *map(str, args)],
                              stderr=subprocess.PIPE, text=True)
         try:
             if stops_first:
@@ -90,14 +118,23 @@ def valgrind_kinds(*args, which=0, interrupt=True, stops_first=False):
                     time.sleep(0.05)
                 os.kill(p.pid, signal.SIGCONT)
             if interrupt:
-                wait_ready(p.stderr, timeout=120)
+                try:
+                    wait_ready(p.stderr, timeout=120)
+                except AssertionError:
+                    p.wait(timeout=120)
+                    if "signal 5 (SIGTRAP)" in log.read():
+                        raise _Trapped()
+                    raise
                 p.send_signal(signal.SIGINT)
             p.wait(timeout=120)
         finally:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        return parse_valgrind(log.read(), which)
+        text = log.read()
+        if "signal 5 (SIGTRAP)" in text and "LEAK SUMMARY" not in text:
+            raise _Trapped()
+        return parse_valgrind(text, which, src)
 
 
 def in_src(frame):
@@ -125,11 +162,11 @@ def by_kind_and_line(records):
     return out
 
 
-def run_command(*args, extra=(), interrupt=True):
+def run_command(*args, extra=(), interrupt=True, workload=WORKLOAD):
     """leaksnoop -- the workload, interrupted at its "ready" (or to its
     exit); returns (rc, final JSON report, leaksnoop's stderr)."""
     p = subprocess.Popen([e2e.tool("leaksnoop"), "--json", "--user", "-o", "0", "-T", "0",
-                          "--show-reachable", *extra, "--", e2e.workload(WORKLOAD),
+                          "--show-reachable", *extra, "--", e2e.workload(workload),
                           *map(str, args)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -19,6 +19,9 @@ struct heap {
 	size_t nregs;
 	uint8_t kinds[64];
 	uint64_t indirect[64];
+	reach_vtable_fn vtable_test;		/* multipleinheritance on */
+	struct reach_range nonroots[4];
+	size_t nr_nonroots;
 };
 
 /* A block of size bytes at word offset w of the heap; returns its address. */
@@ -44,6 +47,12 @@ static int classify_in(struct heap *h, size_t chunk)
 
 	if (!r)
 		return -1;
+	if (h->vtable_test)
+		reach_set_vtable_test(r, h->vtable_test, NULL);
+	if (reach_set_nonroots(r, h->nonroots, h->nr_nonroots)) {
+		reach_free(r);
+		return -1;
+	}
 	for (size_t i = 0; i < h->nregs; i++)
 		reach_add_root_word(r, h->regs[i]);
 	if (!chunk)
@@ -354,6 +363,84 @@ static void test_heuristics(void)
 	free(h);
 }
 
+/* Two vtables of the "process" (their addresses lie outside the heap, as
+ * in a mapped file). */
+#define VTABLE_A	0x555555600010ULL
+#define VTABLE_B	0x555555600090ULL
+
+static bool two_vtables(void *ctx, uint64_t addr)
+{
+	(void)ctx;
+	return addr == VTABLE_A || addr == VTABLE_B;
+}
+
+/* struct C : A, B held only by a B * (C + 16, where B's vtable pointer
+ * is): reachable by memcheck's multipleinheritance heuristic, from a root
+ * or from a reachable block; not when either word is no vtable pointer,
+ * nor without the test (then possibly lost, as before). */
+static void test_multiple_inheritance(void)
+{
+	for (int with_test = 0; with_test < 2; with_test++) {
+		struct heap *h = heap_new();
+		uint64_t c = block(h, 10, 48);		/* held from a root */
+		uint64_t c2 = block(h, 20, 48);		/* held from a block */
+		uint64_t owner = block(h, 30, 16);
+		uint64_t not_b = block(h, 40, 48);	/* +16 is no vtable pointer */
+		uint64_t not_c = block(h, 50, 48);	/* +0 is no vtable pointer */
+
+		h->vtable_test = with_test ? two_vtables : NULL;
+		for (int i = 0; i < 2; i++) {
+			uint64_t o = i ? c2 : c;
+
+			put(h, o, VTABLE_A);
+			put(h, o + 16, VTABLE_B);
+		}
+		put(h, not_b, VTABLE_A);
+		put(h, not_b + 16, 12345);
+		put(h, not_c, 12345);
+		put(h, not_c + 16, VTABLE_B);
+		put(h, BASE + 8ULL * 2000, c + 16);
+		put(h, BASE + 8ULL * 2001, owner);
+		put(h, owner, c2 + 16);
+		put(h, BASE + 8ULL * 2002, not_b + 16);
+		put(h, BASE + 8ULL * 2003, not_c + 16);
+		CHECK(classify(h) == 0);
+		CHECK_U64(h->kinds[0], with_test ? LEAK_REACHABLE : LEAK_POSSIBLE);
+		CHECK_U64(h->kinds[1], with_test ? LEAK_REACHABLE : LEAK_POSSIBLE);
+		CHECK_U64(h->kinds[2], LEAK_REACHABLE);
+		CHECK_U64(h->kinds[3], LEAK_POSSIBLE);
+		CHECK_U64(h->kinds[4], LEAK_POSSIBLE);
+		free(h);
+	}
+}
+
+/* Memory that holds no roots (an exited thread's frames, an allocator's
+ * own mapping): a pointer there keeps nothing, but a block in it still
+ * has its contents scanned once reached; scanned in pieces, the same. */
+static void test_nonroot_ranges(void)
+{
+	for (size_t chunk = 0; chunk <= 24; chunk += 24) {
+		struct heap *h = heap_new();
+		uint64_t lost = block(h, 10, 32);
+		uint64_t in_range = block(h, 1004, 32);	/* inside the range */
+		uint64_t child = block(h, 20, 32);
+		uint64_t kept = block(h, 30, 32);
+
+		h->nonroots[h->nr_nonroots++] = (struct reach_range){ BASE + 8ULL * 1000,
+								      BASE + 8ULL * 1100 };
+		put(h, BASE + 8ULL * 1001, lost);		/* a stale pointer */
+		put(h, BASE + 8ULL * 3000, in_range);	/* a root outside */
+		put(h, in_range, child);
+		put(h, BASE + 8ULL * 1100, kept);		/* just past the range */
+		CHECK(classify_in(h, chunk) == 0);
+		CHECK_U64(h->kinds[0], LEAK_DEFINITE);
+		CHECK_U64(h->kinds[1], LEAK_REACHABLE);
+		CHECK_U64(h->kinds[2], LEAK_REACHABLE);
+		CHECK_U64(h->kinds[3], LEAK_REACHABLE);
+		free(h);
+	}
+}
+
 /* The same heap scanned in pieces of every awkward size classifies the
  * same as in one go: blocks and roots cut across buffer boundaries. */
 static void test_pieces(void)
@@ -474,5 +561,7 @@ int main(void)
 	RUN(test_order_and_overlap);
 	RUN(test_empty_and_names);
 	RUN(test_next_chunk_header_is_not_interior);
+	RUN(test_multiple_inheritance);
+	RUN(test_nonroot_ranges);
 	UNIT_EXIT();
 }

@@ -15,9 +15,12 @@ struct reading {
 	bool have_snap;
 	struct leak_scan_log *log;	/* the frees since just before the stop */
 	size_t freed_since;		/* blocks at the end of snap, freed after the resume */
+	bool from_start;		/* traced from its first instruction */
 	struct reach_block *blocks;	/* the user blocks of snap */
 	size_t *index;			/* blocks[i] is snap->blocks[index[i]] */
 	size_t n;
+	struct reach_range *stacks, *owned;	/* regions: scan_input's */
+	size_t nr_stacks, nr_owned;
 };
 
 static bool log_frees(void *ctx)
@@ -28,8 +31,31 @@ static bool log_frees(void *ctx)
 	return rd->log != NULL;
 }
 
-static int read_window(void *ctx, const struct scan_window *w, const struct reach_block **blocks,
-		       size_t *n)
+/* The regions that are thread stacks, and the allocator's own: the
+ * mappings of jemalloc & co. (regions.h), and the brk heap, which only the
+ * allocators grow (glibc's main arena, tcmalloc's spans and metadata). */
+static void gather_regions(struct reading *rd)
+{
+	for (size_t i = 0; rd->snap->have_maps && i < rd->snap->maps.n; i++) {
+		const struct vma *v = &rd->snap->maps.v[i];
+
+		if (v->kind == VMA_HEAP)
+			rd->owned[rd->nr_owned++] = (struct reach_range){ v->start, v->end };
+	}
+	for (size_t i = 0; i < rd->snap->nr_blocks; i++) {
+		const struct leak_block *b = &rd->snap->blocks[i];
+		struct reach_range range = { b->addr, b->addr + b->size };
+
+		if (b->key.src == SRC_THREAD_STACK)
+			rd->stacks[rd->nr_stacks++] = range;
+		else if (b->key.src == SRC_ALLOC_MAP && b->alloc_owned)
+			rd->owned[rd->nr_owned++] = range;
+	}
+}
+
+/* The blocks as they were during w, with what the roots rules need
+ * (scan.h's struct scan_input). */
+static int read_window(void *ctx, const struct scan_window *w, struct scan_input *in)
 {
 	struct reading *rd = ctx;
 	size_t m;
@@ -42,9 +68,12 @@ static int read_window(void *ctx, const struct scan_window *w, const struct reac
 	m = rd->snap->nr_blocks ? rd->snap->nr_blocks : 1;
 	rd->blocks = malloc(m * sizeof(*rd->blocks));
 	rd->index = malloc(m * sizeof(*rd->index));
-	if (!rd->blocks || !rd->index)
+	rd->stacks = malloc(m * sizeof(*rd->stacks));
+	rd->owned = malloc((m + rd->snap->maps.n) * sizeof(*rd->owned));
+	if (!rd->blocks || !rd->index || !rd->stacks || !rd->owned)
 		return -ENOMEM;
-	/* mmap regions are no blocks for valgrind either: their bytes are roots */
+	/* mmap regions are no blocks for valgrind either: their bytes are
+	 * roots, but for the stacks and allocator mappings scan.h names */
 	for (size_t i = 0; i < rd->snap->nr_blocks; i++) {
 		const struct leak_block *b = &rd->snap->blocks[i];
 
@@ -53,8 +82,15 @@ static int read_window(void *ctx, const struct scan_window *w, const struct reac
 		rd->blocks[rd->n] = (struct reach_block){ b->addr, b->size };
 		rd->index[rd->n++] = i;
 	}
-	*blocks = rd->blocks;
-	*n = rd->n;
+	gather_regions(rd);
+	*in = (struct scan_input){
+		.blocks = rd->blocks, .n = rd->n,
+		.stacks = rd->stacks, .nr_stacks = rd->nr_stacks,
+		.threads = rd->snap->threads, .nr_threads = rd->snap->nr_threads,
+		.threads_known = rd->snap->have_threads,
+		.owned = rd->owned, .nr_owned = rd->nr_owned,
+		.owned_not_roots = rd->from_start,
+	};
 	return 0;
 }
 
@@ -89,7 +125,9 @@ static void scan_target_of(const struct classifier *c, bool held, struct scan_ta
 static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap,
 		     struct leak_scan_meta *meta)
 {
-	struct reading rd = { .source = c->source, .snap = snap };
+	/* a command leaksnoop started is traced from its exec: every block is
+	 * in the table */
+	struct reading rd = { .source = c->source, .snap = snap, .from_start = c->target->child };
 	struct scan_blocks src = { .begin = log_frees, .get = read_window, .ctx = &rd };
 	struct scan_target t;
 	struct scan_stats st;
@@ -117,6 +155,8 @@ static int scan_into(struct classifier *c, bool held, struct leak_snapshot *snap
 	free(indirect);
 	free(rd.blocks);
 	free(rd.index);
+	free(rd.stacks);
+	free(rd.owned);
 	if (!rd.have_snap)
 		return err ? err : -EIO;
 	return 0;

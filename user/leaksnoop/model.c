@@ -105,6 +105,7 @@ void leak_snapshot_free(struct leak_snapshot *s)
 	free(s->caches);
 	free(s->missed);
 	slabinfo_free(&s->slabs);
+	free(s->threads);
 	vma_list_free(&s->maps);
 	memset(s, 0, sizeof(*s));
 }

@@ -50,6 +50,11 @@ struct leak_block {
 	/* the scan's verdict (enum leak_kind; LEAK_UNKNOWN: not scanned) and,
 	 * for a definitely lost block, the bytes lost through it */
 	uint8_t kind;
+	/* SRC_ALLOC_MAP: mapped by an allocator that keeps its own state in
+	 * its mappings (jemalloc, tcmalloc, mimalloc; not glibc, whose mmap
+	 * callers include thread stacks and more): no root when every block
+	 * is known (scan.h) */
+	bool alloc_owned;
 	uint64_t indirect_bytes;
 };
 
@@ -91,6 +96,12 @@ struct leak_snapshot {
 	size_t nr_stacks, cap_stacks;
 	struct leak_cache_name *caches;		/* every cache the blocks name */
 	size_t nr_caches, cap_caches;
+	/* the threads started while traced (thread_sps): the regions table's
+	 * thread stacks are where their first stack pointers lie; with
+	 * have_threads, every one of them */
+	struct scan_thread *threads;
+	size_t nr_threads;
+	bool have_threads;
 	bool have_maps;				/* maps: the process's mappings now */
 	struct vma_list maps;			/* regions outside them were unmapped */
 	uint64_t stats[STAT_MAX];		/* enum ls_stat, summed over CPUs */

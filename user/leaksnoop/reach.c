@@ -23,6 +23,16 @@ enum ptr_class {
 
 enum state { UNREACHED, INDIRECT, POSSIBLE, REACHABLE };
 
+#define ROOT_POLY	0x80	/* in root[]: the block's first word is a vtable pointer */
+
+/* A word-aligned interior pointer: multipleinheritance may make it a start
+ * pointer once every block's vtable pointers are known. */
+struct mi_cand {
+	uint64_t ptr;
+	size_t edge;		/* its edge, or SIZE_MAX: a root's, into block */
+	uint32_t block;
+};
+
 struct reach {
 	size_t n;
 	/* sorted by address; [start, lend) is what a pointer may hit (a
@@ -37,6 +47,18 @@ struct reach {
 	/* pointers found in the blocks' contents: src << 32 | class << 30 | dst */
 	uint64_t *edges;
 	size_t nr_edges, cap_edges;
+	/* memory that holds no roots, sorted and merged (reach_set_nonroots) */
+	struct reach_range *nonroots;
+	size_t nr_nonroots;
+	uint64_t nonroot_bytes;		/* outside blocks, passed over there */
+	/* multipleinheritance: the test, the addresses of the vtable
+	 * pointers inside blocks that start with one, the pointers to try */
+	reach_vtable_fn is_vtable;
+	void *vt_ctx;
+	uint64_t *vt_words;
+	size_t nr_vt_words, cap_vt_words;
+	struct mi_cand *cands;
+	size_t nr_cands, cap_cands;
 	struct alloc_group arrays;	/* every per-block array above but edges */
 };
 
@@ -137,6 +159,9 @@ void reach_free(struct reach *r)
 		return;
 	alloc_group_free(&r->arrays);
 	free(r->edges);
+	free(r->nonroots);
+	free(r->vt_words);
+	free(r->cands);
 	free(r);
 }
 
@@ -221,12 +246,40 @@ static enum ptr_class classify_ptr(uint64_t off)
 
 /* ---- taking in memory ----------------------------------------------------------------- */
 
+void reach_set_vtable_test(struct reach *r, reach_vtable_fn fn, void *ctx)
+{
+	r->is_vtable = fn;
+	r->vt_ctx = ctx;
+}
+
+/* memcheck's own shortcut: no vtable is word-unaligned or in page 0. */
+static bool may_be_vtable(const struct reach *r, uint64_t w)
+{
+	return r->is_vtable && !(w & 7) && w >= 4096 && r->is_vtable(r->vt_ctx, w);
+}
+
+/* A word-aligned pointer into block j that is not at its start. */
+static void note_mi_cand(struct reach *r, uint64_t ptr, size_t edge, size_t j)
+{
+	struct mi_cand *v;
+
+	if (!r->is_vtable || (ptr & 7) || ptr == r->start[j])
+		return;
+	v = vec_reserve(r->cands, &r->cap_cands, r->nr_cands, sizeof(*v));
+	if (!v)
+		return;		/* one heuristic less: never a start pointer too many */
+	r->cands = v;
+	r->cands[r->nr_cands++] = (struct mi_cand){ ptr, edge, (uint32_t)j };
+}
+
 void reach_add_root_word(struct reach *r, uint64_t word)
 {
 	size_t j = lookup(r, word);
 
-	if (j != SIZE_MAX && !at_next_chunk_header(r, j, word))
+	if (j != SIZE_MAX && !at_next_chunk_header(r, j, word)) {
 		r->root[j] |= (uint8_t)(1U << classify_ptr(word - r->start[j]));
+		note_mi_cand(r, word, SIZE_MAX, j);
+	}
 }
 
 static int add_edge(struct reach *r, size_t src, size_t dst, enum ptr_class c)
@@ -269,6 +322,25 @@ static void scan_roots(struct reach *r, const unsigned char *buf, uint64_t base,
 	}
 }
 
+/* In a block whose first word is a vtable pointer: the words at [a, end)
+ * that are vtable pointers too (where its base classes' parts start). */
+static int note_vtable_words(struct reach *r, const unsigned char *buf, uint64_t base,
+			     uint64_t a, uint64_t end)
+{
+	for (; a + 8 <= end; a += 8) {
+		uint64_t *v;
+
+		if (!may_be_vtable(r, word_at(buf, base, a)))
+			continue;
+		v = vec_reserve(r->vt_words, &r->cap_vt_words, r->nr_vt_words, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		r->vt_words = v;
+		r->vt_words[r->nr_vt_words++] = a;
+	}
+	return 0;
+}
+
 /* Block i's words at [a, end). */
 static int scan_block(struct reach *r, size_t i, const unsigned char *buf, uint64_t base,
 		      uint64_t a, uint64_t end)
@@ -276,10 +348,15 @@ static int scan_block(struct reach *r, size_t i, const unsigned char *buf, uint6
 	uint64_t lo = r->lo, span = r->hi - r->lo;
 
 	/* the heuristics look at the first two words */
-	if (a == r->start[i] && a + 8 <= end)
+	if (a == r->start[i] && a + 8 <= end) {
 		r->w0[i] = word_at(buf, base, a);
+		if (may_be_vtable(r, r->w0[i]))
+			r->root[i] |= ROOT_POLY;
+	}
 	if (a <= r->start[i] + 8 && r->start[i] + 16 <= end)
 		r->w1[i] = word_at(buf, base, r->start[i] + 8);
+	if ((r->root[i] & ROOT_POLY) && note_vtable_words(r, buf, base, a, end))
+		return -ENOMEM;
 	for (; a + 8 <= end; a += 8) {
 		uint64_t w = word_at(buf, base, a);
 		size_t j;
@@ -287,11 +364,96 @@ static int scan_block(struct reach *r, size_t i, const unsigned char *buf, uint6
 		if (w - lo >= span)
 			continue;
 		j = lookup(r, w);
-		if (j != SIZE_MAX && !at_next_chunk_header(r, j, w) &&
-		    add_edge(r, i, j, classify_ptr(w - r->start[j])))
+		if (j == SIZE_MAX || at_next_chunk_header(r, j, w))
+			continue;
+		if (add_edge(r, i, j, classify_ptr(w - r->start[j])))
 			return -ENOMEM;
+		note_mi_cand(r, w, r->nr_edges - 1, j);
 	}
 	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct reach_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int reach_set_nonroots(struct reach *r, const struct reach_range *v, size_t n)
+{
+	struct reach_range *c = malloc((n ? n : 1) * sizeof(*c));
+	size_t m = 0;
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), by_start);
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].end <= c[i].start)
+			continue;
+		if (m && c[i].start <= c[m - 1].end) {
+			if (c[i].end > c[m - 1].end)
+				c[m - 1].end = c[i].end;
+			continue;
+		}
+		c[m++] = c[i];
+	}
+	free(r->nonroots);
+	r->nonroots = c;
+	r->nr_nonroots = m;
+	return 0;
+}
+
+uint64_t reach_nonroot_bytes(const struct reach *r)
+{
+	return r->nonroot_bytes;
+}
+
+/* The first non-root range that ends after a, or nr_nonroots. */
+static size_t nonroot_after(const struct reach *r, uint64_t a)
+{
+	size_t lo = 0, hi = r->nr_nonroots;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->nonroots[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Root words at [a, end), but for the parts of it that hold no roots. */
+static void scan_roots_outside(struct reach *r, const unsigned char *buf, uint64_t base,
+			       uint64_t a, uint64_t end)
+{
+	size_t k = r->nr_nonroots ? nonroot_after(r, a) : 0;
+
+	while (a < end) {
+		const struct reach_range *nr = k < r->nr_nonroots ? &r->nonroots[k] : NULL;
+
+		if (!nr || nr->start >= end) {
+			scan_roots(r, buf, base, a, end);
+			return;
+		}
+		if (nr->start > a)
+			scan_roots(r, buf, base, a, nr->start & ~7ULL);
+		/* word-aligned: a word only partly in the range is no root */
+		a = nr->start > a ? nr->start : a;
+		r->nonroot_bytes += min_u64(nr->end, end) - a;
+		a = (min_u64(nr->end, end) + 7) & ~7ULL;
+		k++;
+	}
 }
 
 int reach_scan(struct reach *r, uint64_t addr, const void *buf, size_t len)
@@ -326,7 +488,7 @@ int reach_scan(struct reach *r, uint64_t addr, const void *buf, size_t len)
 
 			if (stop > end)
 				stop = end;
-			scan_roots(r, b, addr, a, stop);
+			scan_roots_outside(r, b, addr, a, stop);
 			if (stop <= a)
 				break;
 			a = stop;
@@ -352,6 +514,29 @@ static bool heuristic_accepts(const struct reach *r, size_t i, enum ptr_class c)
 	if (c == AT_8 && size >= 8 && r->w0[i] > 0)
 		return (size - 8) % r->w0[i] == 0;	/* newarray; length64 is its subset */
 	return false;
+}
+
+/* memcheck's multipleinheritance heuristic (mc_leakcheck.c): an interior
+ * pointer into a block is as good as a start pointer when the block's
+ * first word and the word it points at are both vtable pointers (the
+ * pointer is a C++ object's second or later base class: struct C : A, B
+ * held by a B *). Decided once every block's words are in. */
+static void apply_multiple_inheritance(struct reach *r)
+{
+	if (!r->nr_cands || !r->nr_vt_words)
+		return;
+	qsort(r->vt_words, r->nr_vt_words, sizeof(*r->vt_words), u64_cmp);
+	for (size_t k = 0; k < r->nr_cands; k++) {
+		const struct mi_cand *c = &r->cands[k];
+
+		if (!(r->root[c->block] & ROOT_POLY) ||
+		    !bsearch(&c->ptr, r->vt_words, r->nr_vt_words, sizeof(uint64_t), u64_cmp))
+			continue;
+		if (c->edge == SIZE_MAX)
+			r->root[c->block] |= 1U << AT_START;
+		else	/* the same edge, now at the start */
+			r->edges[c->edge] &= ~((uint64_t)3 << DST_BITS);
+	}
 }
 
 struct graph {
@@ -479,8 +664,10 @@ int reach_classify(struct reach *r, uint8_t *kinds, uint64_t *indirect)
 		.state = calloc(m1, sizeof(*m.state)), .pending = calloc(m1, sizeof(*m.pending)),
 		.stack = malloc(m1 * sizeof(*m.stack)), .indirect = calloc(m1, sizeof(*m.indirect)),
 	};
-	int err = graph_build(r, &g);
+	int err;
 
+	apply_multiple_inheritance(r);
+	err = graph_build(r, &g);
 	if (!err && (!m.state || !m.pending || !m.stack || !m.indirect))
 		err = -ENOMEM;
 	if (!err) {

@@ -17,7 +17,8 @@
  * - still reachable: reached from a root through start pointers only;
  *   possibly lost: reached, but only through a path with an interior
  *   pointer (an interior pointer that one of memcheck's default heuristics
- *   stdstring, length64 or newarray accepts counts as a start pointer);
+ *   stdstring, length64, newarray or multipleinheritance accepts counts
+ *   as a start pointer; the last only with reach_set_vtable_test);
  * - of the blocks never reached, taken in address order, each one still
  *   unclaimed leads a "clique": every unreached block it reaches through any
  *   pointer is indirectly lost (and a clique leader reached this way stops
@@ -28,11 +29,11 @@
  * pointer to that next chunk, not into the block (reach.c).
  * Not reproduced: memcheck only scans words whose bytes are initialised
  * (here every word counts, so stale pointers in uninitialised or freed
- * memory can keep a block reachable: conservative, never a false "lost"),
- * and its multipleinheritance heuristic (C++ vtable pointers). */
+ * memory can keep a block reachable: conservative, never a false "lost"). */
 #ifndef LEAKSNOOP_REACH_H
 #define LEAKSNOOP_REACH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,28 @@ struct reach;
  * cut at the next one's start). NULL when memory is short. */
 struct reach *reach_new(const struct reach_block *blocks, size_t n);
 void reach_free(struct reach *r);
+
+/* A range of the process's memory, [start, end). */
+struct reach_range {
+	uint64_t start, end;
+};
+
+/* Memory that holds no roots: the blocks in it are still scanned once
+ * reached, the rest of it is passed over (the stack of a thread that has
+ * exited, an allocator's own mappings: scan.h says when). Any order,
+ * copied; replaces the last call's. Before reach_scan. 0, or -ENOMEM. */
+int reach_set_nonroots(struct reach *r, const struct reach_range *v, size_t n);
+/* Bytes of those ranges, outside any block, reach_scan passed over. */
+uint64_t reach_nonroot_bytes(const struct reach *r);
+
+/* Is addr a vtable's address in the process (memcheck's test: in a mapped
+ * file, its first non-null words up to 20, two of them at least, pointing
+ * into mapped files' executable code)? */
+typedef bool (*reach_vtable_fn)(void *ctx, uint64_t addr);
+/* Turns on the multipleinheritance heuristic (reach.c): before reach_scan.
+ * Without it, an object held only through its second base class is
+ * possibly lost. */
+void reach_set_vtable_test(struct reach *r, reach_vtable_fn fn, void *ctx);
 
 /* One register of a thread: a root. */
 void reach_add_root_word(struct reach *r, uint64_t word);

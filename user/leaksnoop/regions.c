@@ -16,6 +16,14 @@ bool same_file_name(const char *a, const char *b)
 	return a && b && *base_of(a) && !strcmp(base_of(a), base_of(b));
 }
 
+bool region_alloc_owned(const struct region_facts *f, const char *caller_module)
+{
+	for (size_t i = 0; caller_module && i < f->nr_owner_files; i++)
+		if (same_file_name(caller_module, f->owner_files[i]))
+			return true;
+	return false;
+}
+
 enum ls_src region_kind(const struct region_facts *f, uint64_t addr, uint64_t size,
 			const char *caller_module)
 {

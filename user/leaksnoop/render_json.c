@@ -130,6 +130,14 @@ static void json_leak_summary(struct json *j, const struct leak_report *r)
 	json_u64(j, "unreadable_bytes", sc->cost.unreadable_bytes);
 	json_u64(j, "threads", sc->cost.threads);
 	json_u64(j, "mappings", sc->cost.mappings);
+	json_obj_begin(j, "roots");
+	json_bool(j, "registers", sc->cost.registers_roots);
+	json_str(j, "allocator_mappings", sc->cost.alloc_rule == ALLOC_MAPS_NOT_ROOTS ?
+		 "not_roots" : "roots");
+	json_u64(j, "allocator_mappings_passed_over", sc->cost.owned_maps);
+	json_u64(j, "exited_thread_stacks", sc->cost.exited_stacks);
+	json_u64(j, "nonroot_bytes", sc->cost.nonroot_bytes);
+	json_obj_end(j);
 	json_str(j, "error", sc->done ? NULL : sc->why);
 	json_obj_end(j);
 	if (!sc->done) {

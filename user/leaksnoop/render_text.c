@@ -132,6 +132,28 @@ static void text_record(FILE *f, const struct leak_report *r, const struct leak_
 	fprintf(f, "\n");
 }
 
+/* Which roots the scan took (scan.h): the rule for the allocator's own
+ * mappings always named, since it decides what jemalloc & co.'s caches
+ * make of the kinds. */
+static void text_roots(FILE *f, const struct scan_stats *c)
+{
+	char b1[32];
+
+	fprintf(f, "   roots: %s, writable memory outside the blocks", c->registers_roots ?
+		"registers" : "no registers (the process was at its exit)");
+	if (c->exited_stacks)
+		fprintf(f, " but %u exited threads' cached stacks", c->exited_stacks);
+	if (c->alloc_rule == ALLOC_MAPS_NOT_ROOTS)
+		fprintf(f, "%s the allocator's own mappings (%u; traced from its start, every block "
+			"is known)", c->exited_stacks ? " and" : " but", c->owned_maps);
+	else
+		fprintf(f, ", the allocator's own mappings included (attached to a running "
+			"process: blocks allocated before are unknown)");
+	if (c->nonroot_bytes)
+		fprintf(f, "; %s bytes passed over", commas(b1, sizeof(b1), c->nonroot_bytes));
+	fprintf(f, "\n");
+}
+
 /* valgrind's LEAK SUMMARY, in its words, and what the scan cost. */
 static void text_leak_summary(FILE *f, const struct leak_report *r)
 {
@@ -153,6 +175,7 @@ static void text_leak_summary(FILE *f, const struct leak_report *r)
 		"of %u threads)\n", leak_report_incomplete(r) ? " (INCOMPLETE: see the top)" : "",
 		sc->cost.stopped_ms, commas(b1, sizeof(b1), sc->cost.bytes_scanned),
 		sc->cost.threads);
+	text_roots(f, &sc->cost);
 	/* pages present but refused by process_vm_readv: what they point to
 	 * may be called lost */
 	if (sc->cost.unreadable_bytes)
@@ -174,7 +197,7 @@ static void text_leak_summary(FILE *f, const struct leak_report *r)
 		}
 	if (r->summary[SRC_MMAP].out_blocks)
 		fprintf(f, "mmap regions stay outstanding (valgrind doesn't classify them either); "
-			"their contents count as roots.\n");
+			"their contents count as roots as the line \"roots\" says.\n");
 }
 
 static void text_summary(FILE *f, const struct leak_report *r)

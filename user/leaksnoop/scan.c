@@ -43,6 +43,8 @@
 #include "procfs.h"
 #include "scan.h"
 #include "scan_freeze.h"
+#include "scan_roots.h"
+#include "scan_vtable.h"
 #include "vec.h"
 
 
@@ -57,35 +59,6 @@
 #define PM_SOFT_DIRTY	(1ULL << 55)
 #define RED_ZONE	128		/* x86-64 SysV: leaf functions use it */
 
-/* ---- registers ----------------------------------------------------------------------- */
-
-/* Every stopped thread's registers into *words (added to the reach once it
- * exists: after the resume when the memory is copied). */
-static int read_registers(struct freeze *f, uint64_t **words, size_t *nr, size_t *cap,
-			  struct scan_stats *st)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		struct user_regs_struct regs;
-		const unsigned long long *w = (const unsigned long long *)&regs;
-		size_t nw = sizeof(regs) / sizeof(*w);
-		uint64_t *v;
-
-		if (f->v[i].gone || !f->v[i].stopped ||
-		    ptrace(PTRACE_GETREGS, f->v[i].tid, 0, &regs))
-			continue;
-		for (size_t k = 0; k < nw; k++) {
-			v = vec_reserve(*words, cap, *nr, sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			*words = v;
-			(*words)[(*nr)++] = w[k];
-		}
-		f->v[i].sp = regs.rsp;
-		st->threads++;
-	}
-	return 0;
-}
-
 /* ---- memory ---------------------------------------------------------------------------- */
 
 /* A range copied into the copy buffer, scanned after the stop. */
@@ -97,6 +70,8 @@ struct copied {
 struct reader {
 	pid_t pid;
 	struct reach *r;
+	struct scan_input in;	/* the blocks and what the roots rules need (scan.h) */
+	struct vtables *vt;	/* for memcheck's multipleinheritance heuristic */
 	int pagemap_fd;		/* -1: read every page */
 	bool counting;		/* only add up what would be read (sizing) */
 	uint64_t counted;
@@ -543,17 +518,35 @@ static int scan_copied(struct reader *rd)
 
 /* ---- the whole scan ---------------------------------------------------------------------- */
 
-/* The blocks of window w, and a reach over them. */
-static int reach_of(const struct scan_blocks *src, const struct scan_window *w, size_t *nb,
-		    struct reach **r)
+/* The blocks of window w (and what the roots rules need, into rd->in),
+ * and a reach over them. */
+static int reach_of(struct reader *rd, const struct scan_blocks *src, const struct scan_window *w,
+		    size_t *nb, struct reach **r)
 {
-	const struct reach_block *blocks = NULL;
-	int err = src->get(src->ctx, w, &blocks, nb);
+	int err = src->get(src->ctx, w, &rd->in);
 
 	if (err)
 		return err;
-	*r = reach_new(blocks, *nb);
+	*nb = rd->in.n;
+	*r = reach_new(rd->in.blocks, *nb);
+	if (*r && rd->vt)
+		reach_set_vtable_test(*r, vtables_test, rd->vt);
 	return *r ? 0 : -ENOMEM;
+}
+
+/* Once the registers are read (the stack pointers say which stacks are in
+ * use) and the reach exists, before any marking: the memory that holds no
+ * roots. */
+static int set_nonroots(const struct freeze *f, struct reader *rd, struct scan_stats *st)
+{
+	struct reach_range *v;
+	size_t n;
+	int err = scan_nonroot_ranges(&rd->in, f->v, f->n, &v, &n, st);
+
+	if (!err)
+		err = reach_set_nonroots(rd->r, v, n);
+	free(v);
+	return err;
 }
 
 /* After the resume: the registers and the copied memory into the reach,
@@ -589,15 +582,17 @@ static int while_stopped(struct freeze *f, struct reader *rd, const struct scan_
 		st->tables_in_stop = true;
 		t = now_ms();
 		w->resumed_ns = monotonic_ns();
-		err = reach_of(src, w, nb, r);
+		err = reach_of(rd, src, w, nb, r);
 		st->tables_ms = now_ms() - t;
 		rd->r = *r;
 	}
 	if (!err) {
 		t = now_ms();
-		err = read_registers(f, regs, nr_regs, cap_regs, st);
+		err = freeze_read_registers(f, regs, nr_regs, cap_regs, st);
 		st->registers_ms = now_ms() - t;
 	}
+	if (!err && !deferred)
+		err = set_nonroots(f, rd, st);	/* walk_mappings marks as it reads */
 	if (!err) {
 		t = now_ms();
 		err = walk_mappings(f, rd);
@@ -608,34 +603,13 @@ static int while_stopped(struct freeze *f, struct reader *rd, const struct scan_
 	return err;
 }
 
-/* During the stop leaksnoop's thread runs at nice -20: on a busy machine
- * (load 13 on 2 cores) at nice 0 it waits its turn between syscalls, and
- * the stop grows with it. Only this thread; returns the nice to restore. */
-static int stop_priority_raise(void)
-{
-	int before;
-
-	errno = 0;
-	before = getpriority(PRIO_PROCESS, (id_t)gettid());
-	if (errno)
-		return INT_MIN;
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), -20))
-		return INT_MIN;
-	return before;
-}
-
-static void stop_priority_restore(int before)
-{
-	if (before != INT_MIN)
-		setpriority(PRIO_PROCESS, (id_t)gettid(), before);
-}
-
 int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 		  uint8_t **kinds, uint64_t **indirect, size_t *n, struct scan_stats *st,
 		  char *why, size_t why_size)
 {
 	struct freeze f = { .t = t, .why = why, .why_size = why_size,
 			    .signals_at_start = t->signals ? *t->signals : 0 };
+	struct vtables *vt = vtables_new(t->pid);
 	struct reach *r = NULL;
 	/* on the heap: with its iovecs it is 17 KiB, a stack frame that cannot
 	 * grow under an address-space limit (SIGSEGV instead of -ENOMEM) */
@@ -653,9 +627,11 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	*indirect = NULL;
 	if (!rd) {
 		snprintf(why, why_size, "%s", strerror(ENOMEM));
+		vtables_free(vt);
 		return -ENOMEM;
 	}
 	err = reader_open(rd, t->pid, st);
+	rd->vt = vt;
 	if (!err) {
 		prepare_copy(&f, rd);
 		precopy(&f, rd);
@@ -680,14 +656,18 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	stop_priority_restore(nice_before);
 	if (!err && deferred) {
 		t0 = now_ms();
-		err = reach_of(src, &w, &nb, &r);
+		err = reach_of(rd, src, &w, &nb, &r);
 		st->after_tables_ms = now_ms() - t0;
 		rd->r = r;
+		if (!err)
+			err = set_nonroots(&f, rd, st);
 	}
 	t0 = now_ms();
 	if (!err)
 		err = mark_and_classify(rd, r, nb, regs, nr_regs, kinds, indirect);
 	st->after_mark_ms = now_ms() - t0;
+	if (r)
+		st->nonroot_bytes = reach_nonroot_bytes(r);
 	if (err) {
 		if (!why[0])
 			snprintf(why, why_size, "%s", strerror(-err));
@@ -701,6 +681,7 @@ int scan_classify(const struct scan_target *t, const struct scan_blocks *src,
 	free(rd);
 	reach_free(r);
 	free(regs);
+	vtables_free(vt);
 	free(f.v);
 	return err;
 }

@@ -4,10 +4,13 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "procfs.h"
@@ -207,4 +210,56 @@ int freeze(struct freeze *f)
 			err = wait_stop(f, &f->v[i], deadline);
 	} while (!err && added);
 	return err;
+}
+
+/* During the stop leaksnoop's thread runs at nice -20: on a busy machine
+ * (load 13 on 2 cores) at nice 0 it waits its turn between syscalls, and
+ * the stop grows with it. Only this thread; returns the nice to restore. */
+int stop_priority_raise(void)
+{
+	int before;
+
+	errno = 0;
+	before = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (errno)
+		return INT_MIN;
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), -20))
+		return INT_MIN;
+	return before;
+}
+
+void stop_priority_restore(int before)
+{
+	if (before != INT_MIN)
+		setpriority(PRIO_PROCESS, (id_t)gettid(), before);
+}
+
+/* Every stopped thread's registers into *words (added to the reach once it
+ * exists: after the resume when the memory is copied). They are roots, but
+ * at the exit hold, where no code of the process runs again: there only
+ * the stack pointers are read (where the live part of each stack starts). */
+int freeze_read_registers(struct freeze *f, uint64_t **words, size_t *nr, size_t *cap,
+			  struct scan_stats *st)
+{
+	st->registers_roots = !f->t->traced_held;
+	for (size_t i = 0; i < f->n; i++) {
+		struct user_regs_struct regs;
+		const unsigned long long *w = (const unsigned long long *)&regs;
+		size_t nw = sizeof(regs) / sizeof(*w);
+		uint64_t *v;
+
+		if (f->v[i].gone || !f->v[i].stopped ||
+		    ptrace(PTRACE_GETREGS, f->v[i].tid, 0, &regs))
+			continue;
+		for (size_t k = 0; st->registers_roots && k < nw; k++) {
+			v = vec_reserve(*words, cap, *nr, sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			*words = v;
+			(*words)[(*nr)++] = w[k];
+		}
+		f->v[i].sp = regs.rsp;
+		st->threads++;
+	}
+	return 0;
 }

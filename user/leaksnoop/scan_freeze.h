@@ -49,5 +49,14 @@ static inline bool cancelled(const struct freeze *f)
 int freeze(struct freeze *f);
 /* Resumes every thread freeze() stopped (also after a failed freeze). */
 void thaw(struct freeze *f);
+/* Every stopped thread's registers into *words (vec_reserve'd), and its
+ * stack pointer into its entry; none at the exit hold (traced_held: no
+ * code of the process runs again), only the stack pointers. 0 or -ENOMEM. */
+int freeze_read_registers(struct freeze *f, uint64_t **words, size_t *nr, size_t *cap,
+			  struct scan_stats *st);
+/* The calling thread at nice -20 for the stop (its phases wait less for a
+ * CPU on a busy machine); returns what stop_priority_restore() puts back. */
+int stop_priority_raise(void);
+void stop_priority_restore(int before);
 
 #endif

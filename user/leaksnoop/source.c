@@ -126,6 +126,22 @@ static int read_allocs(const struct bpf_map *map, pid_t pid, struct leak_snapsho
 	return err;
 }
 
+/* The threads the thread_sps table holds (the scan's live and exited
+ * stacks: scan.h); a full table may have missed some, and then says none. */
+static int keep_threads(const struct leak_source *src, struct leak_snapshot *snap,
+			const void *keys, const void *vals, long n)
+{
+	snap->threads = calloc(n ? (size_t)n : 1, sizeof(*snap->threads));
+	if (!snap->threads)
+		return -ENOMEM;
+	for (long i = 0; i < n; i++)
+		snap->threads[i] = (struct scan_thread){ ((const __u32 *)keys)[i],
+							 ((const __u64 *)vals)[i] };
+	snap->nr_threads = (size_t)n;
+	snap->have_threads = (__u32)n < bpf_map__max_entries(src->skel->maps.thread_sps);
+	return 0;
+}
+
 /* What each mmap region is (regions.c): a thread's stack, the allocator's
  * own mapping, or the program's. The blocks were just read from the
  * regions table: snap->blocks[from..]. */
@@ -134,17 +150,23 @@ static int label_regions(const struct leak_source *src, struct leak_snapshot *sn
 	void *keys = NULL, *vals = NULL;
 	long n = 0;
 	const char **files = calloc((size_t)src->nr_allocs + 1, sizeof(*files));
+	const char **owners = calloc((size_t)src->nr_allocs + 1, sizeof(*owners));
 	struct region_facts f = { 0 };
-	int err = files ? map_dump(bpf_map__fd(src->skel->maps.thread_sps), sizeof(__u32),
-				   sizeof(__u64), bpf_map__max_entries(src->skel->maps.thread_sps),
-				   &keys, &vals, &n) : -ENOMEM;
+	int err = files && owners ? map_dump(bpf_map__fd(src->skel->maps.thread_sps), sizeof(__u32),
+					     sizeof(__u64),
+					     bpf_map__max_entries(src->skel->maps.thread_sps),
+					     &keys, &vals, &n) : -ENOMEM;
 
-	for (int i = 0; !err && i < src->nr_allocs; i++)
+	for (int i = 0; !err && i < src->nr_allocs; i++) {
 		files[i] = src->allocs[i].path;
+		if (strcmp(src->allocs[i].family, "glibc") != 0)
+			owners[f.nr_owner_files++] = src->allocs[i].path;
+	}
 	f.thread_sps = vals;
 	f.nr_sps = (size_t)n;
 	f.alloc_files = files;
 	f.nr_alloc_files = (size_t)src->nr_allocs;
+	f.owner_files = owners;
 	for (size_t i = from; !err && i < snap->nr_blocks; i++) {
 		struct leak_block *b = &snap->blocks[i];
 		struct usym sym = { 0 };
@@ -153,10 +175,14 @@ static int label_regions(const struct leak_source *src, struct leak_snapshot *sn
 		if (src->usyms && b->key.site && usym_resolve(src->usyms, b->key.site, &sym) == 0)
 			module = sym.module;
 		b->key.src = region_kind(&f, b->addr, b->size, module);
+		b->alloc_owned = b->key.src == SRC_ALLOC_MAP && region_alloc_owned(&f, module);
 	}
+	if (!err)
+		err = keep_threads(src, snap, keys, vals, n);
 	free(keys);
 	free(vals);
 	free(files);
+	free(owners);
 	return err;
 }
 
