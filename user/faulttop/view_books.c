@@ -103,7 +103,7 @@ static void json_buddy(struct json *j, const struct buddyinfo *b)
 		json_i64(j, "node", b->z[i].node);
 		json_str(j, "zone", b->z[i].zone);
 		json_arr_begin(j, "free_blocks");
-		for (int o = 0; o < b->z[i].nr_orders; o++)
+		for (int o = 0; o < b->z[i].nr_orders && o < BUDDY_MAX_ORDERS; o++)
 			json_u64(j, NULL, b->z[i].free[o]);
 		json_arr_end(j);
 		json_u64(j, "free_pages", buddy_zone_free_pages(&b->z[i]));

@@ -46,12 +46,14 @@ static void books_buddy(FILE *o, enum prom_format fmt, const struct buddyinfo *b
 	prom_family(o, fmt, "mmscope_buddy_free_pages", "gauge",
 		    "Free pages in blocks of 2^order pages per zone (/proc/buddyinfo count x 2^order): few high orders mean fragmentation.");
 	for (int i = 0; i < b->n; i++) {
-		for (int ord = 0; ord < b->z[i].nr_orders; ord++) {
+		/* unsigned, and bounded by the array too: GCC's array-bounds
+		 * check under -fsanitize=undefined can't see nr_orders' range */
+		for (unsigned ord = 0; ord < (unsigned)b->z[i].nr_orders && ord < BUDDY_MAX_ORDERS; ord++) {
 			unsigned long long pages = (unsigned long long)b->z[i].free[ord] << ord;
 
 			fprintf(o, "mmscope_buddy_free_pages{node=\"%d\",zone=\"", b->z[i].node);
 			prom_label_value(o, b->z[i].zone);
-			fprintf(o, "\",order=\"%d\"} %llu\n", ord, pages);
+			fprintf(o, "\",order=\"%u\"} %llu\n", ord, pages);
 		}
 	}
 }

@@ -150,7 +150,7 @@ static int draw_zones(int y, int y1, const struct mem_ledger *l, int alert)
 		int n = snprintf(line, sizeof(line), "buddy %d %-8s free blocks by order:", bi->z[i].node,
 				 bi->z[i].zone);
 
-		for (int o = 0; o < bi->z[i].nr_orders && n < (int)sizeof(line); o++)
+		for (int o = 0; o < bi->z[i].nr_orders && o < BUDDY_MAX_ORDERS && n < (int)sizeof(line); o++)
 			n += snprintf(line + n, sizeof(line) - (size_t)n, " %llu",
 				      (unsigned long long)bi->z[i].free[o]);
 		tui_put_clipped(y++, 0, line);
