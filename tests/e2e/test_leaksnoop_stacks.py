@@ -162,7 +162,10 @@ def trace_node(*node_flags):
     # in a directory of its own: --perf-basic-prof also writes V8's
     # isolate-*-v8.log where node runs
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryDirectory() as cwd:
-        p = subprocess.Popen([e2e.tool("leaksnoop"), "--json", "--user", "--no-mmap", "--",
+        # -o 0: the live report at SIGINT shows every block; by default it
+        # leaves out those younger than 500 ms, which the second half's
+        # buffers may be when "ready" is seen at once
+        p = subprocess.Popen([e2e.tool("leaksnoop"), "--json", "--user", "--no-mmap", "-o", "0", "--",
                               NODE, *node_flags, JS, str(JS_ROUNDS), str(JS_PER_ROUND)],
                              stdout=out, stderr=subprocess.PIPE, text=True,
                              start_new_session=True, cwd=cwd)
