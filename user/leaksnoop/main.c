@@ -263,6 +263,8 @@ static void on_exit_hold(void *ctx)
 {
 	struct state *st = ctx;
 
+	if (st->cfg->cmd && !st->released)
+		return;	/* killed before its exec: a copy of leaksnoop, not the command */
 	/* a set's other processes still run: their probes stay */
 	if (!st->cfg->proc_set && target_single_threaded(st->target.pid)) {
 		loader_detach_user(&st->loader);
@@ -659,6 +661,7 @@ int main(int argc, char **argv)
 		rc = 127;
 		goto out;
 	}
+	st.released = true;
 	phase_mark(PH_RELEASED);
 	/* a command held at its exit gets its snapshot there: the first
 	 * periodic one waits (a whole one, ~20-90 ms here, right after the

@@ -33,6 +33,7 @@ struct state {
 	struct ksyms *ksyms;		/* NULL: kernel frames print as addresses */
 	struct unwinder *uw;	/* NULL: frame-pointer stacks (--frame-pointers, no pool) */
 	bool has_target;
+	bool released;		/* -- CMD: let go to its exec (before: leaksnoop's own fork) */
 	bool uw_synced;
 	double uw_build_s, uw_build_cpu_s;	/* -p: building the tables before load */
 	double last_refresh;
