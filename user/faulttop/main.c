@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "procfs.h"
+#include "stack_reserve.h"
 #include "view.h"
 #include "view_vmas.h"
 #include "vma_source.h"
@@ -328,6 +329,7 @@ int main(int argc, char **argv)
 	struct loop_state st = { .cfg = cfg };
 	int err;
 
+	stack_reserve(STACK_RESERVE_BYTES);
 	if (faulttop_parse_args(argc, argv, &config))
 		return 2;
 	if (cfg->exit_now)

@@ -32,6 +32,7 @@
 #include "state.h"
 #include "render.h"
 #include "source.h"
+#include "stack_reserve.h"
 #include "symbolize.h"
 #include "target.h"
 #include "unwind.h"
@@ -594,6 +595,7 @@ int main(int argc, char **argv)
 	struct unwind_plan plan = {};
 	int rc = 0;
 
+	stack_reserve(STACK_RESERVE_BYTES);
 	phase_mark(PH_START);
 	if (leaksnoop_parse_args(argc, argv, &config))
 		return 2;

@@ -33,66 +33,111 @@ struct leak_scan_log {
 
 static int drain_log(struct leak_scan_log *log);
 
+/* Room for need keys and values, grown by doubling from 4,096 (zeroed:
+ * valgrind can't see what a batch lookup writes). Sized by what the map
+ * holds, not by its max_entries: the user table's 4M entries at 56 bytes
+ * would be 230 MB of address space for a map that holds a few thousand. */
+struct dump_buf {
+	char *k, *v;
+	size_t ksz, vsz, cap;
+};
+
+static int dump_reserve(struct dump_buf *b, size_t need)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *k, *v;
+
+	if (need <= b->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	k = realloc(b->k, cap * b->ksz);
+	if (!k)
+		return -ENOMEM;
+	b->k = k;
+	v = realloc(b->v, cap * b->vsz);
+	if (!v)
+		return -ENOMEM;
+	b->v = v;
+	memset(k + b->cap * b->ksz, 0, (cap - b->cap) * b->ksz);
+	memset(v + b->cap * b->vsz, 0, (cap - b->cap) * b->vsz);
+	b->cap = cap;
+	return 0;
+}
+
+/* The key walk, for kernels without batch lookups of this map type. */
+static int dump_walk(int fd, uint32_t max, struct dump_buf *b, long *nr)
+{
+	char *prev = NULL;
+	long n = 0;
+
+	while ((uint32_t)n < max) {
+		int err = dump_reserve(b, (size_t)n + 1);
+
+		if (err)
+			return err;
+		if (prev)	/* a realloc may have moved it */
+			prev = b->k + (n - 1) * b->ksz;
+		if (bpf_map_get_next_key(fd, prev, b->k + n * b->ksz))
+			break;
+		if (!bpf_map_lookup_elem(fd, b->k + n * b->ksz, b->v + n * b->vsz)) {
+			prev = b->k + n * b->ksz;
+			n++;
+		} else if (!prev) {
+			break;
+		}
+	}
+	*nr = n;
+	return 0;
+}
+
 /* Every key and value of a map (batch lookups, falling back to a key walk;
  * a per-CPU map's value is vsz for all CPUs). Returns 0 with the count in
  * *nr_out and keys and vals malloc'd, or -errno with nothing allocated. */
 static int map_dump(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys, void **vals,
 		    long *nr_out)
 {
-	/* zeroed: valgrind can't see what a batch lookup writes */
-	char *k = calloc((size_t)max + 1, ksz), *v = calloc((size_t)max + 1, vsz);
+	struct dump_buf b = { .ksz = ksz, .vsz = vsz };
 	__u64 in = 0, out = 0;
 	long n = 0;
 	bool first = true;
-	int err;
+	int err = dump_reserve(&b, 1);
 
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return -ENOMEM;
-	}
-	for (;;) {
+	while (!err) {
 		__u32 count = max - n > 4096 ? 4096 : max - n;
 
 		if (!count)
 			break;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, k + n * ksz, v + n * vsz,
-					   &count, NULL);
+		err = dump_reserve(&b, (size_t)n + count);
+		if (err)
+			break;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, b.k + n * ksz,
+					   b.v + n * vsz, &count, NULL);
 		if (err && errno != ENOENT) {
 			int e = errno;
 
-			if (first && (e == EINVAL || e == EOPNOTSUPP || e == KERNEL_ENOTSUPP))
-				goto walk;
-			free(k);
-			free(v);
-			return e > 0 ? -e : -EIO;
+			if (first && (e == EINVAL || e == EOPNOTSUPP || e == KERNEL_ENOTSUPP)) {
+				err = dump_walk(fd, max, &b, &n);
+				break;
+			}
+			err = e > 0 ? -e : -EIO;
+			break;
 		}
 		n += count;
 		first = false;
-		if (err)
+		if (err) {
+			err = 0;
 			break;	/* ENOENT: done */
+		}
 		in = out;
 	}
-	*keys = k;
-	*vals = v;
-	*nr_out = n;
-	return 0;
-walk:
-	{
-		char *prev = NULL;
-
-		n = 0;
-		while (n < max && !bpf_map_get_next_key(fd, prev, k + n * ksz)) {
-			if (!bpf_map_lookup_elem(fd, k + n * ksz, v + n * vsz)) {
-				prev = k + n * ksz;
-				n++;
-			} else if (!prev) {
-				break;
-			}
-		}
+	if (err) {
+		free(b.k);
+		free(b.v);
+		return err;
 	}
-	*keys = k;
-	*vals = v;
+	*keys = b.k;
+	*vals = b.v;
 	*nr_out = n;
 	return 0;
 }
