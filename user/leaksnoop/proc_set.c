@@ -109,8 +109,21 @@ static void inherit_cmdline(const struct proc_set *s, struct traced_proc *p)
 		memcpy(p->cmdline, parent->cmdline, sizeof(p->cmdline));
 }
 
-int procs_poll(struct proc_set *s, int procs_fd,
-	       void (*on_new)(void *ctx, struct traced_proc *p), void *ctx)
+/* A process exec'd since the last look: its new name, and the caller
+ * forgets the old image's blocks. */
+static void follow_exec(struct traced_proc *p, const struct ls_proc *v,
+			const struct procs_events *ev, void *ctx)
+{
+	if (!v->exec_ns || v->exec_ns == p->exec_ns)
+		return;
+	p->exec_ns = v->exec_ns;
+	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(v->comm), v->comm);
+	if (!p->exited)
+		proc_read_names(p);
+	ev->on_exec(ctx, p, v->exec_ns);
+}
+
+int procs_poll(struct proc_set *s, int procs_fd, const struct procs_events *ev, void *ctx)
 {
 	__u32 key, next;
 	bool first = true;
@@ -134,12 +147,14 @@ int procs_poll(struct proc_set *s, int procs_fd,
 			p->exited = v.flags & LS_PROC_EXITED;
 			p->execed = v.flags & LS_PROC_EXECED;
 			inherit_cmdline(s, p);
-			on_new(ctx, p);
+			ev->on_new(ctx, p);
+			follow_exec(p, &v, ev, ctx);
 			continue;
 		}
 		p->execed = v.flags & LS_PROC_EXECED;
 		if ((v.flags & LS_PROC_EXITED) && !p->exited && !p->target->child)
 			p->exited = true;
+		follow_exec(p, &v, ev, ctx);
 	}
 	return 0;
 }

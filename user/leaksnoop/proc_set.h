@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <linux/types.h>
 #include "classify.h"
 #include "model.h"
 #include "source.h"
@@ -23,6 +24,7 @@ struct traced_proc {
 	char cmdline[256];		/* its arguments joined by spaces; "" when unknown */
 	bool exited;			/* gone: its records are what it held at exit */
 	bool execed;			/* -f: it exec'd (else it runs its parent's image) */
+	__u64 exec_ns;			/* its last exec BPF saw and user space followed; 0: none */
 	struct target *target;		/* the command's / -p's own, else &own */
 	struct target own;		/* a pid only: what the scan needs */
 	struct usym_snapshot *usyms;	/* NULL: user frames print as addresses */
@@ -54,9 +56,17 @@ bool procs_pid_exists_or_say(pid_t pid);
 /* Its name and command line from /proc (left as they were once it is gone). */
 void proc_read_names(struct traced_proc *p);
 
+/* What a poll tells its caller: a process joined (on_new), or one exec'd
+ * since the last poll (on_exec, with the exec's bpf_ktime_get_ns: the
+ * blocks recorded before it were the old image's). */
+struct procs_events {
+	void (*on_new)(void *ctx, struct traced_proc *p);
+	void (*on_exec)(void *ctx, struct traced_proc *p, __u64 exec_ns);
+};
+
 /* What BPF's procs map has (fd): a process not known yet is added and
- * passed to on_new; one BPF saw exit is marked exited. 0 or -errno. */
-int procs_poll(struct proc_set *s, int procs_fd,
-	       void (*on_new)(void *ctx, struct traced_proc *p), void *ctx);
+ * passed to on_new; one that exec'd to on_exec (after on_new if both); one
+ * BPF saw exit is marked exited. 0 or -errno. */
+int procs_poll(struct proc_set *s, int procs_fd, const struct procs_events *ev, void *ctx);
 
 #endif

@@ -96,9 +96,38 @@ static void on_new_proc(void *ctx, struct traced_proc *p)
 			(int)p->pid, (int)p->ppid);
 }
 
+/* A process of the set exec'd (BPF's exec hook stamped it): as for the
+ * one traced process (main.c's image_follow), the blocks of the image it
+ * replaced went with that image's memory; its symbols, unwind tables and
+ * allocators are the new image's. */
+static void on_proc_exec(void *ctx, struct traced_proc *p, __u64 exec_ns)
+{
+	struct state *st = ctx;
+	struct leak_forgotten gone;
+
+	if (leak_source_forget_image(&p->source, exec_ns, &gone))
+		fprintf(stderr, "leaksnoop: warning: forgetting the blocks of the image process %d "
+			"replaced by exec failed: some may be reported\n", (int)p->pid);
+	usym_snapshot_free(p->usyms);
+	p->usyms = p->source.usyms = NULL;
+	if (!p->exited && !p->target->exited) {
+		st->uw_synced = false;
+		if (st->cfg->user && attach_user_recheck(&st->loader, p->pid) < 0)
+			fprintf(stderr, "leaksnoop: warning: probing the allocator of process %d "
+				"failed\n", (int)p->pid);
+		snapshot_update_proc(st, p, true);
+	}
+	if (st->cfg->verbose)
+		fprintf(stderr, "leaksnoop: process %d exec'd (now %s): %llu blocks (%llu bytes) of "
+			"the image it replaced went with it, not leaked\n", (int)p->pid, p->comm,
+			(unsigned long long)gone.blocks, (unsigned long long)gone.bytes);
+}
+
 void set_poll(struct state *st)
 {
-	if (st->cfg->proc_set && procs_poll(&st->procs, bpf_map__fd(st->loader.skel->maps.procs), on_new_proc, st))
+	static const struct procs_events events = { .on_new = on_new_proc, .on_exec = on_proc_exec };
+
+	if (st->cfg->proc_set && procs_poll(&st->procs, bpf_map__fd(st->loader.skel->maps.procs), &events, st))
 		fprintf(stderr, "leaksnoop: warning: out of memory: a process is not reported\n");
 }
 
