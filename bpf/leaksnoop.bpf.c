@@ -151,6 +151,36 @@ static __noinline __u64 target_pid_tgid(void)
 	return (__u64)ns.tgid << 32 | ns.pid;
 }
 
+/* How deep a PID namespace leaksnoop looks for its own in (the kernel
+ * allows 32; containers nest one or two). */
+#define LS_PIDNS_MAX_LEVEL 8
+
+/* A task's id as leaksnoop's PID namespace numbers it, for a task that is
+ * not current (a fork's child): the struct pid's number at the level whose
+ * namespace is leaksnoop's. 0 when the task has none there. */
+static __always_inline __u32 task_ns_pid(struct task_struct *t)
+{
+	struct pid *pid;
+	unsigned int level;
+
+	if (!pidns_ino)
+		return BPF_CORE_READ(t, pid);
+	pid = BPF_CORE_READ(t, thread_pid);
+	level = BPF_CORE_READ(pid, level);
+#pragma unroll
+	for (int i = 0; i < LS_PIDNS_MAX_LEVEL; i++) {
+		struct upid up;
+
+		if (i > level)
+			break;
+		if (bpf_core_read(&up, sizeof(up), &pid->numbers[i]))
+			break;
+		if (BPF_CORE_READ(up.ns, ns.inum) == pidns_ino)
+			return up.nr;
+	}
+	return 0;
+}
+
 #define UW_STACK_FRAMES LS_MAX_FRAMES
 #include "unwind.bpf.h"
 /* -K's kernel stacks: fewer frames than user stacks (see LS_KSTACK_FRAMES) */
@@ -1132,7 +1162,7 @@ __u32 image_execs;
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = p->tgid;
+	__u32 tgid = target_pid_tgid() >> 32;	/* the procs map's key */
 	struct ls_proc *s;
 
 	/* the exec'ing task is current: its ids as leaksnoop's namespace sees them */
@@ -1158,11 +1188,16 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
  * gives it its own. */
 static __always_inline void follow_fork(struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	struct ls_proc *pp;
 	struct uw_proc *up;
+	__u32 ptgid, ctgid;
 
 	if (!follow_forks || child->pid != child->tgid)
+		return;
+	/* the parent is current; the set's keys are leaksnoop's namespace's ids */
+	ptgid = target_pid_tgid() >> 32;
+	ctgid = task_ns_pid(child);
+	if (!ctgid)
 		return;
 	pp = bpf_map_lookup_elem(&procs, &ptgid);
 	if (!pp || (pp->flags & LS_PROC_EXITED))
@@ -1178,17 +1213,16 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct pt_regs *regs;
-	__u32 tid, tgid = child->tgid;
+	__u32 tid, tgid = target_pid_tgid() >> 32;	/* the parent, current */
 	__u64 sp;
 
 	follow_fork(parent, child);
 	if (child->pid == child->tgid)
 		return 0;
 	/* a new thread: the parent is current, in the same thread group */
-	if (proc_set ? !bpf_map_lookup_elem(&procs, &tgid) :
-		       (!targ_tgid || (target_pid_tgid() >> 32) != targ_tgid))
+	if (proc_set ? !bpf_map_lookup_elem(&procs, &tgid) : (!targ_tgid || tgid != targ_tgid))
 		return 0;
-	tid = child->pid;
+	tid = task_ns_pid(child);	/* as /proc/PID/task names it for user space */
 	/* CO-RE reads, not bpf_task_pt_regs (5.15+): 5.10 loads this too */
 	regs = compat_task_pt_regs(false, child);
 	sp = regs ? BPF_CORE_READ(regs, sp) : 0;
@@ -1200,19 +1234,17 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
-	__u32 tid, tgid = p->tgid;
+	__u32 tid, tgid = target_pid_tgid() >> 32;	/* the exiting task is current */
 	struct ls_proc *s = proc_set ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
 
 	if (proc_set && !s)
 		return 0;
-	/* the exiting task is current; its tid stays global: the keys below
-	 * were made by BPF */
-	if (!proc_set && (!targ_tgid || (target_pid_tgid() >> 32) != targ_tgid))
+	if (!proc_set && (!targ_tgid || tgid != targ_tgid))
 		return 0;
 	/* the last thread: its id may be handed out again, to a stranger */
 	if (s && !BPF_CORE_READ(p, signal, live.counter))
 		s->flags |= LS_PROC_EXITED;
-	tid = p->pid;
+	tid = p->pid;	/* global: the keys below were made by BPF with it */
 	if (!task_storage)	/* a task's local storage goes with it */
 		bpf_map_delete_elem(&inflight, &tid);
 	syscall_forget(tid);
