@@ -332,12 +332,21 @@ def leaksnoop_follow_prefork():
     assert_nothing_attached("leaksnoop")
 
 
+def leaksnoop_follow_prefork_pidns():
+    """-f inside `unshare --pid --fork --mount-proc`: the set keyed by the
+    namespace's ids (its fork hook reads the child's struct pid level by
+    level: loaded only in a namespace, so verified only here)."""
+    import test_leaksnoop_procs as procs
+    procs.test_follow_inside_a_pid_namespace()
+    assert_nothing_attached("leaksnoop")
+
+
 EXTRA_CHECKS = [toggle_stress, sampling_cost]
 
 CHECKS = [faulttop_minflt_rusage, faulttop_majflt_kernel, faulttop_segv_maperr,
           faulttop_segv_accerr, leaksnoop_leak_loop_default, leaksnoop_leak_loop_user,
           leaksnoop_cfi_stack, leaksnoop_kernel_eventfd, faulttop_books_add_up_and_steady,
-          leaksnoop_follow_prefork, leaksnoop_kernel_epoll_churn]
+          leaksnoop_follow_prefork, leaksnoop_follow_prefork_pidns, leaksnoop_kernel_epoll_churn]
 
 
 def setup():
