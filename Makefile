@@ -72,13 +72,19 @@ $(OUTPUT)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) $(wildcard bpf/*.h) | $
 # Only the objects that include the skeleton wait for the BPF toolchain
 # (clang, bpftool): the rest, and so `make unit`, build without it.
 # NOT_PURE_OBJS (below): the ones unit tests leave out.
+# A tool's folder and its stage folders (user/leaksnoop/probes/, ...): each
+# is on the include path, so files include each other by name.
 define tool_rules
-$(1)_SRCS := $$(wildcard user/$(1)/*.c)
+$(1)_DIRS := user/$(1) $$(patsubst %/,%,$$(wildcard user/$(1)/*/))
+$(1)_INC  := $$(addprefix -I,$$($(1)_DIRS))
+$(1)_SRCS := $$(foreach d,$$($(1)_DIRS),$$(wildcard $$(d)/*.c))
+$(1)_HDRS := $$(foreach d,$$($(1)_DIRS),$$(wildcard $$(d)/*.h))
 $(1)_OBJS := $$(patsubst user/$(1)/%.c,$(OUTPUT)/$(1).d/%.o,$$($(1)_SRCS))
 $(1)_SKEL_OBJS := $$(patsubst user/$(1)/%.c,$(OUTPUT)/$(1).d/%.o,$$(shell grep -l 'skel\.h' $$($(1)_SRCS)))
-$(OUTPUT)/$(1).d/%.o: user/$(1)/%.c $$(wildcard user/$(1)/*.h) $$(wildcard user/lib/*.h) $$(wildcard bpf/*.h) $$($(1)_EXTRA_OBJS:.o=.h) | $(OUTPUT)/$(1).d
+$(OUTPUT)/$(1).d/%.o: user/$(1)/%.c $$($(1)_HDRS) $$(wildcard user/lib/*.h) $$(wildcard bpf/*.h) $$($(1)_EXTRA_OBJS:.o=.h) | $(OUTPUT)/$(1).d
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) -Iuser/$(1) -c $$< -o $$@
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(CFLAGS) $$($(1)_INC) -c $$< -o $$@
 $$($(1)_SKEL_OBJS): $(OUTPUT)/$(1).skel.h
 $(OUTPUT)/$(1): $$($(1)_OBJS) $$($(1)_EXTRA_OBJS) $(LIB_OBJS)
 	$$(call msg,LINK,$$@)
@@ -102,7 +108,7 @@ NOT_PURE_OBJS := %/main.o %/books_source.o %/collector.o %/source.o %/attach.o %
 define tool_unit_rules
 $(OUTPUT)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/unit.h $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $$($(1)_EXTRA_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit -Iuser/$(1) $$< $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $$($(1)_EXTRA_OBJS) $(LIB_OBJS) $$(LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit $$($(1)_INC) $$< $$(filter-out $(NOT_PURE_OBJS),$$($(1)_OBJS)) $$($(1)_EXTRA_OBJS) $(LIB_OBJS) $$(LDLIBS) -o $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_unit_rules,$(t))))
 
@@ -311,22 +317,22 @@ $(FUZZ_OUTPUT)/libmmscope.a: $(FUZZ_LIB_OBJS)
 # faulttop's option parser needs sort_key_parse from view_common.c; view_common
 # needs view_vmas.o (the process screen's view state) and fmt.o from the
 # archive, nothing of BPF.
-$(FUZZ_OUTPUT)/faulttop.d/%.o: user/faulttop/%.c $(wildcard user/faulttop/*.h) $(wildcard user/lib/*.h) | $(FUZZ_OUTPUT)/faulttop.d
+$(FUZZ_OUTPUT)/faulttop.d/%.o: user/faulttop/%.c $(faulttop_HDRS) $(wildcard user/lib/*.h) | $(FUZZ_OUTPUT)/faulttop.d
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iuser/faulttop -fsanitize=fuzzer-no-link -c $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(faulttop_INC) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_OUTPUT)/fuzz_faulttop_args: $(FUZZ_OUTPUT)/faulttop.d/options.o $(FUZZ_OUTPUT)/faulttop.d/view_common.o \
 	$(FUZZ_OUTPUT)/faulttop.d/view_vmas.o
-$(FUZZ_OUTPUT)/fuzz_faulttop_args: FUZZ_INC := -Iuser/faulttop
+$(FUZZ_OUTPUT)/fuzz_faulttop_args: FUZZ_INC := $(faulttop_INC)
 # the Accept-header negotiation is in the metrics view, which needs its books
 $(FUZZ_OUTPUT)/fuzz_faulttop_accept: $(FUZZ_OUTPUT)/faulttop.d/view_prom.o $(FUZZ_OUTPUT)/faulttop.d/view_prom_books.o $(FUZZ_OUTPUT)/faulttop.d/view_books.o
-$(FUZZ_OUTPUT)/fuzz_faulttop_accept: FUZZ_INC := -Iuser/faulttop
+$(FUZZ_OUTPUT)/fuzz_faulttop_accept: FUZZ_INC := $(faulttop_INC)
 
 # leaksnoop's option parser stands alone (argparse_util.o comes from the archive).
-$(FUZZ_OUTPUT)/leaksnoop.d/%.o: user/leaksnoop/%.c $(wildcard user/leaksnoop/*.h) $(wildcard user/lib/*.h) | $(FUZZ_OUTPUT)/leaksnoop.d
+$(FUZZ_OUTPUT)/leaksnoop.d/%.o: user/leaksnoop/%.c $(leaksnoop_HDRS) $(wildcard user/lib/*.h) | $(FUZZ_OUTPUT)/leaksnoop.d
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iuser/leaksnoop -fsanitize=fuzzer-no-link -c $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(leaksnoop_INC) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_OUTPUT)/fuzz_leaksnoop_args: $(FUZZ_OUTPUT)/leaksnoop.d/options.o
-$(FUZZ_OUTPUT)/fuzz_leaksnoop_args: FUZZ_INC := -Iuser/leaksnoop
+$(FUZZ_OUTPUT)/fuzz_leaksnoop_args: FUZZ_INC := $(leaksnoop_INC)
 
 $(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OUTPUT)/libmmscope.a
 	$(call msg,LINK-FUZZ,$@)
@@ -362,7 +368,7 @@ CPPCHECK    ?= cppcheck
 LINT_CFLAGS  = $(filter-out -I$(OUTPUT) -I$(OUTPUT)/proto,$(CFLAGS)) -isystem $(OUTPUT) -isystem $(OUTPUT)/proto \
 	       -include tests/lint/analyzer-models.h
 LINT_WORKLOAD_CFLAGS := -O0 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror -pthread
-TIDY_SRCS   := $(LIB_SRCS) $(foreach t,$(TOOLS),$(wildcard user/$(t)/*.c)) $(UNIT_SRCS) \
+TIDY_SRCS   := $(LIB_SRCS) $(foreach t,$(TOOLS),$($(t)_SRCS)) $(UNIT_SRCS) \
 	       $(wildcard tests/fuzz/*.c) $(WORKLOAD_SRCS) $(wildcard tests/e2e/workloads/lib/*.c) \
 	       $(wildcard tests/e2e/workloads/nofp/*.c) $(wildcard tests/e2e/workloads/lld/*.c) \
 	       $(wildcard bpf/*.bpf.c)
@@ -371,7 +377,7 @@ lint_tool    = $(firstword $(foreach t,$(TOOLS),$(if $(filter user/$(t)/% tests/
 		tests/fuzz/fuzz_$(t)_%,$(1)),$(t))))
 lint_flags   = $(if $(filter bpf/%,$(1)),$(BPF_CFLAGS),$(if $(filter tests/e2e/workloads/%,$(1)),$(LINT_WORKLOAD_CFLAGS),\
 		$(LINT_CFLAGS) $(addprefix -I,$(filter tests/unit tests/fuzz,$(patsubst %/,%,$(dir $(1))))) \
-		$(addprefix -Iuser/,$(call lint_tool,$(1)))))
+		$(foreach t,$(call lint_tool,$(1)),$($(t)_INC))))
 CPPCHECK_FLAGS := --enable=warning,style,performance,portability --std=c11 --inline-suppr \
 		  --error-exitcode=1 --quiet --suppressions-list=.cppcheck-suppressions \
 		  --template='{file}:{line}:{column}: {severity}: {message} [{id}]' -Iuser/lib -Ibpf
@@ -397,7 +403,7 @@ lint-cppcheck/lib:
 		$(filter-out $(foreach t,$(TOOLS),$(call LINT_TOOL_TESTS,$(t))),$(UNIT_SRCS) $(wildcard tests/fuzz/*.c))
 $(addprefix lint-cppcheck/,$(TOOLS)): lint-cppcheck/%:
 	$(call msg,CPPCHECK,user/$*)
-	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) -Iuser/$* -Itests/unit -Itests/fuzz $(wildcard user/$*/*.c) $(call LINT_TOOL_TESTS,$*)
+	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) $($*_INC) -Itests/unit -Itests/fuzz $($*_SRCS) $(call LINT_TOOL_TESTS,$*)
 lint-cppcheck/workloads:
 	$(call msg,CPPCHECK,tests/e2e/workloads)
 	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) $(WORKLOAD_SRCS) $(wildcard tests/e2e/workloads/lib/*.c) \

@@ -35,7 +35,7 @@
 #include "stack_reserve.h"
 #include "symbolize.h"
 #include "target.h"
-#include "unwind.h"
+#include "unwinder.h"
 #include "leaksnoop.skel.h"
 
 #define SNAPSHOT_REFRESH_S	2.0

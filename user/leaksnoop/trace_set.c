@@ -12,7 +12,7 @@
 #include "config.h"
 #include "state.h"
 #include "symbolize.h"
-#include "unwind.h"
+#include "unwinder.h"
 #include "leaksnoop.skel.h"
 
 /* A process whose mappings and allocators can be looked at now: alive,

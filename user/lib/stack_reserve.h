@@ -6,7 +6,7 @@
 
 /* Stack the tools' deepest paths use (leaksnoop's scan and report peak near
  * 144 KiB of VmStk), with room to spare. */
-#define STACK_RESERVE_BYTES (512 * 1024)
+#define STACK_RESERVE_BYTES ((size_t)512 * 1024)
 
 /* Grows the main thread's stack by bytes now, while memory is plentiful.
  * Under a tight RLIMIT_AS (prlimit --as, a container's limit) the kernel

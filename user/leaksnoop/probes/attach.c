@@ -21,7 +21,7 @@
 #include "kfree_batch.h"
 #include "procfs.h"
 #include "symbolize.h"
-#include "unwind.h"
+#include "unwinder.h"
 #include "uprobe_multi.h"
 #include "leaksnoop.h"
 #include "leaksnoop.skel.h"

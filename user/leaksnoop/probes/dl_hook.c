@@ -5,7 +5,7 @@
 #include <string.h>
 #include "attach.h"
 #include "dl_hook.h"
-#include "unwind.h"
+#include "unwinder.h"
 
 static void *attach_dl_hook(void *arg)
 {

@@ -29,7 +29,7 @@
 #include "intmap.h"
 #include "procfs.h"
 #include "symbolize.h"
-#include "unwind.h"
+#include "unwinder.h"
 #include "unwind_cache.h"
 #include "unwind_table.h"
 #include "uprobe_multi.h"

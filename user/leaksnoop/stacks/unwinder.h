@@ -3,8 +3,8 @@
  * mapped file, built once (cached by device and inode) and written into the
  * shared row pool; per process, its executable mappings with their file's
  * rows and load bias. */
-#ifndef LEAKSNOOP_UNWIND_H
-#define LEAKSNOOP_UNWIND_H
+#ifndef LEAKSNOOP_UNWINDER_H
+#define LEAKSNOOP_UNWINDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
