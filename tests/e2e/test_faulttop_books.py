@@ -200,9 +200,13 @@ def test_books_growing_heap_is_user_space_with_its_pid():
 def test_books_tmpfs_file_is_shmem_not_unaccounted():
     """A 64 MiB tmpfs file, written and removed 4 times: each step moves
     shmem by 64 MiB (between the books read just before and just after)
-    and leaves unaccounted where it was."""
+    and leaves unaccounted where it was. Each round also takes a step with
+    nothing done (the control): on a machine busy with others' builds the
+    remainder swings by 10-25 MiB between two frames (seen in a clean-clone
+    run beside four compiling engineers), and the file's steps may move it
+    no more than the control's do."""
     path = "/dev/shm/mmscope-books-e2e"
-    shmem, un = [], []
+    shmem, un, control = [], [], []
     with e2e.FaultTopJSON("-d", "0.1", "--mem-interval", "0.1") as ft:
         rest = [m["buckets"]["unaccounted"] for m in frames(ft, 12)]
         try:
@@ -213,6 +217,8 @@ def test_books_tmpfs_file_is_shmem_not_unaccounted():
                 b = frame_read_after(ft, time.monotonic())
                 os.unlink(path)
                 c = frame_read_after(ft, time.monotonic())
+                d = frame_read_after(ft, time.monotonic())
+                control.append(d["buckets"]["unaccounted"] - c["buckets"]["unaccounted"])
                 for x, y in ((b, a), (b, c)):
                     shmem.append(x["buckets"]["shmem"] - y["buckets"]["shmem"])
                     un.append(x["buckets"]["unaccounted"] - y["buckets"]["unaccounted"])
@@ -220,7 +226,10 @@ def test_books_tmpfs_file_is_shmem_not_unaccounted():
             if os.path.exists(path):
                 os.unlink(path)
     at_rest = statistics.median(abs(a - b) for a, b in zip(rest, rest[1:]))
+    noise = max(abs(x) for x in control)
     print(f"tmpfs: shmem steps {', '.join(f'{s / MIB:.1f}' for s in shmem)} MiB; "
-          f"unaccounted {', '.join(f'{s / MIB:+.1f}' for s in un)} MiB; at rest {at_rest / MIB:.1f}")
+          f"unaccounted {', '.join(f'{s / MIB:+.1f}' for s in un)} MiB; at rest {at_rest / MIB:.1f}; "
+          f"control {', '.join(f'{s / MIB:+.1f}' for s in control)} MiB")
     assert abs(statistics.median(shmem) - 64 * MIB) <= MIB, shmem
-    assert abs(statistics.median(un)) <= 2 * MIB + 2 * at_rest, (un, at_rest)
+    # without a shmem bucket the file would be +-64 MiB of remainder
+    assert abs(statistics.median(un)) <= 2 * MIB + 2 * at_rest + noise, (un, at_rest, control)
