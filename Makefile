@@ -1,12 +1,16 @@
 # mmscope — eBPF memory tracing tools. `make V=1` shows the commands.
-OUTPUT    ?= build
+# `make ARCH=arm64` on x86-64 cross-builds into build-arm64/ (below).
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH      := $(HOST_ARCH)
+CROSS     := $(filter-out $(HOST_ARCH),$(ARCH))
+OUTPUT    ?= build$(if $(CROSS),-$(ARCH))
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= gcc
-ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+VMTEST_CACHE ?= /var/cache/mmscope-vmtest
 
 # A tool exists once its BPF program does: bpf/<tool>.bpf.c + user/<tool>/*.c
 TOOLS     := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
@@ -20,8 +24,12 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 PKGS        := libbpf libelf zlib libdw ncursesw libmicrohttpd libprotobuf-c capstone
+ifeq ($(CROSS),arm64)
+include scripts/cross-arm64.mk
+else
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+endif
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 CFLAGS      ?= -O2 -g
@@ -127,7 +135,7 @@ $(OUTPUT)/tests/leak_lib: $(OUTPUT)/tests/libleak_shlib.so
 # archive (libjemalloc.a, libtcmalloc_minimal.a; there is no libmimalloc.a),
 # and plain (for LD_PRELOAD). tests/e2e/workloads/opt/<src> -> opt_<variant>.
 OPT_WFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
-OPT_LIBDIR := /usr/lib/x86_64-linux-gnu
+OPT_LIBDIR ?= /usr/lib/x86_64-linux-gnu
 OPT_C      := tests/e2e/workloads/opt/alloc_leak.c
 OPT_CXX    := tests/e2e/workloads/opt/alloc_leak_cxx.cc
 OPT_VARIANTS := leak_glibc leak_je leak_tc leak_mi leak_je_static leak_tc_static cxx_je cxx_tc cxx_mi
@@ -160,6 +168,8 @@ $(OUTPUT)/tests/opt_%: $(OPT_C) $(OPT_CXX) | $(OUTPUT)/tests
 # is built with -g and then split like a Debian -dbgsym package: its DWARF in
 # .debug/libnofp_cxxlib.so.debug, found through .gnu_debuglink.
 NOFP_DIR    := tests/e2e/workloads/nofp
+OBJCOPY     ?= objcopy
+STRIP       ?= strip
 NOFP_CFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
 NOFP_BINS   := $(addprefix $(OUTPUT)/tests/,nofp_deep nofp_deep_jemalloc nofp_cxx libnofp_cxxlib.so \
 		nofp_two_callers nofp_dl_callback libnofp_cblib.so)
@@ -178,9 +188,9 @@ $(OUTPUT)/tests/libnofp_cxxlib.so: $(NOFP_DIR)/lib/cxxlib.cpp $(NOFP_DIR)/cxxlib
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(filter-out -g0,$(NOFP_CFLAGS)) -g -fPIC -shared $< -o $@
 	$(Q)mkdir -p $(OUTPUT)/tests/.debug && \
-		objcopy --only-keep-debug $@ $(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug && \
-		strip --strip-debug $@ && \
-		objcopy --add-gnu-debuglink=$(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug $@
+		$(OBJCOPY) --only-keep-debug $@ $(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug && \
+		$(STRIP) --strip-debug $@ && \
+		$(OBJCOPY) --add-gnu-debuglink=$(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug $@
 $(OUTPUT)/tests/nofp_cxx: $(NOFP_DIR)/cxx.cpp $(NOFP_DIR)/cxxlib.h $(OUTPUT)/tests/libnofp_cxxlib.so
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(NOFP_CFLAGS) $< -o $@ -L$(OUTPUT)/tests -lnofp_cxxlib -Wl,-rpath,'$$ORIGIN'
@@ -194,18 +204,20 @@ $(OUTPUT)/tests/nofp_cxx: $(NOFP_DIR)/cxx.cpp $(NOFP_DIR)/cxxlib.h $(OUTPUT)/tes
 LLD_DIR    := tests/e2e/workloads/lld
 LLD_CFLAGS := -O2 -fomit-frame-pointer -g -Wall -Wextra -Werror -fuse-ld=lld
 RUSTC      ?= rustc
+LLD_CLANG  ?= $(CLANG)
+LLD_CLANGXX ?= $(CLANG)++
 RUSTFLAGS_WORKLOAD := -g -C opt-level=1 -D warnings
 LLD_BINS   := $(addprefix $(OUTPUT)/tests/,lld_deep lld_exc \
-		$(if $(shell command -v $(RUSTC)),lld_rust lld_rust_fp))
+		$(if $(CROSS),,$(if $(shell command -v $(RUSTC)),lld_rust lld_rust_fp)))
 
 $(OUTPUT)/tests/lld_deep: $(LLD_DIR)/deep.c | $(OUTPUT)/tests
 	$(call msg,CLANG,$@)
-	$(Q)$(CLANG) $(LLD_CFLAGS) $< -o $@
+	$(Q)$(LLD_CLANG) $(LLD_CFLAGS) $< -o $@
 # DWARF 4: valgrind 3.19, the test's oracle, reads no inlined frames from
 # clang's DWARF 5 (it would name make(int) at a line of basic_string.h)
 $(OUTPUT)/tests/lld_exc: $(LLD_DIR)/exc.cpp | $(OUTPUT)/tests
 	$(call msg,CLANG,$@)
-	$(Q)$(CLANG)++ $(LLD_CFLAGS) -gdwarf-4 $< -o $@
+	$(Q)$(LLD_CLANGXX) $(LLD_CFLAGS) -gdwarf-4 $< -o $@
 $(OUTPUT)/tests/lld_rust: $(LLD_DIR)/leak.rs | $(OUTPUT)/tests
 	$(call msg,RUSTC,$@)
 	$(Q)MAKEFLAGS= $(RUSTC) $(RUSTFLAGS_WORKLOAD) $< -o $@
@@ -246,7 +258,6 @@ test: deps
 # guest (tests/vm/). VMTEST_JOBS guests at a time.
 VMTEST_KERNELS ?= 5.10,6.1,6.12
 VMTEST_JOBS    ?= 2
-VMTEST_CACHE   ?= /var/cache/mmscope-vmtest
 .PHONY: vmtest-run
 vmtest: deps
 	$(Q)$(MAKE) --no-print-directory tests-build
