@@ -256,15 +256,28 @@ test: deps
 # fetched once into VMTEST_CACHE (outside the checkout, kept between runs),
 # booted in QEMU with the tools built here; an end-to-end subset in each
 # guest (tests/vm/). VMTEST_JOBS guests at a time.
-VMTEST_KERNELS ?= 5.10,6.1,6.12
+VMTEST_KERNELS_x86   := 5.10,6.1,6.12
+VMTEST_KERNELS_arm64 := 6.1,6.12
+VMTEST_KERNELS ?= $(VMTEST_KERNELS_$(ARCH))
 VMTEST_JOBS    ?= 2
-.PHONY: vmtest-run
+.PHONY: vmtest-run vmtest-arm64 vmtest-build
 vmtest: deps
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)$(MAKE) --no-print-directory vmtest-run
 vmtest-run:
 	$(Q)MMSCOPE_VMTEST_CACHE=$(VMTEST_CACHE) python3 tests/vm/vmtest.py --kernels $(VMTEST_KERNELS) \
-		--jobs $(VMTEST_JOBS) $(OUTPUT)
+		--jobs $(VMTEST_JOBS) $(if $(CROSS),--arch $(ARCH) --sysroot $(SYSROOT)) $(OUTPUT)
+
+# Debian's arm64 kernels (6.1, 6.12) under qemu-system-aarch64 -M virt, TCG,
+# with the tools cross-built by `make ARCH=arm64` into build-arm64/ and the
+# workloads tests/vm/guest.py runs; the arm64 tree they are built against is
+# the guest's root.
+VMTEST_WORKLOADS := touch_pages major_faults segv leak_loop nofp_deep leak_eventfd prefork \
+		    epoll_churn fault_storm
+vmtest-build: all $(addprefix $(OUTPUT)/tests/,$(VMTEST_WORKLOADS))
+vmtest-arm64: deps
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 vmtest-build
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 vmtest-run
 
 # The unit tests alone: no BPF toolchain needed (no skeleton, no tool).
 unit: $(UNIT_BINS)
