@@ -10,7 +10,7 @@ PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
       libcapstone-dev g++ libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
       redis-server redis-tools heaptrack libiberty-dev lld nodejs nginx
       gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
-      mmdebstrap qemu-system-arm)
+      mmdebstrap qemu-system-arm qemu-user-static)
 
 missing=()
 for p in "${PKGS[@]}"; do
