@@ -66,8 +66,8 @@ def make_initramfs(kdir, out, busybox):
 
 def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=(), qemu_args=(),
          arch="x86", sysroot=None):
-    """Boots one guest; returns (results, seconds, console tail or None,
-    oops lines). results: [(check, ok, detail)]. guest_env: NAME=VALUE
+    """Boots one guest; returns (results, (seconds to /init, seconds in all),
+    console tail or None, oops lines). results: [(check, ok, detail)]. guest_env: NAME=VALUE
     strings for the guest's /init (and so guest.py). sysroot: the guest's
     /usr, /lib, /etc (another architecture's), else the host's."""
     initrd = log_path + ".cpio"
@@ -83,7 +83,7 @@ def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=(), q
            "-nographic", "-no-reboot", "-kernel", os.path.join(kdir, "vmlinuz"),
            "-initrd", initrd, "-append", append, *roots, *qemu_args]
     t0 = time.monotonic()
-    results, tail, done, oops = [], [], False, []
+    results, tail, done, oops, up = [], [], False, [], None
     with open(log_path, "w") as log:
         q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, errors="replace")
@@ -96,6 +96,8 @@ def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=(), q
                 tail = (tail + [line])[-40:]
                 if "Oops" in line or "BUG:" in line or "Kernel panic" in line or oops and len(oops) < 60:
                     oops.append(line)
+                if up is None and line.startswith("vmtest: guest up"):
+                    up = time.monotonic() - t0
                 if line.startswith("vmtest-check "):
                     _, check, verdict, *rest = line.split(" ", 3)
                     results.append((check, verdict == "ok", rest[0] if rest else ""))
@@ -105,7 +107,7 @@ def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=(), q
             timer.cancel()
             q.wait()
     os.unlink(initrd)
-    return results, time.monotonic() - t0, None if done else "\n".join(tail), oops
+    return results, (up or 0, time.monotonic() - t0), None if done else "\n".join(tail), oops
 
 
 def main():
@@ -164,7 +166,8 @@ def main():
                 failed += 1
                 print(f"vmtest {name} guest: FAIL (did not finish; console in {log}):\n    "
                       + (tail or "").replace("\n", "\n    "))
-            print(f"vmtest {name}: {pkg}, boot and checks {secs:.0f}s", flush=True)
+            print(f"vmtest {name}: {pkg}, boot {secs[0]:.0f}s, boot and checks {secs[1]:.0f}s",
+                  flush=True)
 
     threads = []
     for name in kdirs:
