@@ -99,7 +99,7 @@ def boot(name, kdir, build, log_path, accel="tcg,thread=single", guest_env=(), q
                 tail = (tail + [line])[-40:]
                 if "Oops" in line or "BUG:" in line or "Kernel panic" in line or oops and len(oops) < 60:
                     oops.append(line)
-                if up is None and line.startswith("vmtest: guest up"):
+                if up is None and "vmtest: guest up" in line:   # after the firmware's escapes
                     up = time.monotonic() - t0
                 if line.startswith("vmtest-check "):
                     _, check, verdict, *rest = line.split(" ", 3)
