@@ -465,10 +465,20 @@ $(OUTPUT)/bench/bench_floor: tests/bench/floor.c $(OUTPUT)/bench/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
 
-# Regenerates the committed vmlinux.h from the running kernel's BTF.
+# Regenerates the committed vmlinux.h from the running kernel's BTF; when
+# cross-building, from the BTF inside Debian's newest 6.12 kernel image for
+# ARCH (fetched like vmtest's kernels).
+ifeq ($(CROSS),)
 vmlinux:
 	$(Q)mkdir -p vmlinux/$(ARCH)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp && mv $(VMLINUX).tmp $(VMLINUX)
+else
+vmlinux: | $(OUTPUT)
+	$(Q)mkdir -p vmlinux/$(ARCH)
+	$(Q)MMSCOPE_VMTEST_CACHE=$(VMTEST_CACHE) python3 tests/vm/kernels.py --arch $(ARCH) 6.12 > $(OUTPUT)/kernel-6.12
+	$(Q)python3 scripts/btf_from_image.py $$(cut -d' ' -f2 $(OUTPUT)/kernel-6.12)/vmlinuz $(OUTPUT)/vmlinux.btf && \
+		$(BPFTOOL) btf dump file $(OUTPUT)/vmlinux.btf format c > $(VMLINUX).tmp && mv $(VMLINUX).tmp $(VMLINUX)
+endif
 
 # Bash completion goes where bash-completion loads it from on demand (by
 # command name), which is not under PREFIX.

@@ -184,8 +184,13 @@ def _fetch_locked(name, cache, apt, log, arch):
 
 
 if __name__ == "__main__":
-    # kernels.py [--arch arm64] [NAME...]
-    args = sys.argv[1:]
-    a = args.pop(1) if args[:1] == ["--arch"] and args.pop(0) else "x86"
-    for n in args or ARCHES[a]["patterns"]:
-        print(n, fetch(n, arch=a))
+    import argparse
+    ap = argparse.ArgumentParser(description="fetch kernels; prints NAME DIR for each")
+    ap.add_argument("--arch", default="x86", choices=sorted(ARCHES))
+    ap.add_argument("names", nargs="*")
+    a = ap.parse_args()
+    try:
+        for n in a.names or ARCHES[a.arch]["patterns"]:
+            print(n, fetch(n, arch=a.arch))
+    except FetchError as e:
+        sys.exit(f"kernels.py: {e}")
