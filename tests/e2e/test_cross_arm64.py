@@ -29,8 +29,11 @@ def _e_machine(path):
 
 
 def _build(*targets):
+    # not the outer make's flags and variables (make test, make check-asan)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     p = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "-j2", "ARCH=arm64",
-                        *targets], capture_output=True, text=True, timeout=TEST_TIMEOUT_S - 60)
+                        *targets], capture_output=True, text=True, timeout=TEST_TIMEOUT_S - 60,
+                       env=env)
     assert p.returncode == 0, f"make ARCH=arm64 exit {p.returncode}:\n{p.stdout[-800:]}{p.stderr[-2500:]}"
 
 
