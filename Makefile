@@ -1,12 +1,16 @@
 # mmscope — eBPF memory tracing tools. `make V=1` shows the commands.
-OUTPUT    ?= build
+# `make ARCH=arm64` on x86-64 cross-builds into build-arm64/ (below).
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH      := $(HOST_ARCH)
+CROSS     := $(filter-out $(HOST_ARCH),$(ARCH))
+OUTPUT    ?= build$(if $(CROSS),-$(ARCH))
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= gcc
-ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+VMTEST_CACHE ?= /var/cache/mmscope-vmtest
 
 # A tool exists once its BPF program does: bpf/<tool>.bpf.c + user/<tool>/*.c
 TOOLS     := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
@@ -20,8 +24,12 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 PKGS        := libbpf libelf zlib libdw ncursesw libmicrohttpd libprotobuf-c capstone
+ifeq ($(CROSS),arm64)
+include scripts/cross-arm64.mk
+else
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+endif
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 CFLAGS      ?= -O2 -g
@@ -133,7 +141,7 @@ $(OUTPUT)/tests/leak_lib: $(OUTPUT)/tests/libleak_shlib.so
 # archive (libjemalloc.a, libtcmalloc_minimal.a; there is no libmimalloc.a),
 # and plain (for LD_PRELOAD). tests/e2e/workloads/opt/<src> -> opt_<variant>.
 OPT_WFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
-OPT_LIBDIR := /usr/lib/x86_64-linux-gnu
+OPT_LIBDIR ?= /usr/lib/x86_64-linux-gnu
 OPT_C      := tests/e2e/workloads/opt/alloc_leak.c
 OPT_CXX    := tests/e2e/workloads/opt/alloc_leak_cxx.cc
 OPT_VARIANTS := leak_glibc leak_je leak_tc leak_mi leak_je_static leak_tc_static cxx_je cxx_tc cxx_mi
@@ -166,6 +174,8 @@ $(OUTPUT)/tests/opt_%: $(OPT_C) $(OPT_CXX) | $(OUTPUT)/tests
 # is built with -g and then split like a Debian -dbgsym package: its DWARF in
 # .debug/libnofp_cxxlib.so.debug, found through .gnu_debuglink.
 NOFP_DIR    := tests/e2e/workloads/nofp
+OBJCOPY     ?= objcopy
+STRIP       ?= strip
 NOFP_CFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
 NOFP_BINS   := $(addprefix $(OUTPUT)/tests/,nofp_deep nofp_deep_jemalloc nofp_cxx libnofp_cxxlib.so \
 		nofp_two_callers nofp_dl_callback libnofp_cblib.so)
@@ -184,9 +194,9 @@ $(OUTPUT)/tests/libnofp_cxxlib.so: $(NOFP_DIR)/lib/cxxlib.cpp $(NOFP_DIR)/cxxlib
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(filter-out -g0,$(NOFP_CFLAGS)) -g -fPIC -shared $< -o $@
 	$(Q)mkdir -p $(OUTPUT)/tests/.debug && \
-		objcopy --only-keep-debug $@ $(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug && \
-		strip --strip-debug $@ && \
-		objcopy --add-gnu-debuglink=$(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug $@
+		$(OBJCOPY) --only-keep-debug $@ $(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug && \
+		$(STRIP) --strip-debug $@ && \
+		$(OBJCOPY) --add-gnu-debuglink=$(OUTPUT)/tests/.debug/libnofp_cxxlib.so.debug $@
 $(OUTPUT)/tests/nofp_cxx: $(NOFP_DIR)/cxx.cpp $(NOFP_DIR)/cxxlib.h $(OUTPUT)/tests/libnofp_cxxlib.so
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(NOFP_CFLAGS) $< -o $@ -L$(OUTPUT)/tests -lnofp_cxxlib -Wl,-rpath,'$$ORIGIN'
@@ -200,18 +210,20 @@ $(OUTPUT)/tests/nofp_cxx: $(NOFP_DIR)/cxx.cpp $(NOFP_DIR)/cxxlib.h $(OUTPUT)/tes
 LLD_DIR    := tests/e2e/workloads/lld
 LLD_CFLAGS := -O2 -fomit-frame-pointer -g -Wall -Wextra -Werror -fuse-ld=lld
 RUSTC      ?= rustc
+LLD_CLANG  ?= $(CLANG)
+LLD_CLANGXX ?= $(CLANG)++
 RUSTFLAGS_WORKLOAD := -g -C opt-level=1 -D warnings
 LLD_BINS   := $(addprefix $(OUTPUT)/tests/,lld_deep lld_exc \
-		$(if $(shell command -v $(RUSTC)),lld_rust lld_rust_fp))
+		$(if $(CROSS),,$(if $(shell command -v $(RUSTC)),lld_rust lld_rust_fp)))
 
 $(OUTPUT)/tests/lld_deep: $(LLD_DIR)/deep.c | $(OUTPUT)/tests
 	$(call msg,CLANG,$@)
-	$(Q)$(CLANG) $(LLD_CFLAGS) $< -o $@
+	$(Q)$(LLD_CLANG) $(LLD_CFLAGS) $< -o $@
 # DWARF 4: valgrind 3.19, the test's oracle, reads no inlined frames from
 # clang's DWARF 5 (it would name make(int) at a line of basic_string.h)
 $(OUTPUT)/tests/lld_exc: $(LLD_DIR)/exc.cpp | $(OUTPUT)/tests
 	$(call msg,CLANG,$@)
-	$(Q)$(CLANG)++ $(LLD_CFLAGS) -gdwarf-4 $< -o $@
+	$(Q)$(LLD_CLANGXX) $(LLD_CFLAGS) -gdwarf-4 $< -o $@
 $(OUTPUT)/tests/lld_rust: $(LLD_DIR)/leak.rs | $(OUTPUT)/tests
 	$(call msg,RUSTC,$@)
 	$(Q)MAKEFLAGS= $(RUSTC) $(RUSTFLAGS_WORKLOAD) $< -o $@
@@ -250,16 +262,28 @@ test: deps
 # fetched once into VMTEST_CACHE (outside the checkout, kept between runs),
 # booted in QEMU with the tools built here; an end-to-end subset in each
 # guest (tests/vm/). VMTEST_JOBS guests at a time.
-VMTEST_KERNELS ?= 5.10,6.1,6.12
+VMTEST_KERNELS_x86   := 5.10,6.1,6.12
+VMTEST_KERNELS_arm64 := 6.1,6.12
+VMTEST_KERNELS ?= $(VMTEST_KERNELS_$(ARCH))
 VMTEST_JOBS    ?= 2
-VMTEST_CACHE   ?= /var/cache/mmscope-vmtest
-.PHONY: vmtest-run
+.PHONY: vmtest-run vmtest-arm64 vmtest-build
 vmtest: deps
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)$(MAKE) --no-print-directory vmtest-run
 vmtest-run:
 	$(Q)MMSCOPE_VMTEST_CACHE=$(VMTEST_CACHE) python3 tests/vm/vmtest.py --kernels $(VMTEST_KERNELS) \
-		--jobs $(VMTEST_JOBS) $(OUTPUT)
+		--jobs $(VMTEST_JOBS) $(if $(CROSS),--arch $(ARCH) --sysroot $(SYSROOT)) $(OUTPUT)
+
+# Debian's arm64 kernels (6.1, 6.12) under qemu-system-aarch64 -M virt, TCG,
+# with the tools cross-built by `make ARCH=arm64` into build-arm64/ and the
+# workloads tests/vm/guest.py runs; the arm64 tree they are built against is
+# the guest's root.
+VMTEST_WORKLOADS := touch_pages major_faults segv leak_loop nofp_deep leak_eventfd prefork \
+		    epoll_churn fault_storm
+vmtest-build: all $(addprefix $(OUTPUT)/tests/,$(VMTEST_WORKLOADS))
+vmtest-arm64: deps
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 vmtest-build
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 vmtest-run
 
 # The unit tests alone: no BPF toolchain needed (no skeleton, no tool).
 unit: $(UNIT_BINS)
@@ -447,10 +471,20 @@ $(OUTPUT)/bench/bench_floor: tests/bench/floor.c $(OUTPUT)/bench/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
 
-# Regenerates the committed vmlinux.h from the running kernel's BTF.
+# Regenerates the committed vmlinux.h from the running kernel's BTF; when
+# cross-building, from the BTF inside Debian's newest 6.12 kernel image for
+# ARCH (fetched like vmtest's kernels).
+ifeq ($(CROSS),)
 vmlinux:
 	$(Q)mkdir -p vmlinux/$(ARCH)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp && mv $(VMLINUX).tmp $(VMLINUX)
+else
+vmlinux: | $(OUTPUT)
+	$(Q)mkdir -p vmlinux/$(ARCH)
+	$(Q)MMSCOPE_VMTEST_CACHE=$(VMTEST_CACHE) python3 tests/vm/kernels.py --arch $(ARCH) 6.12 > $(OUTPUT)/kernel-6.12
+	$(Q)python3 scripts/btf_from_image.py $$(cut -d' ' -f2 $(OUTPUT)/kernel-6.12)/vmlinuz $(OUTPUT)/vmlinux.btf && \
+		$(BPFTOOL) btf dump file $(OUTPUT)/vmlinux.btf format c > $(VMLINUX).tmp && mv $(VMLINUX).tmp $(VMLINUX)
+endif
 
 # Bash completion goes where bash-completion loads it from on demand (by
 # command name), which is not under PREFIX.

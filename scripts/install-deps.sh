@@ -8,7 +8,9 @@ PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
       libmicrohttpd-dev prometheus bash-completion libprotobuf-c-dev protobuf-c-compiler
       golang-go qemu-system-x86 busybox-static cpio xz-utils debian-archive-keyring
       libcapstone-dev g++ libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
-      redis-server redis-tools heaptrack libiberty-dev lld nodejs nginx)
+      redis-server redis-tools heaptrack libiberty-dev lld nodejs nginx
+      gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
+      mmdebstrap qemu-system-arm qemu-user-static)
 
 missing=()
 for p in "${PKGS[@]}"; do

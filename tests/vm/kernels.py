@@ -18,19 +18,38 @@ import time
 
 CACHE = os.environ.get("MMSCOPE_VMTEST_CACHE", "/var/cache/mmscope-vmtest")
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
-SOURCES = """\
+BOOKWORM = """\
 deb [signed-by={k}] http://deb.debian.org/debian bookworm main
 deb [signed-by={k}] http://deb.debian.org/debian-security bookworm-security main
+"""
+BULLSEYE = """\
 deb [signed-by={k}] http://deb.debian.org/debian bullseye main
 deb [signed-by={k}] http://deb.debian.org/debian-security bullseye-security main
 """
-# The newest package of each series in the archive (old ones are removed
-# when security updates replace them, so no version is pinned).
-PATTERNS = {
-    "5.10": r"^linux-image-5\.10\.0-[0-9]+-amd64$",                 # Debian 11 (bullseye)
-    "6.1": r"^linux-image-6\.1\.0-[0-9]+-amd64$",                   # Debian 12 (bookworm)
-    "6.12": r"^linux-image-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-amd64$",  # bookworm point releases
+# Per architecture (the Makefile's ARCH): Debian's name for it, its
+# sources, and the newest package of each series in the archive (old ones
+# are removed when security updates replace them, so no version is pinned).
+ARCHES = {
+    "x86": {
+        "deb": "amd64", "apt": "apt", "sources": BOOKWORM + BULLSEYE,
+        "patterns": {
+            "5.10": r"^linux-image-5\.10\.0-[0-9]+-amd64$",                 # Debian 11 (bullseye)
+            "6.1": r"^linux-image-6\.1\.0-[0-9]+-amd64$",                   # Debian 12 (bookworm)
+            "6.12": r"^linux-image-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-amd64$",  # bookworm point releases
+        },
+    },
+    # the signed packages hold the same Image as -unsigned, with an EFI
+    # signature QEMU's -kernel ignores; 6.12 is in bookworm-security only
+    # as -unsigned
+    "arm64": {
+        "deb": "arm64", "apt": "apt-arm64", "sources": BOOKWORM,
+        "patterns": {
+            "6.1": r"^linux-image-6\.1\.0-[0-9]+-arm64(-unsigned)?$",
+            "6.12": r"^linux-image-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-arm64(-unsigned)?$",
+        },
+    },
 }
+PATTERNS = ARCHES["x86"]["patterns"]
 # What the guest's /init loads; their dependencies come first.
 MODULES = ["virtio_pci", "9pnet_virtio", "9p", "brd"]
 LIST_MAX_AGE_S = 86400
@@ -40,8 +59,9 @@ class FetchError(Exception):
     pass
 
 
-def _apt_opts(apt):
-    return ["-o", f"Dir::Etc::sourcelist={apt}/sources.list", "-o", "Dir::Etc::sourceparts=-",
+def _apt_opts(apt, deb_arch):
+    return ["-o", f"APT::Architecture={deb_arch}", "-o", f"APT::Architectures={deb_arch}",
+            "-o", f"Dir::Etc::sourcelist={apt}/sources.list", "-o", "Dir::Etc::sourceparts=-",
             "-o", f"Dir::State::Lists={apt}/lists", "-o", f"Dir::Cache={apt}/cache",
             "-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root"]
 
@@ -53,26 +73,28 @@ def _run(cmd, what, **kw):
     return p.stdout
 
 
-def _update_lists(apt):
+def _update_lists(apt, arch):
     os.makedirs(f"{apt}/lists/partial", exist_ok=True)
     os.makedirs(f"{apt}/cache/archives/partial", exist_ok=True)
     with open(f"{apt}/sources.list", "w") as f:
-        f.write(SOURCES.format(k=KEYRING))
+        f.write(ARCHES[arch]["sources"].format(k=KEYRING))
     stamp = f"{apt}/lists/.updated"
     # refreshed once a day: a fresh CI machine fetches them, repeated runs don't
     if os.path.exists(stamp) and time.time() - os.path.getmtime(stamp) < LIST_MAX_AGE_S:
         return
-    _run(["apt-get", *_apt_opts(apt), "-q", "update"], f"apt-get update (private lists in {apt})")
+    _run(["apt-get", *_apt_opts(apt, ARCHES[arch]["deb"]), "-q", "update"], f"apt-get update (private lists in {apt})")
     open(stamp, "w").close()
 
 
-def _newest(apt, name):
-    out = _run(["apt-cache", *_apt_opts(apt), "search", "--names-only", PATTERNS[name]],
-               "apt-cache search")
+def _newest(apt, arch, name):
+    pattern = ARCHES[arch]["patterns"][name]
+    out = _run(["apt-cache", *_apt_opts(apt, ARCHES[arch]["deb"]), "search", "--names-only",
+                pattern], "apt-cache search")
     pkgs = [ln.split()[0] for ln in out.splitlines() if ln.strip()]
     if not pkgs:
-        raise FetchError(f"no package matching {PATTERNS[name]} in Debian's archive")
-    key = lambda p: [int(x) for x in re.findall(r"\d+", p)]  # noqa: E731
+        raise FetchError(f"no package matching {pattern} in Debian's archive")
+    # the newest version; of a signed and an unsigned one, the signed
+    key = lambda p: ([int(x) for x in re.findall(r"\d+", p)], not p.endswith("-unsigned"))  # noqa: E731
     return max(pkgs, key=key)
 
 
@@ -120,21 +142,23 @@ def _keep_modules(root, out_dir):
         f.write("\n".join(order) + "\n")
 
 
-def fetch(name, cache=CACHE, log=sys.stderr):
-    """The directory of kernel `name` (5.10, 6.1, 6.12) in the cache, with
-    vmlinuz, config, modules/ and package (its name), fetched if needed."""
-    if name not in PATTERNS:
-        raise FetchError(f"unknown kernel {name} (one of {', '.join(PATTERNS)})")
-    apt = os.path.join(cache, "apt")
+def fetch(name, cache=CACHE, log=sys.stderr, arch="x86"):
+    """The directory of kernel `name` (x86: 5.10, 6.1, 6.12; arm64: 6.1,
+    6.12) in the cache, with vmlinuz, config, modules/ and package (its
+    name), fetched if needed."""
+    patterns = ARCHES[arch]["patterns"]
+    if name not in patterns:
+        raise FetchError(f"unknown {arch} kernel {name} (one of {', '.join(patterns)})")
+    apt = os.path.join(cache, ARCHES[arch]["apt"])
     os.makedirs(cache, exist_ok=True)
     with open(os.path.join(cache, "lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)      # another vmtest run on this machine
-        return _fetch_locked(name, cache, apt, log)
+        return _fetch_locked(name, cache, apt, log, arch)
 
 
-def _fetch_locked(name, cache, apt, log):
-    _update_lists(apt)
-    pkg = _newest(apt, name)
+def _fetch_locked(name, cache, apt, log, arch):
+    _update_lists(apt, arch)
+    pkg = _newest(apt, arch, name)
     kdir = os.path.join(cache, "kernels", pkg)
     if os.path.exists(os.path.join(kdir, "done")):
         return kdir
@@ -142,7 +166,7 @@ def _fetch_locked(name, cache, apt, log):
     shutil.rmtree(kdir, ignore_errors=True)
     os.makedirs(kdir)
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        _run(["apt-get", *_apt_opts(apt), "-q", "download", pkg], f"downloading {pkg}", cwd=tmp)
+        _run(["apt-get", *_apt_opts(apt, ARCHES[arch]["deb"]), "-q", "download", pkg], f"downloading {pkg}", cwd=tmp)
         deb = [f for f in os.listdir(tmp) if f.endswith(".deb")][0]
         root = os.path.join(tmp, "root")
         _run(["dpkg-deb", "-x", os.path.join(tmp, deb), root], f"unpacking {deb}")
@@ -160,5 +184,13 @@ def _fetch_locked(name, cache, apt, log):
 
 
 if __name__ == "__main__":
-    for n in sys.argv[1:] or PATTERNS:
-        print(n, fetch(n))
+    import argparse
+    ap = argparse.ArgumentParser(description="fetch kernels; prints NAME DIR for each")
+    ap.add_argument("--arch", default="x86", choices=sorted(ARCHES))
+    ap.add_argument("names", nargs="*")
+    a = ap.parse_args()
+    try:
+        for n in a.names or ARCHES[a.arch]["patterns"]:
+            print(n, fetch(n, arch=a.arch))
+    except FetchError as e:
+        sys.exit(f"kernels.py: {e}")
