@@ -89,13 +89,7 @@ static void test_region_and_access_shares(void)
 
 static char *render(void (*fn)(FILE *, const struct view_frame *), const struct view_frame *f)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	fn(out, f);
-	fclose(out);
-	return buf;
+	return RENDER_TO_STRING(fn, f);
 }
 
 static void test_text_and_json_frames(void)

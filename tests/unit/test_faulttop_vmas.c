@@ -105,17 +105,6 @@ static void test_faults_binned_by_address_and_kind(void)
 	vmas_free(m);
 }
 
-static char *render_vmas(void (*fn)(FILE *, const struct view_frame *), const struct view_frame *f)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	fn(out, f);
-	fclose(out);
-	return buf;
-}
-
 /* arm64 (the perf events are the hook): minor/major binned as on x86, the
  * access columns "-" in every row, the header says why once, JSON has no
  * read/write/exec/prot. */
@@ -141,8 +130,8 @@ static void test_access_unknown_rows_say_dash(void)
 			CHECK_STR(cell, "10");
 	}
 	f.vmas = &s;
-	text = render_vmas(view_vmas_text, &f);
-	json = render_vmas(view_vmas_json, &f);
+	text = RENDER_TO_STRING(view_vmas_text, &f);
+	json = RENDER_TO_STRING(view_vmas_json, &f);
 	CHECK(strstr(text, "access kinds -: no page_fault_user tracepoint (x86-only)") != NULL);
 	CHECK(strstr(strstr(text, "access kinds -") + 1, "access kinds -") == NULL);
 	CHECK(strstr(json, "\"access_unknown\":") != NULL);
