@@ -386,6 +386,8 @@ def problem_for(check):
     port that builds one tool first (`make ARCH=arm64 -k vmtest-build`)
     has that tool's checks run."""
     tool = check.__name__.split("_", 1)[0]
+    if check in EXTRA_CHECKS:       # both run faulttop alone
+        tool = "faulttop"
     if tool in ("faulttop", "leaksnoop") and not os.access(e2e.tool(tool), os.X_OK):
         return f"{e2e.tool(tool)} not built"
     problem = e2e.environment_problem()
