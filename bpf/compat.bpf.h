@@ -54,7 +54,10 @@ static __always_inline struct task_struct *compat_current_task(bool btf)
 /* x86-64: a task's kernel stack is THREAD_SIZE (16 KiB, 4 pages; 32 KiB
  * only with KASAN, which no distribution kernel enables) and its user
  * registers sit at the top (TOP_OF_KERNEL_STACK_PADDING is 0 on x86-64):
- * what bpf_task_pt_regs() (5.15+) returns, computed for older kernels. */
+ * what bpf_task_pt_regs() (5.15+) returns, computed for older kernels.
+ * arm64 is the same: THREAD_SIZE 16 KiB with 4 KiB pages and no KASAN
+ * (Debian's kernels), task_pt_regs() at its top with no padding;
+ * sizeof(struct pt_regs) comes from the arch's vmlinux.h. */
 #define COMPAT_THREAD_SIZE	(4UL * 4096)
 
 static __always_inline struct pt_regs *compat_task_pt_regs(bool btf, struct task_struct *task)

@@ -4,9 +4,12 @@
  * Exact minor/major counts cost nothing on the fault path: the kernel keeps
  * them per task (mm_account_fault), and this file only reads them — for live
  * tasks through a task iterator at each refresh, for tasks that are gone
- * through sched_process_free. The page_fault_user hook, which classifies
- * faults by region and access kind, is attached by user space either part of
- * the time (sampling, the default) or all the time (--precise). */
+ * through sched_process_free. The per-fault hook, which classifies faults
+ * by region and access kind, is turned on by user space either part of the
+ * time (sampling, the default) or all the time (--precise): page_fault_user
+ * where the kernel has it (x86), else the perf software fault events, which
+ * give the region but no access kind (arm64, or MMSCOPE_NO_PAGE_FAULT_TP).
+ * What differs by architecture is in faulttop_arch.bpf.h. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -14,6 +17,7 @@
 #include "faulttop.h"
 #include "mmscope.bpf.h"
 #include "compat.bpf.h"
+#include "faulttop_arch.bpf.h"
 #include "syscall_inflight.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -46,6 +50,13 @@ struct {
 /* --maps / the TUI's process screen: the one process whose faults are
  * placed among its VMAs (0: none). Written by user space at run time. */
 __u32 watch_tgid = 0;
+
+/* Set before load: no page_fault_user, so the perf fault events are the
+ * per-fault hook. hook_on is their duty cycle's "on", written by user space
+ * (the minor-fault events are also disabled while off; the major ones stay
+ * on for the watched process, whose majors are always exact). */
+const volatile bool perf_hook = false;
+__u32 hook_on = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -157,6 +168,29 @@ static __always_inline void remember_access(__u64 pid_tgid, unsigned long addr,
 	bpf_map_update_elem(&watch_last, &tid, &v, BPF_ANY);
 }
 
+/* Counts one fault of the current thread by region and, with know_access,
+ * by access kind (error_code's PF_* bits). */
+static __always_inline void classify_fault(bool btf, struct task_struct *task,
+					   struct mm_struct *mm, __u64 pid_tgid,
+					   unsigned long address, unsigned long error_code,
+					   bool know_access)
+{
+	struct ft_fault_counts *c = thread_slot(&fault_counts, (__u32)pid_tgid, &zero_faults);
+	int region;
+
+	if (!c)
+		return;
+	region = classify_region(btf, task, mm, address);
+	/* mmap-area faults are counted by user space once it has classified them */
+	if (region == REGION_MMAP)
+		emit_mmap_fault(pid_tgid, address, error_code);
+	else if (region >= 0 && region < REGION_MAX)
+		c->region[region]++;
+	if (know_access)
+		count_access(c, error_code);
+	c->total++;
+}
+
 /* page_fault_user(address, regs, error_code) */
 static __always_inline int page_fault_user(const __u64 *ctx, bool btf)
 {
@@ -164,24 +198,12 @@ static __always_inline int page_fault_user(const __u64 *ctx, bool btf)
 	struct task_struct *task = compat_current_task(btf);
 	struct mm_struct *mm = COMPAT_READ(btf, task, mm);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct ft_fault_counts *c;
-	int region;
 
 	if (!mm)
 		return 0;
 	if (watch_tgid && (pid_tgid >> 32) == watch_tgid)
 		remember_access(pid_tgid, address, error_code);
-	c = thread_slot(&fault_counts, (__u32)pid_tgid, &zero_faults);
-	if (!c)
-		return 0;
-	region = classify_region(btf, task, mm, address);
-	/* mmap-area faults are counted by user space once it has classified them */
-	if (region == REGION_MMAP)
-		emit_mmap_fault(pid_tgid, address, error_code);
-	else if (region >= 0 && region < REGION_MAX)
-		c->region[region]++;
-	count_access(c, error_code);
-	c->total++;
+	classify_fault(btf, task, mm, pid_tgid, address, error_code, true);
 	return 0;
 }
 
@@ -234,17 +256,41 @@ static __always_inline int vma_fault(struct bpf_perf_event_data *ctx, bool major
 	return 0;
 }
 
-SEC("perf_event")
-int on_fault_min(struct bpf_perf_event_data *ctx)
+/* Without page_fault_user (perf_hook) these events are also the per-fault
+ * hook: the region from the address they carry; no access kind, which they
+ * don't carry (an x86 error code is only on the tracepoint, an arm64 ESR
+ * only in the fault handler's arguments). They fire after the fault was
+ * handled, once per fault counted in min_flt/maj_flt, except those raised
+ * by get_user_pages (no regs: no event). */
+static __always_inline int fault_event(struct bpf_perf_event_data *ctx, bool major, bool btf)
 {
-	return vma_fault(ctx, false);
+	if (perf_hook && hook_on) {
+		struct task_struct *task = compat_current_task(btf);
+		struct mm_struct *mm = COMPAT_READ(btf, task, mm);
+
+		if (mm)
+			classify_fault(btf, task, mm, bpf_get_current_pid_tgid(), ctx->addr, 0, false);
+	}
+	return vma_fault(ctx, major);
 }
 
-SEC("perf_event")
-int on_fault_maj(struct bpf_perf_event_data *ctx)
-{
-	return vma_fault(ctx, true);
+/* Each as BTF (plain loads: 5.11+) and as CO-RE reads (5.10), like
+ * COMPAT_TP_HOOK; user space loads one pair. */
+#define FAULT_EVENT_PROGS(name, major)						\
+SEC("perf_event")								\
+int name(struct bpf_perf_event_data *ctx)					\
+{										\
+	return fault_event(ctx, major, true);					\
+}										\
+										\
+SEC("perf_event")								\
+int name##_raw(struct bpf_perf_event_data *ctx)					\
+{										\
+	return fault_event(ctx, major, false);					\
 }
+
+FAULT_EVENT_PROGS(on_fault_min, false)
+FAULT_EVENT_PROGS(on_fault_maj, true)
 
 /* ---- SEGV / SIGBUS -------------------------------------------------------- */
 
@@ -268,11 +314,6 @@ static __always_inline int signal_generate(const __u64 *ctx, bool btf)
 	e->tid = COMPAT_READ(btf, task, pid);
 	e->tgid = COMPAT_READ(btf, task, tgid);
 	e->sig = sig;
-	/* x86 keeps the faulting access's error code for the signal
-	 * (set_signal_archinfo); 0 where the field doesn't exist */
-	e->error_code = 0;
-	if (bpf_core_field_exists(task->thread.error_code))
-		e->error_code = (__u32)BPF_CORE_READ(task, thread.error_code);
 	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) are not pointers */
 	if ((unsigned long)info > 1) {
 		e->code = BPF_CORE_READ(info, si_code);
@@ -281,8 +322,10 @@ static __always_inline int signal_generate(const __u64 *ctx, bool btf)
 		e->code = 0;
 		e->addr = 0;
 	}
+	/* the faulting access, as the architecture kept it for the signal */
+	e->error_code = signal_access_bits(task, e->code);
 	regs = compat_task_pt_regs(btf, task);
-	e->ip = regs ? BPF_CORE_READ(regs, ip) : 0;
+	e->ip = regs ? PT_REGS_IP_CORE(regs) : 0;
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	bpf_ringbuf_submit(e, 0);
 	return 0;

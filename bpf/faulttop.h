@@ -33,13 +33,19 @@ enum ft_access {
 	ACCESS_MAX,
 };
 
-/* x86 page-fault error code bits (arch/x86/include/asm/trap_pf.h). */
+/* Access bits of a fault: x86's page-fault error code bits
+ * (arch/x86/include/asm/trap_pf.h), which are also faulttop's arch-neutral
+ * encoding: x86's code is passed through as it is, arm64's ESR is
+ * translated into them (bpf/esr_arm64.h). PF_USER set: the other bits
+ * describe the user access; clear: the access kind is not known. */
 #define PF_PROT		0x1
 #define PF_WRITE	0x2
 #define PF_USER		0x4
 #define PF_INSTR	0x10
 
-/* Faults seen by the page_fault_user hook, per thread. Cumulative. */
+/* Faults seen by the per-fault hook (page_fault_user, or the perf fault
+ * events where it is missing), per thread. Cumulative. access[] stays 0
+ * on the perf events: they carry no access kind. */
 struct ft_fault_counts {
 	__u64 region[REGION_MAX];
 	__u64 access[ACCESS_MAX];
@@ -86,7 +92,7 @@ struct ft_ev_fault {
 struct ft_ev_signal {
 	__u32 type, tid, tgid;
 	__s32 sig, code;		/* si_code: SEGV_MAPERR, SEGV_ACCERR, ... */
-	__u32 error_code;		/* x86 page-fault error code (PF_*) of a fault's signal */
+	__u32 error_code;		/* PF_* access bits of a fault's signal (PF_USER: known) */
 	__u64 addr, ip;
 	char comm[FT_COMM_LEN];
 };

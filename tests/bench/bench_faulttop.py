@@ -20,9 +20,11 @@ REPS = int(os.environ.get("BENCH_REPS", str(benchlib.ROUNDS)))
 BPFTRACE = "tracepoint:exceptions:page_fault_user { @[pid] = count(); }"
 
 
-def start(cmd, ready):
-    """Starts a tracer and waits until it says it is attached."""
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def start(cmd, ready, env=None):
+    """Starts a tracer (with env added to ours) and waits until it says it
+    is attached."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                         env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 30
     for line in p.stdout:
         if ready in line:
@@ -46,11 +48,16 @@ def stop(p):
 
 # --maps -p PID: the storm watched itself (every fault shipped and binned) or
 # another process watched (the storm's faults only run the perf event's filter)
+ARM64_HOOK = {"MMSCOPE_NO_PAGE_FAULT_TP": "1"}
 MAPS = [FT, "--maps", "-b", "-d", "0.5", "--precise", "-p"]
 MODES = {
     "untraced": None,
     "faulttop default": ([FT, "-b", "-d", "0.5"], "faulttop - "),
     "faulttop --precise": ([FT, "-b", "-d", "0.5", "--precise"], "faulttop - "),
+    # arm64's hook, the perf fault events, as x86 runs it when told to
+    "faulttop default, perf-event hook": ([FT, "-b", "-d", "0.5"], "faulttop - ", ARM64_HOOK),
+    "faulttop --precise, perf-event hook": ([FT, "-b", "-d", "0.5", "--precise"], "faulttop - ",
+                                            ARM64_HOOK),
     "--precise --maps -p (another)": ("maps", "other"),
     "--precise --maps -p (the storm)": ("maps", "self"),
     "bpftrace one-liner": (["bpftrace", "-e", BPFTRACE], "Attaching"),

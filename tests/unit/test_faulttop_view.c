@@ -89,13 +89,7 @@ static void test_region_and_access_shares(void)
 
 static char *render(void (*fn)(FILE *, const struct view_frame *), const struct view_frame *f)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	fn(out, f);
-	fclose(out);
-	return buf;
+	return RENDER_TO_STRING(fn, f);
 }
 
 static void test_text_and_json_frames(void)
@@ -141,6 +135,58 @@ static void test_lost_events_are_loud(void)
 	free(text);
 }
 
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Where the hook can't tell access kinds (arm64's perf fault events) the
+ * header says why once, the RD%..PRT% cells are "-" even with faults
+ * sampled, and JSON has no access counts (zeros would read as "none"). */
+static void test_access_unknown_says_why_once(void)
+{
+	struct row a = mk(7, "a", 10, 0), b = mk(8, "b", 10, 0);
+	struct row *rows[] = { &a, &b };
+	struct view_frame f = { .rows = rows, .nr_rows = 2, .sample_pct = 10, .has_syscalls = true,
+				.no_access_why = "no page_fault_user tracepoint (x86-only)" };
+	char *text, *json, cell[16];
+
+	reset_view();
+	a.delta.region[REGION_HEAP] = 4;
+	a.delta.sampled = 4;
+	text = render(view_text_frame, &f);
+	CHECK(count_of(text, "access kinds -: no page_fault_user tracepoint (x86-only)") == 1);
+	CHECK(strstr(text, "regions sampled 10%") != NULL);
+	for (int c = 0; c < nr_columns; c++) {
+		if (strcmp(columns[c].name, "HEP%") == 0) {
+			columns[c].cell(&a, &f, cell, sizeof(cell));
+			CHECK_STR(cell, "100");
+		}
+		if (strstr("RD% WR% EX% PRT%", columns[c].name)) {
+			columns[c].cell(&a, &f, cell, sizeof(cell));
+			CHECK_STR(cell, "-");
+		}
+	}
+	json = render(view_json_frame, &f);
+	CHECK(count_of(json, "\"access_unknown\":\"no page_fault_user tracepoint (x86-only)\"") == 1);
+	CHECK(strstr(json, "\"access\":") == NULL);
+	CHECK(strstr(json, "\"regions\":") != NULL);
+	free(text);
+	free(json);
+	/* and where it can: no note, the access counts are there */
+	f.no_access_why = NULL;
+	text = render(view_text_frame, &f);
+	json = render(view_json_frame, &f);
+	CHECK(strstr(text, "access kinds -") == NULL && strstr(text, "regions/access sampled") != NULL);
+	CHECK(strstr(json, "access_unknown") == NULL && strstr(json, "\"access\":{\"read\":0") != NULL);
+	free(text);
+	free(json);
+}
+
 static void test_sort_key_names_round_trip(void)
 {
 	for (int k = 0; k < SORT_MAX; k++)
@@ -157,6 +203,7 @@ int main(void)
 	RUN(test_region_and_access_shares);
 	RUN(test_text_and_json_frames);
 	RUN(test_lost_events_are_loud);
+	RUN(test_access_unknown_says_why_once);
 	RUN(test_sort_key_names_round_trip);
 	UNIT_EXIT();
 }

@@ -105,6 +105,43 @@ static void test_faults_binned_by_address_and_kind(void)
 	vmas_free(m);
 }
 
+/* arm64 (the perf events are the hook): minor/major binned as on x86, the
+ * access columns "-" in every row, the header says why once, JSON has no
+ * read/write/exec/prot. */
+static void test_access_unknown_rows_say_dash(void)
+{
+	struct vmas *m = model_with(smaps_a);
+	struct vmas_snapshot s = { 0 };
+	struct view_frame f = { .sample_pct = 100, .no_access_why = "no page_fault_user tracepoint (x86-only)" };
+	const struct vma_row *r;
+	char cell[32], *text, *json;
+
+	vmas_access_unknown(m);
+	for (int i = 0; i < 10; i++)
+		fault(m, 0x7f0000000000ULL + i * 4096ULL, 0, 0);
+	CHECK(vmas_snapshot(m, &s, 2.0, VSORT_START, true) == 0);
+	r = row_at(&s, 0x7f0000000000ULL);
+	CHECK(r && r->f.minor == 10 && r->access_unknown && s.total.access_unknown);
+	for (int c = 0; r && c < nr_vma_columns; c++) {
+		vma_columns[c].cell(r, cell, sizeof(cell));
+		if (strstr("READ WRITE EXEC PROT", vma_columns[c].name))
+			CHECK_STR(cell, "-");
+		else if (strcmp(vma_columns[c].name, "MINOR") == 0)
+			CHECK_STR(cell, "10");
+	}
+	f.vmas = &s;
+	text = RENDER_TO_STRING(view_vmas_text, &f);
+	json = RENDER_TO_STRING(view_vmas_json, &f);
+	CHECK(strstr(text, "access kinds -: no page_fault_user tracepoint (x86-only)") != NULL);
+	CHECK(strstr(strstr(text, "access kinds -") + 1, "access kinds -") == NULL);
+	CHECK(strstr(json, "\"access_unknown\":") != NULL);
+	CHECK(strstr(json, "\"write\"") == NULL && strstr(json, "\"minor\":10") != NULL);
+	free(text);
+	free(json);
+	vmas_snapshot_free(&s);
+	vmas_free(m);
+}
+
 static void test_counts_follow_vmas_across_readings(void)
 {
 	struct vmas *m = model_with(smaps_a);
@@ -231,6 +268,7 @@ static void test_screen_keys(void)
 int main(void)
 {
 	RUN(test_faults_binned_by_address_and_kind);
+	RUN(test_access_unknown_rows_say_dash);
 	RUN(test_counts_follow_vmas_across_readings);
 	RUN(test_sort_and_thread_stacks);
 	RUN(test_segv_placed);

@@ -32,6 +32,15 @@ static int unit_failed_tests;
 		unit_failed_checks++; \
 	} } while (0)
 
+/* What fn(FILE *, arg) prints, as a string to free(). The stream's buffer
+ * lives outside the expression: open_memstream writes it at fclose. */
+static char *unit_render_buf __attribute__((unused));
+static size_t unit_render_len __attribute__((unused));
+#define RENDER_TO_STRING(fn, arg) ({ \
+	FILE *o_ = open_memstream(&unit_render_buf, &unit_render_len); \
+	if (o_) { fn(o_, arg); fclose(o_); } else { unit_render_buf = NULL; } \
+	unit_render_buf; })
+
 #define RUN(fn) do { \
 	int before_ = unit_failed_checks; \
 	fn(); \

@@ -96,6 +96,31 @@ def faulttop_segv_accerr():
     _segv("accerr", "SEGV_ACCERR")
 
 
+def faulttop_segv_access_in_maps():
+    """A write to a read-only page, placed by --maps with its access kind:
+    x86's error code, arm64's ESR (task->thread.fault_code) on arm64."""
+    import test_faulttop_vmas as vmas_tests
+    vmas_tests.test_segv_accerr_placed_in_its_read_only_mapping()
+    assert_nothing_attached("faulttop")
+
+
+def faulttop_fault_hook_regions():
+    """The hook this kernel gets by itself: page_fault_user on x86 (access
+    kinds known), the perf fault events on arm64 (the JSON says why they
+    are not); then arm64's path on every kernel (forced on x86): between two
+    stops it classifies exactly the faults minflt+majflt counted, all anon."""
+    import test_faulttop_arm64_path as arm64_path
+    ft = e2e.FaultTopJSON()
+    why = ft.first.get("access_unknown")
+    stop_clean(ft, "faulttop")
+    if os.uname().machine == "aarch64":
+        assert why == "no page_fault_user tracepoint (x86-only)", why
+    else:
+        assert why is None, why
+    arm64_path.test_precise_classifies_exactly_the_faults_the_kernel_counted()
+    assert_nothing_attached("faulttop")
+
+
 def _leak_loop(*mode):
     n = 50
     leak, freed = e2e.source_line("leak_loop.c", "leak"), e2e.source_line("leak_loop.c", "freed")
@@ -344,7 +369,8 @@ def leaksnoop_follow_prefork_pidns():
 EXTRA_CHECKS = [toggle_stress, sampling_cost]
 
 CHECKS = [faulttop_minflt_rusage, faulttop_majflt_kernel, faulttop_segv_maperr,
-          faulttop_segv_accerr, leaksnoop_leak_loop_default, leaksnoop_leak_loop_user,
+          faulttop_segv_accerr, faulttop_segv_access_in_maps, faulttop_fault_hook_regions,
+          leaksnoop_leak_loop_default, leaksnoop_leak_loop_user,
           leaksnoop_cfi_stack, leaksnoop_kernel_eventfd, faulttop_books_add_up_and_steady,
           leaksnoop_follow_prefork, leaksnoop_follow_prefork_pidns, leaksnoop_kernel_epoll_churn]
 
@@ -360,6 +386,8 @@ def problem_for(check):
     port that builds one tool first (`make ARCH=arm64 -k vmtest-build`)
     has that tool's checks run."""
     tool = check.__name__.split("_", 1)[0]
+    if check in EXTRA_CHECKS:       # both run faulttop alone
+        tool = "faulttop"
     if tool in ("faulttop", "leaksnoop") and not os.access(e2e.tool(tool), os.X_OK):
         return f"{e2e.tool(tool)} not built"
     problem = e2e.environment_problem()

@@ -20,16 +20,25 @@
 /* The per-fault hook's duty cycle: attached sample_pct % of each period. */
 #define DUTY_PERIOD_MS 1000
 
-/* The watched process (--maps, the TUI's process screen): perf software
- * events for minor and major faults on every CPU, filtered in BPF. */
-struct watch {
-	pid_t tgid;			/* 0: none */
-	int nr_cpus;
+/* The perf software events for minor and major faults on every CPU, each
+ * with on_fault_min/_maj: the watched process's faults (filtered in BPF),
+ * and the per-fault hook where page_fault_user is missing. */
+struct fault_events {
+	int nr_cpus;			/* 0: not open */
 	struct bpf_link **links;	/* [2 * nr_cpus]: minor, then major */
 	int *fds;			/* their perf event fds, owned by the links */
 	bool minor_on;
+};
+
+/* The watched process (--maps, the TUI's process screen). */
+struct watch {
+	pid_t tgid;			/* 0: none */
 	struct watch_sink sink;
 };
+
+/* Why the per-fault hook is the perf events, which carry no access kind. */
+#define NO_TP_WHY "no page_fault_user tracepoint (x86-only)"
+#define FORCED_WHY "MMSCOPE_NO_PAGE_FAULT_TP is set"
 
 struct collector {
 	struct faulttop_bpf *skel;
@@ -37,6 +46,10 @@ struct collector {
 	struct bpf_link *iter_link;
 	struct bpf_link *fault_link;	/* NULL while the hook is off */
 	struct bpf_program *fault_prog;	/* the page_fault_user variant loaded */
+	struct bpf_program *event_prog[2];	/* the minor, major fault event variants loaded */
+	const char *perf_hook_why;	/* NULL: page_fault_user is the hook; else the perf events are */
+	bool hook_on;			/* the per-fault hook, in its duty cycle */
+	struct fault_events events;	/* open while watching, or for good with perf_hook_why */
 	struct procs *procs;
 	int sample_pct;
 	bool has_syscalls;
@@ -46,6 +59,8 @@ struct collector {
 	struct watch watch;		/* the process whose faults go to its VMAs */
 };
 
+static int open_fault_events(struct collector *c);
+static void close_fault_events(struct collector *c);
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -79,22 +94,26 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static const char *const needed_tp_btf[] = {
-	"page_fault_user", "signal_generate", "sched_process_free",
-};
+static const char *const needed_tp_btf[] = { "signal_generate", "sched_process_free" };
 
-static int check_tracepoints(void)
+/* The needed tracepoints, and which per-fault hook: page_fault_user where
+ * the kernel has it (x86), else the perf fault events (arm64; on x86 too
+ * with MMSCOPE_NO_PAGE_FAULT_TP set, which is how the tests run arm64's
+ * path here). */
+static int check_tracepoints(struct collector *c)
 {
 	if (check_kernel_btf("faulttop"))
 		return -1;
 	for (size_t i = 0; i < sizeof(needed_tp_btf) / sizeof(needed_tp_btf[0]); i++) {
 		if (!tp_btf_exists(needed_tp_btf[i])) {
-			fprintf(stderr, "faulttop: kernel has no tracepoint %s%s\n", needed_tp_btf[i],
-				strcmp(needed_tp_btf[i], "page_fault_user") ? "" :
-				" (exceptions:page_fault_user is x86-only)");
+			fprintf(stderr, "faulttop: kernel has no tracepoint %s\n", needed_tp_btf[i]);
 			return -1;
 		}
 	}
+	if (getenv("MMSCOPE_NO_PAGE_FAULT_TP"))
+		c->perf_hook_why = FORCED_WHY;
+	else if (!tp_btf_exists("page_fault_user"))
+		c->perf_hook_why = NO_TP_WHY;
 	return 0;
 }
 
@@ -117,9 +136,19 @@ static void disable_syscall_programs(struct faulttop_bpf *skel)
 static void pick_variants(struct collector *c)
 {
 	struct faulttop_bpf *s = c->skel;
+	bool task_btf = bpf_helper_exists(BPF_FUNC_get_current_task_btf);
 
-	c->fault_prog = prog_pick(s->progs.on_page_fault_user, s->progs.on_page_fault_user_raw,
-				  tp_btf_usable("page_fault_user", 3, true));
+	if (c->perf_hook_why) {
+		bpf_program__set_autoload(s->progs.on_page_fault_user, false);
+		bpf_program__set_autoload(s->progs.on_page_fault_user_raw, false);
+		s->rodata->perf_hook = true;
+	} else {
+		c->fault_prog = prog_pick(s->progs.on_page_fault_user,
+					  s->progs.on_page_fault_user_raw,
+					  tp_btf_usable("page_fault_user", 3, true));
+	}
+	c->event_prog[0] = prog_pick(s->progs.on_fault_min, s->progs.on_fault_min_raw, task_btf);
+	c->event_prog[1] = prog_pick(s->progs.on_fault_maj, s->progs.on_fault_maj_raw, task_btf);
 	prog_pick(s->progs.on_signal_generate, s->progs.on_signal_generate_raw,
 		  tp_btf_usable("signal_generate", 5, false) && bpf_helper_exists(BPF_FUNC_task_pt_regs));
 }
@@ -130,7 +159,8 @@ static int attach_all(struct collector *c)
 	int err;
 
 	/* the fault hook is attached by the duty cycle, not here */
-	bpf_program__set_autoattach(c->fault_prog, false);
+	if (c->fault_prog)
+		bpf_program__set_autoattach(c->fault_prog, false);
 	bpf_program__set_autoattach(skel->progs.dump_task, false);
 	err = faulttop_bpf__attach(skel);
 	if (err) {
@@ -157,7 +187,7 @@ struct collector *collector_open(const struct collector_opts *o, struct procs *p
 	}
 	c->procs = procs;
 	c->sample_pct = o->sample_pct;
-	if (check_tracepoints())
+	if (check_tracepoints(c))
 		goto fail;
 	/* without them faulttop still runs, with those columns off */
 	c->has_syscalls = syscall_tracepoints_usable("faulttop", "mmap/brk columns are off");
@@ -185,6 +215,11 @@ struct collector *collector_open(const struct collector_opts *o, struct procs *p
 	}
 	if (attach_all(c))
 		goto fail;
+	if (c->perf_hook_why && (err = open_fault_events(c))) {
+		fprintf(stderr, "faulttop: opening the fault perf events failed (%s): %s\n",
+			c->perf_hook_why, strerror(-err));
+		goto fail;
+	}
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), handle_event, c, NULL);
 	if (!c->rb) {
 		fprintf(stderr, "faulttop: creating the ring buffer reader failed: %s\n", strerror(errno));
@@ -202,6 +237,7 @@ void collector_close(struct collector *c)
 	if (!c)
 		return;
 	collector_unwatch(c);
+	close_fault_events(c);
 	ring_buffer__free(c->rb);
 	bpf_link__destroy(c->fault_link);
 	bpf_link__destroy(c->iter_link);
@@ -210,11 +246,19 @@ void collector_close(struct collector *c)
 	free(c);
 }
 
-static void watch_minor(struct collector *c, bool on);
+static void minor_events(struct collector *c, bool on);
 
+/* page_fault_user attached, or the perf fault events' hook opened (in BPF,
+ * and the minor-fault events enabled). The minor events follow it either
+ * way: a watched process's minor faults are sampled like the rest. */
 static void set_fault_hook(struct collector *c, bool on)
 {
-	watch_minor(c, on);
+	minor_events(c, on);
+	if (c->perf_hook_why) {
+		c->skel->bss->hook_on = on;
+		c->hook_on = on;
+		return;
+	}
 	if (on && !c->fault_link) {
 		c->fault_link = bpf_program__attach(c->fault_prog);
 		if (!c->fault_link)
@@ -223,6 +267,7 @@ static void set_fault_hook(struct collector *c, bool on)
 		bpf_link__destroy(c->fault_link);
 		c->fault_link = NULL;
 	}
+	c->hook_on = c->fault_link != NULL;
 }
 
 /* Attached for the first sample_pct % of every period: a hook that runs on
@@ -319,21 +364,21 @@ int collector_sample_pct(const struct collector *c)
 	return c->sample_pct;
 }
 
-/* ---- the watched process ----------------------------------------------------- */
+/* ---- the fault perf events ---------------------------------------------------- */
 
-/* Minor faults are hooked with page_fault_user's duty cycle (sampled unless
- * --precise): the event runs BPF on every minor fault of every process.
- * Major faults are rare enough (each waits on I/O) to be always on. */
-static void watch_minor(struct collector *c, bool on)
+/* Minor faults are hooked with the per-fault hook's duty cycle (sampled
+ * unless --precise): the event runs BPF on every minor fault of every
+ * process. Major faults are rare enough (each waits on I/O) to be always on. */
+static void minor_events(struct collector *c, bool on)
 {
-	struct watch *w = &c->watch;
+	struct fault_events *ev = &c->events;
 
-	if (!w->tgid || w->minor_on == on)
+	if (!ev->nr_cpus || ev->minor_on == on)
 		return;
-	for (int i = 0; i < w->nr_cpus; i++)
-		if (w->links[i])
-			ioctl(w->fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
-	w->minor_on = on;
+	for (int i = 0; i < ev->nr_cpus; i++)
+		if (ev->links[i])
+			ioctl(ev->fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+	ev->minor_on = on;
 }
 
 static struct bpf_link *open_fault_event(struct bpf_program *prog, int cpu, bool major, int *fd)
@@ -354,45 +399,75 @@ static struct bpf_link *open_fault_event(struct bpf_program *prog, int cpu, bool
 	return link;
 }
 
-int collector_watch(struct collector *c, pid_t tgid, const struct watch_sink *sink)
+static void close_fault_events(struct collector *c)
 {
-	struct watch *w = &c->watch;
+	struct fault_events *ev = &c->events;
+
+	for (int i = 0; ev->links && i < 2 * ev->nr_cpus; i++)
+		bpf_link__destroy(ev->links[i]);
+	free(ev->links);
+	free(ev->fds);
+	memset(ev, 0, sizeof(*ev));
+}
+
+/* Every CPU's minor and major events, the minor ones as the hook is now.
+ * 0 or -errno. */
+static int open_fault_events(struct collector *c)
+{
+	struct fault_events *ev = &c->events;
 	int n = libbpf_num_possible_cpus(), opened = 0;
 
-	collector_unwatch(c);
 	if (n <= 0)
 		return -EINVAL;
 	/* an array of pointers, sized as one */
 	// NOLINTNEXTLINE(bugprone-sizeof-expression)
-	w->links = calloc(2 * (size_t)n, sizeof(*w->links));
-	w->fds = calloc(2 * (size_t)n, sizeof(*w->fds));
-	if (!w->links || !w->fds) {
-		free(w->links);
-		free(w->fds);
-		w->links = NULL;
-		w->fds = NULL;
+	ev->links = calloc(2 * (size_t)n, sizeof(*ev->links));
+	ev->fds = calloc(2 * (size_t)n, sizeof(*ev->fds));
+	if (!ev->links || !ev->fds) {
+		close_fault_events(c);
 		return -ENOMEM;
 	}
-	w->nr_cpus = n;
+	ev->nr_cpus = n;
+	errno = 0;
 	for (int i = 0; i < 2 * n; i++) {
 		bool major = i >= n;
 
 		/* an offline CPU refuses the event: it has no faults either */
-		w->links[i] = open_fault_event(major ? c->skel->progs.on_fault_maj :
-					       c->skel->progs.on_fault_min, i % n, major, &w->fds[i]);
-		opened += w->links[i] != NULL;
+		ev->links[i] = open_fault_event(c->event_prog[major], i % n, major, &ev->fds[i]);
+		opened += ev->links[i] != NULL;
 	}
 	if (!opened) {
 		int err = errno ? -errno : -EINVAL;
 
+		close_fault_events(c);
+		return err;
+	}
+	ev->minor_on = true;
+	minor_events(c, c->hook_on);
+	return 0;
+}
+
+const char *collector_no_access_why(const struct collector *c)
+{
+	return c->perf_hook_why;
+}
+
+/* ---- the watched process ----------------------------------------------------- */
+
+/* With page_fault_user as the hook the events are opened for the watch;
+ * with the perf events as the hook they are open already. */
+int collector_watch(struct collector *c, pid_t tgid, const struct watch_sink *sink)
+{
+	struct watch *w = &c->watch;
+	int err;
+
+	collector_unwatch(c);
+	if (!c->perf_hook_why && (err = open_fault_events(c))) {
 		fprintf(stderr, "faulttop: opening the fault perf events failed: %s\n", strerror(-err));
-		collector_unwatch(c);
 		return err;
 	}
 	w->sink = *sink;
 	w->tgid = tgid;
-	w->minor_on = true;
-	watch_minor(c, c->fault_link != NULL);
 	c->skel->bss->watch_tgid = (__u32)tgid;
 	return 0;
 }
@@ -416,10 +491,8 @@ void collector_unwatch(struct collector *c)
 
 	if (c->skel && c->skel->bss)
 		c->skel->bss->watch_tgid = 0;
-	for (int i = 0; w->links && i < 2 * w->nr_cpus; i++)
-		bpf_link__destroy(w->links[i]);
-	free(w->links);
-	free(w->fds);
+	if (!c->perf_hook_why)
+		close_fault_events(c);
 	if (w->tgid && c->skel)
 		clear_watch_last(c);
 	memset(w, 0, sizeof(*w));

@@ -32,6 +32,10 @@ int collector_read_tasks(struct collector *c, uint64_t generation);
 void collector_loss(struct collector *c, uint64_t *drops, uint64_t *map_full);
 bool collector_has_syscalls(const struct collector *c);
 int collector_sample_pct(const struct collector *c);
+/* NULL when the per-fault hook knows the access kind (read, write, exec,
+ * protection) of each fault; else why not, in a few words (the hook is the
+ * perf fault events: arm64, which has no page_fault_user). */
+const char *collector_no_access_why(const struct collector *c);
 
 /* Ships every accounted fault of process tgid (its minor ones with the
  * hook's duty cycle, its major ones always) to sink->on_fault, as the ring

@@ -138,6 +138,7 @@ static void build_frame(struct loop_state *st, struct view_frame *f, double now)
 	f->threads = st->view.threads;
 	f->sample_pct = collector_sample_pct(st->coll);
 	f->has_syscalls = collector_has_syscalls(st->coll);
+	f->no_access_why = collector_no_access_why(st->coll);
 	f->vmas = NULL;
 	if (st->vmas && vmas_snapshot(st->vmas, &st->vmas_shown, now, st->view.vma_sort,
 				      st->view.vma_ascending) == 0) {
@@ -190,6 +191,8 @@ static void sync_watch(struct loop_state *st)
 		stop_watch(st);
 		return;
 	}
+	if (collector_no_access_why(st->coll))
+		vmas_access_unknown(st->vmas);
 	vma_source_read_now(st->vsrc, monotonic_s());
 	/* the baseline; no reading is due yet */
 	vma_source_refresh(st->vsrc, monotonic_s(), st->cfg->mem_interval_s);

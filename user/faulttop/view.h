@@ -24,6 +24,7 @@ struct view_frame {
 	bool threads;
 	int sample_pct;
 	bool has_syscalls;
+	const char *no_access_why;	/* NULL, or why access kinds are not known */
 	const struct vmas_snapshot *vmas;	/* the VMA view's process, or NULL */
 	uint64_t vma_drops;		/* its fault events lost */
 };
@@ -101,6 +102,11 @@ double region_pct(const struct row *r, int region);
 double access_pct(const struct row *r, int access);
 
 double rate(uint64_t delta, const struct view_frame *f);
+/* What the sampled columns classify: "regions/access", or "regions" where
+ * the hook can't tell access kinds; and the header's note saying why, once:
+ * "; access kinds -: WHY, ..." or "". */
+const char *sampled_what(const struct view_frame *f);
+const char *access_note(const struct view_frame *f, char *buf, size_t size);
 const char *signal_code_name(int sig, int code);
 const char *sort_key_name(enum sort_key k);
 int sort_key_parse(const char *s);

@@ -30,6 +30,21 @@ double region_pct(const struct row *r, int region)
 	return sum ? 100.0 * (double)r->delta.region[region] / (double)sum : -1;
 }
 
+const char *sampled_what(const struct view_frame *f)
+{
+	return f->no_access_why ? "regions" : "regions/access";
+}
+
+const char *access_note(const struct view_frame *f, char *buf, size_t size)
+{
+	if (f->no_access_why)
+		snprintf(buf, size, "; access kinds -: %s, and the perf fault events carry none",
+			 f->no_access_why);
+	else if (size)
+		buf[0] = '\0';
+	return buf;
+}
+
 double access_pct(const struct row *r, int access)
 {
 	/* every sampled fault is exactly one of read/write/exec */

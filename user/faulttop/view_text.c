@@ -27,7 +27,7 @@ static void clock_string(double wall, char *buf, size_t size)
 static void text_header(FILE *out, const struct view_frame *f)
 {
 	const struct sys_totals *s = &f->sys;
-	char when[16], avail[16], slab[16], srec[16], sunr[16];
+	char when[16], avail[16], slab[16], srec[16], sunr[16], note[160];
 
 	clock_string(f->wall_time, when, sizeof(when));
 	fprintf(out, "faulttop - %s  interval %.2fs  faults/s %.0f  major/s %.0f  SEGV %llu (total %llu)  "
@@ -43,9 +43,10 @@ static void text_header(FILE *out, const struct view_frame *f)
 	if (f->sample_pct >= 100)
 		fprintf(out, "Mode: precise (every fault classified)");
 	else
-		fprintf(out, "Mode: counts exact; regions/access sampled %d%% of time", f->sample_pct);
-	fprintf(out, "%s  Lost events: %llu\n", f->has_syscalls ? "" : "; mmap/brk columns off",
-		(unsigned long long)s->drops + s->map_full);
+		fprintf(out, "Mode: counts exact; %s sampled %d%% of time", sampled_what(f),
+			f->sample_pct);
+	fprintf(out, "%s%s  Lost events: %llu\n", f->has_syscalls ? "" : "; mmap/brk columns off",
+		access_note(f, note, sizeof(note)), (unsigned long long)s->drops + s->map_full);
 	if (s->drops || s->map_full)
 		fprintf(out, "*** LOST EVENTS: %llu ring-buffer drops, %llu map-full failures ***\n",
 			(unsigned long long)s->drops, (unsigned long long)s->map_full);
@@ -122,12 +123,16 @@ static const struct json_u64_field syscall_fields[] = {
 };
 #undef COUNTER
 
-static void json_counters(struct json *j, const char *key, const struct counters *c)
+/* no_access: the hook can't tell access kinds: no "access" (zeros would
+ * read as "none"), the frame's "access_unknown" says why */
+static void json_counters(struct json *j, const char *key, const struct counters *c,
+			  bool no_access)
 {
 	json_obj_begin(j, key);
 	JSON_U64_TABLE(j, c, fault_fields);
 	json_counts(j, "regions", c->region, region_names, REGION_MAX);
-	json_counts(j, "access", c->access, access_names, ACCESS_MAX);
+	if (!no_access)
+		json_counts(j, "access", c->access, access_names, ACCESS_MAX);
 	JSON_U64_TABLE(j, c, syscall_fields);
 	json_obj_end(j);
 }
@@ -159,8 +164,8 @@ static void json_row(struct json *j, const struct row *r, const struct view_fram
 		json_i64(j, "threads", r->nr_threads);
 	json_f64(j, "minflt_per_s", rate(r->delta.min_flt, f));
 	json_f64(j, "majflt_per_s", rate(r->delta.maj_flt, f));
-	json_counters(j, "total", &r->total);
-	json_counters(j, "interval", &r->delta);
+	json_counters(j, "total", &r->total, f->no_access_why);
+	json_counters(j, "interval", &r->delta, f->no_access_why);
 	if (r->last_sig.sig) {
 		json_obj_begin(j, "last_signal");
 		json_str(j, "signal", r->last_sig.sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
@@ -188,6 +193,8 @@ void view_json_frame(FILE *out, const struct view_frame *f)
 	json_i64(&j, "sample_pct", f->sample_pct);
 	json_bool(&j, "threads", f->threads);
 	json_bool(&j, "syscalls", f->has_syscalls);
+	if (f->no_access_why)
+		json_str(&j, "access_unknown", f->no_access_why);
 	json_obj_begin(&j, "system");
 	json_u64(&j, "faults", s->faults);
 	json_u64(&j, "major", s->major);

@@ -182,16 +182,18 @@ static void draw_memory(int y, const struct view_frame *f)
 
 static void draw_mode(int y, const struct view_frame *f)
 {
-	char line[160];
+	char line[320], note[160];
 	int n;
 
 	if (f->sample_pct >= 100)
 		n = snprintf(line, sizeof(line), "precise: every fault classified");
 	else
-		n = snprintf(line, sizeof(line),
-			     "counts exact; regions/access sampled %d%% of time", f->sample_pct);
+		n = snprintf(line, sizeof(line), "counts exact; %s sampled %d%% of time",
+			     sampled_what(f), f->sample_pct);
 	if (!f->has_syscalls && n < (int)sizeof(line))
 		n += snprintf(line + n, sizeof(line) - n, "; mmap/brk columns off");
+	if (f->no_access_why && n < (int)sizeof(line))
+		n += snprintf(line + n, sizeof(line) - n, "%s", access_note(f, note, sizeof(note)));
 	if (n < (int)sizeof(line))
 		snprintf(line + n, sizeof(line) - n, "; %s, sort %s %s",
 			 f->threads ? "threads" : "processes", sort_key_name(tui.vs->sort),

@@ -216,6 +216,7 @@ void tui_vmas_draw(struct tui_ui *ui, const struct view_frame *f, const struct v
 		attroff(a);
 	}
 	memset(&extra, 0, sizeof(extra));
+	extra.access_unknown = s->total.access_unknown;
 	extra.f = s->unmapped;
 	draw_extra(LINES - 4, "(in VMAs unmapped since)", &extra, FAULT_FROM, 0);
 	extra.f = s->waiting;

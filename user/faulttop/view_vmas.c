@@ -43,10 +43,15 @@ KIB_CELL(cell_uss, uss)
 KIB_CELL(cell_swap, swap)
 COUNT_CELL(cell_minor, minor)
 COUNT_CELL(cell_major, major)
-COUNT_CELL(cell_read, read)
-COUNT_CELL(cell_write, write)
-COUNT_CELL(cell_exec, exec)
-COUNT_CELL(cell_prot, prot)
+/* "-" where the fault events carry no access kind: 0 would say "none" */
+#define ACCESS_CELL(name, field)							\
+static void name(const struct vma_row *r, char *buf, size_t size)			\
+{ if (r->access_unknown) snprintf(buf, size, "-"); else cell_u64(buf, size, r->f.field); }
+
+ACCESS_CELL(cell_read, read)
+ACCESS_CELL(cell_write, write)
+ACCESS_CELL(cell_exec, exec)
+ACCESS_CELL(cell_prot, prot)
 
 static void cell_perm(const struct vma_row *r, char *buf, size_t size)
 {
@@ -119,7 +124,16 @@ bool view_state_apply_vmas(struct view_state *vs, const struct tui_intent *in)
 
 void vmas_mode_line(const struct view_frame *f, char *buf, size_t size)
 {
-	if (f->sample_pct >= 100)
+	char note[160];
+
+	if (f->no_access_why && f->sample_pct >= 100)
+		snprintf(buf, size, "faults per VMA: exact (--precise)%s",
+			 access_note(f, note, sizeof(note)));
+	else if (f->no_access_why)
+		snprintf(buf, size, "faults per VMA: major exact; minor %s (--sample %d%%)%s",
+			 f->sample_pct <= 0 ? "off" : "SAMPLED", f->sample_pct,
+			 access_note(f, note, sizeof(note)));
+	else if (f->sample_pct >= 100)
 		snprintf(buf, size, "faults per VMA: exact (--precise); access kinds where the hook saw the fault");
 	else if (f->sample_pct <= 0)
 		snprintf(buf, size, "faults per VMA: major exact; minor and access kinds off (--sample 0)");
@@ -214,6 +228,7 @@ void view_vmas_text(FILE *out, const struct view_frame *f)
 	for (size_t i = 0; i < s->n; i++)
 		text_cells(out, &s->rows[i], 0);
 	memset(&extra, 0, sizeof(extra));
+	extra.access_unknown = s->total.access_unknown;
 	extra.f = s->unmapped;
 	text_extra(out, "(in VMAs unmapped since)", &extra, FIRST_FAULT_COLUMN);
 	extra.f = s->waiting;
@@ -248,10 +263,17 @@ static const struct json_u64_field size_fields[] = {
 	JSON_U64_FIELD(struct vma_row, swap, "swap"),
 };
 
-static void json_faults(struct json *j, const char *key, const struct vma_faults *f)
+/* Without access kinds (access_unknown), minor and major only. */
+static void json_faults(struct json *j, const char *key, const struct vma_faults *f,
+			bool access_unknown)
 {
 	json_obj_begin(j, key);
-	JSON_U64_TABLE(j, f, fault_fields);
+	if (access_unknown) {
+		json_u64(j, "minor", f->minor);
+		json_u64(j, "major", f->major);
+	} else {
+		JSON_U64_TABLE(j, f, fault_fields);
+	}
 	json_obj_end(j);
 }
 
@@ -272,7 +294,7 @@ static void json_vma(struct json *j, const struct vma_row *r)
 	json_hex(j, "offset", r->offset);
 	json_str(j, "path", r->label);
 	JSON_U64_TABLE(j, r, size_fields);
-	json_faults(j, "faults", &r->f);
+	json_faults(j, "faults", &r->f, r->access_unknown);
 	json_obj_end(j);
 }
 
@@ -282,6 +304,8 @@ static void json_summary(struct json *j, const struct view_frame *f, const struc
 	json_i64(j, "sample_pct", f->sample_pct);
 	json_bool(j, "minor_exact", f->sample_pct >= 100);
 	json_bool(j, "major_exact", true);
+	if (f->no_access_why)
+		json_str(j, "access_unknown", f->no_access_why);
 	json_bool(j, "gone", s->gone);
 	json_u64(j, "nr_vmas", s->n);
 	if (s->smaps_valid)
@@ -319,11 +343,11 @@ void view_vmas_json(FILE *out, const struct view_frame *f)
 	for (size_t i = 0; i < s->n; i++)
 		json_vma(&j, &s->rows[i]);
 	json_arr_end(&j);
-	json_faults(&j, "unmapped", &s->unmapped);
-	json_faults(&j, "waiting", &s->waiting);
+	json_faults(&j, "unmapped", &s->unmapped, s->total.access_unknown);
+	json_faults(&j, "waiting", &s->waiting, s->total.access_unknown);
 	json_obj_begin(&j, "totals");
 	JSON_U64_TABLE(&j, &s->total, size_fields);
-	json_faults(&j, "faults", &s->total.f);
+	json_faults(&j, "faults", &s->total.f, s->total.access_unknown);
 	json_obj_end(&j);
 	json_str(&j, "segv", s->segv[0] ? s->segv : NULL);
 	json_obj_end(&j);

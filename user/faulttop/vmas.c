@@ -50,6 +50,7 @@ struct vmas {
 	struct thread_sp *sps;
 	size_t nr_sps, sps_cap;
 	bool gone;
+	bool access_unknown;
 	char segv[320];
 	char comm[FT_COMM_LEN + 1];
 };
@@ -240,6 +241,11 @@ void vmas_set_gone(struct vmas *m)
 	m->gone = true;
 }
 
+void vmas_access_unknown(struct vmas *m)
+{
+	m->access_unknown = true;
+}
+
 void vmas_on_signal(struct vmas *m, int sig, int code, uint64_t addr, uint32_t error_code)
 {
 	vmas_place_signal(&m->list, sig, code, addr, error_code, m->segv, sizeof(m->segv));
@@ -406,6 +412,7 @@ static void fill_row(const struct vmas *m, size_t i, struct vma_row *r)
 	r->uss = smaps_uss(s);
 	r->swap = s->swap;
 	r->f = m->counts[i];
+	r->access_unknown = m->access_unknown;
 }
 
 static void add_to_total(struct vma_row *t, const struct vma_row *r)
@@ -463,6 +470,7 @@ static void snapshot_summary(const struct vmas *m, struct vmas_snapshot *s, doub
 {
 	s->tgid = m->tgid;
 	memcpy(s->comm, m->comm, sizeof(s->comm));
+	s->total.access_unknown = m->access_unknown;
 	s->unmapped = m->unmapped;
 	memset(&s->waiting, 0, sizeof(s->waiting));
 	for (size_t i = 0; i < m->nr_waiting; i++)

@@ -39,6 +39,7 @@ struct vma_row {
 	char *label;			/* path, [heap], [stack], [stack:TID], [anon], [vdso]... */
 	uint64_t size, rss, pss, uss, swap;	/* bytes, from smaps */
 	struct vma_faults f;
+	bool access_unknown;		/* f's read..prot mean nothing: see vmas_access_unknown */
 };
 
 /* What a view shows: a copy, valid until the next vmas_snapshot. */
@@ -80,6 +81,9 @@ void vmas_set_process(struct vmas *m, const char *comm, uint64_t minflt, uint64_
  * labelled [stack:TID]. Cleared by the next vmas_set_smaps. */
 void vmas_set_thread_sp(struct vmas *m, pid_t tid, uint64_t sp);
 void vmas_set_gone(struct vmas *m);
+/* The fault events will carry no access kind (the perf events are the
+ * per-fault hook: arm64): rows say "not known" rather than 0. */
+void vmas_access_unknown(struct vmas *m);
 
 void vmas_on_fault(struct vmas *m, const struct ft_ev_vma_fault *e);
 /* A SIGSEGV/SIGBUS of the process: placed against the VMAs known now. */
