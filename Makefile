@@ -243,6 +243,35 @@ $(ROOTS_BINS): $(ROOTS_SRC) | $(OUTPUT)/tests
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -O0 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread $< -o $@ $(ROOTS_LIBS_$(notdir $@))
 
+# arm64 ELF files for the unit tests of the arm64 unwind tables
+# (tests/unit/test_unwind_arm64.c), on any machine: tests/unit/arm64/frames.c
+# built by Debian's cross compiler three ways, what readelf says of their CFI
+# and of the cross libc's (the oracle), and the stack each dumps, with
+# glibc's backtrace() of it, when run under qemu-aarch64.
+ARM64_CC      ?= aarch64-linux-gnu-gcc
+ARM64_READELF ?= aarch64-linux-gnu-readelf
+ARM64_QEMU    ?= qemu-aarch64-static
+ARM64_ROOT    ?= /usr/aarch64-linux-gnu
+UW_ARM64_DIR  := $(OUTPUT)/tests/arm64
+UW_ARM64_BINS := $(addprefix $(UW_ARM64_DIR)/frames_,nofp pac fp)
+UW_ARM64_FLAGS_nofp := -fomit-frame-pointer
+UW_ARM64_FLAGS_pac  := -fomit-frame-pointer -mbranch-protection=pac-ret
+UW_ARM64_FLAGS_fp   := -fno-omit-frame-pointer
+$(UW_ARM64_DIR):
+	$(Q)mkdir -p $@
+$(UW_ARM64_BINS): $(UW_ARM64_DIR)/frames_%: tests/unit/arm64/frames.c | $(UW_ARM64_DIR)
+	$(call msg,CC-ARM64,$@)
+	$(Q)$(ARM64_CC) -O2 $(UW_ARM64_FLAGS_$*) -g0 -Wall -Wextra -Werror $< -o $@
+$(UW_ARM64_BINS:=.frames): %.frames: %
+	$(Q)$(ARM64_READELF) --debug-dump=frames-interp $< > $@.tmp && mv $@.tmp $@
+$(UW_ARM64_DIR)/libc.so.6.frames: $(ARM64_ROOT)/lib/libc.so.6 | $(UW_ARM64_DIR)
+	$(Q)$(ARM64_READELF) --debug-dump=frames-interp $< > $@.tmp && mv $@.tmp $@
+$(UW_ARM64_BINS:=.walk): %.walk: %
+	$(call msg,QEMU,$@)
+	$(Q)$(ARM64_QEMU) -L $(ARM64_ROOT) $< > $@.tmp && mv $@.tmp $@
+$(OUTPUT)/tests/test_unwind_arm64: $(UW_ARM64_BINS:=.frames) $(UW_ARM64_BINS:=.walk) \
+	$(UW_ARM64_DIR)/libc.so.6.frames
+
 # NOT_FOR_ARCH: test programs that cannot be built for ARCH (set by scripts/cross-arm64.mk)
 tests-build: all $(filter-out $(NOT_FOR_ARCH),$(UNIT_BINS) $(WORKLOAD_BINS) $(OPT_BINS) $(NOFP_BINS) \
 		$(LLD_BINS) $(ROOTS_BINS))

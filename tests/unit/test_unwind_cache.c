@@ -59,7 +59,7 @@ static void fixture_teardown(struct fixture *f)
 static bool same_table(const struct uw_table *a, const struct uw_table *b)
 {
 	return a->n == b->n && a->fdes == b->fdes && a->unsupported == b->unsupported &&
-	       a->from_debug_frame == b->from_debug_frame &&
+	       a->from_debug_frame == b->from_debug_frame && a->machine == b->machine &&
 	       memcmp(a->rows, b->rows, a->n * sizeof(*a->rows)) == 0;
 }
 
@@ -97,7 +97,7 @@ static void test_damaged_files_refused(void)
 	struct uw_table back;
 	struct stat st;
 	const char other[] = "ffffffff";
-	struct uw_row bad = { .pc = 0, .cfa = 200 };
+	struct uw_row bad = { .pc = 0, .cfa = 15 }, bad_ra = { .pc = 0, .ra = 15 };
 
 	CHECK(fixture_setup(&f));
 	/* cut short */
@@ -113,6 +113,10 @@ static void test_damaged_files_refused(void)
 	CHECK(uw_cache_store(&f.cache, f.id, &f.built) == 0);
 	CHECK(stat(f.path, &st) == 0);
 	poke(f.path, st.st_size - (off_t)sizeof(bad), &bad, sizeof(bad));
+	CHECK(uw_cache_load(&f.cache, f.id, &back) == -EINVAL);
+	CHECK(uw_cache_store(&f.cache, f.id, &f.built) == 0);
+	CHECK(stat(f.path, &st) == 0);
+	poke(f.path, st.st_size - (off_t)sizeof(bad_ra), &bad_ra, sizeof(bad_ra));
 	CHECK(uw_cache_load(&f.cache, f.id, &back) == -EINVAL);
 	/* writable by others: not trusted */
 	CHECK(uw_cache_store(&f.cache, f.id, &f.built) == 0);

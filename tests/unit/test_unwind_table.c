@@ -55,7 +55,7 @@ __asm__(
 	" ret\n"			/* +15 */
 	" .cfi_endproc\n.size known_rsp,.-known_rsp\n"
 	/* Writes the regs a return probe would see once the caller is back:
-	 * rip = our return address, rsp = past it, rbp as it is. */
+	 * rip = our return address, rsp = past it, rbp as it is. */ 
 	".globl capture_regs\n.type capture_regs,@function\n"
 	"capture_regs:\n .cfi_startproc\n"
 	" mov (%rsp), %rax\n mov %rax, 0(%rdi)\n"
@@ -137,14 +137,14 @@ static const struct uw_row *row_at(const struct uw_table *t, const struct object
 
 /* --- tests ----------------------------------------------------------------------- */
 
-static void check_row(const struct uw_row *r, int cfa, int off, int rbp_off)
+static void check_row(const struct uw_row *r, int cfa, int off, int slot)
 {
 	CHECK(r != NULL);
 	if (!r)
 		return;
 	CHECK_U64(r->cfa, cfa);
 	CHECK_U64(r->cfa_off, off);
-	CHECK_U64(8 * r->rbp_off, rbp_off);
+	CHECK_U64(8 * r->slot, slot);
 }
 
 static void test_known_functions(void)
@@ -155,21 +155,21 @@ static void test_known_functions(void)
 	CHECK(object_of((uint64_t)(uintptr_t)known_rbp, &o));
 	CHECK(build_for(o.path, &t));
 	/* known_leaf: CFA = rsp + 8 throughout */
-	check_row(row_at(&t, &o, known_leaf, 0), UW_CFA_RSP, 8, 0);
+	check_row(row_at(&t, &o, known_leaf, 0), UW_CFA_SP, 8, 0);
 	/* known_rbp: entry, after push rbp, after mov rsp->rbp, after leave */
-	check_row(row_at(&t, &o, known_rbp, 0), UW_CFA_RSP, 8, 0);
-	check_row(row_at(&t, &o, known_rbp, 1), UW_CFA_RSP, 16, -16);
-	check_row(row_at(&t, &o, known_rbp, 3), UW_CFA_RSP, 16, -16);
-	check_row(row_at(&t, &o, known_rbp, 4), UW_CFA_RBP, 16, -16);
-	check_row(row_at(&t, &o, known_rbp, 13), UW_CFA_RBP, 16, -16);
-	check_row(row_at(&t, &o, known_rbp, 14), UW_CFA_RSP, 8, -16);
+	check_row(row_at(&t, &o, known_rbp, 0), UW_CFA_SP, 8, 0);
+	check_row(row_at(&t, &o, known_rbp, 1), UW_CFA_SP, 16, -16);
+	check_row(row_at(&t, &o, known_rbp, 3), UW_CFA_SP, 16, -16);
+	check_row(row_at(&t, &o, known_rbp, 4), UW_CFA_FP, 16, -16);
+	check_row(row_at(&t, &o, known_rbp, 13), UW_CFA_FP, 16, -16);
+	check_row(row_at(&t, &o, known_rbp, 14), UW_CFA_SP, 8, -16);
 	/* known_rsp: rbx saved (not our business), rbp never touched */
-	check_row(row_at(&t, &o, known_rsp, 0), UW_CFA_RSP, 8, 0);
-	check_row(row_at(&t, &o, known_rsp, 1), UW_CFA_RSP, 16, 0);
-	check_row(row_at(&t, &o, known_rsp, 5), UW_CFA_RSP, 56, 0);
-	check_row(row_at(&t, &o, known_rsp, 9), UW_CFA_RSP, 56, 0);
-	check_row(row_at(&t, &o, known_rsp, 14), UW_CFA_RSP, 16, 0);
-	check_row(row_at(&t, &o, known_rsp, 15), UW_CFA_RSP, 8, 0);
+	check_row(row_at(&t, &o, known_rsp, 0), UW_CFA_SP, 8, 0);
+	check_row(row_at(&t, &o, known_rsp, 1), UW_CFA_SP, 16, 0);
+	check_row(row_at(&t, &o, known_rsp, 5), UW_CFA_SP, 56, 0);
+	check_row(row_at(&t, &o, known_rsp, 9), UW_CFA_SP, 56, 0);
+	check_row(row_at(&t, &o, known_rsp, 14), UW_CFA_SP, 16, 0);
+	check_row(row_at(&t, &o, known_rsp, 15), UW_CFA_SP, 8, 0);
 	printf("  %s: %zu FDEs, %zu rows, %zu unsupported\n", o.path, t.fdes, t.n, t.unsupported);
 	uw_table_free(&t);
 }
@@ -184,7 +184,7 @@ static void check_table_shape(const struct uw_table *t)
 
 		if (a->pc >= b->pc)
 			bad_order++;
-		if (a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->rbp_off == b->rbp_off)
+		if (a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->slot == b->slot)
 			dup++;
 	}
 	CHECK_U64(bad_order, 0);
@@ -225,7 +225,7 @@ static void test_libc_entry_rows(void)
 				continue;
 			funcs++;
 			r = uw_table_find(&t, s.st_value);
-			if (r && r->cfa == UW_CFA_RSP && r->cfa_off == 8)
+			if (r && r->cfa == UW_CFA_SP && r->cfa_off == 8)
 				ok++;
 		}
 	}
@@ -256,7 +256,7 @@ static void test_plt_rows(void)
 		if (t.rows[i].cfa == UW_CFA_PLT) {
 			plt++;
 			CHECK_U64(t.rows[i].cfa_off, 8);
-			CHECK(t.rows[i].rbp_off == 10 || t.rows[i].rbp_off == 11);	/* the threshold */
+			CHECK(t.rows[i].slot == 10 || t.rows[i].slot == 11);	/* the threshold */
 		}
 	CHECK(plt >= 1);
 	uw_table_free(&t);
@@ -320,12 +320,12 @@ static int walk(struct walker *w, struct uw_regs regs, uint64_t *pcs, int max)
 
 	while (n < max) {
 		bool known;
-		const struct uw_row *row = walker_row(w, regs.rip - 1, &known);
+		const struct uw_row *row = walker_row(w, regs.pc - 1, &known);
 
 		if (!known)
 			break;
-		pcs[n++] = regs.rip;
-		if (uw_step(row, &regs, read_own, NULL) != UW_STEP_OK)
+		pcs[n++] = regs.pc;
+		if (uw_step(EM_X86_64, row, &regs, read_own, NULL) != UW_STEP_OK)
 			break;
 	}
 	return n;
@@ -341,7 +341,7 @@ struct chain_out {
 
 static __attribute__((noipa)) void chain3(struct chain_out *c)
 {
-	struct uw_regs regs;
+	struct uw_regs regs = { .lr = 0 };
 
 	capture_regs(&regs);
 	c->n_theirs = backtrace(c->theirs, 64);

@@ -30,6 +30,7 @@ struct cache_header {
 	uint32_t row_size, from_debug_frame;
 	uint64_t rows, fdes, unsupported;
 	char builder[UW_BUILD_ID_HEX];	/* see struct uw_cache */
+	uint32_t machine;		/* struct uw_table's */
 };
 
 bool uw_cache_build_id(int fd, char *out, size_t size)
@@ -89,7 +90,8 @@ static bool read_all(int fd, void *buf, size_t len)
 static bool rows_valid(const struct uw_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i].cfa > UW_CFA_END || (i && rows[i].pc < rows[i - 1].pc))
+		if (rows[i].cfa > UW_CFA_END || rows[i].ra > UW_RA_MAX ||
+		    (i && rows[i].pc < rows[i - 1].pc))
 			return false;
 	}
 	return true;
@@ -120,6 +122,7 @@ static int load_fd(int fd, const char *builder, struct uw_table *t)
 	t->fdes = h.fdes;
 	t->unsupported = h.unsupported;
 	t->from_debug_frame = h.from_debug_frame != 0;
+	t->machine = (uint16_t)h.machine;
 	if (!read_all(fd, t->rows, h.rows * sizeof(*t->rows)) || !rows_valid(t->rows, t->n))
 		return -EINVAL;
 	return 0;
@@ -181,6 +184,7 @@ int uw_cache_store(const struct uw_cache *c, const char *build_id, const struct 
 	h.fdes = t->fdes;
 	h.unsupported = t->unsupported;
 	h.from_debug_frame = t->from_debug_frame;
+	h.machine = t->machine;
 
 	if (!t->n || !cache_path(c, build_id, path, sizeof(path)) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))

@@ -6,7 +6,7 @@
  * with dwarf_cfi_addrframe + dwarf_frame_info, which give a row's rule and
  * its [start, end): one call per row, never per address. Debian 12's libc:
  * 3,713 FDEs, 28,271 rows (331 KiB), built in ~9 ms (the unit test prints it). */
-#include "unwind_table.h"
+#include "unwind_arch.h"
 #include "vec.h"
 
 #include <dwarf.h>
@@ -15,10 +15,6 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define X86_64_RBP	6
-#define X86_64_RSP	7
-#define X86_64_RIP	16	/* DWARF's return-address column on x86-64 */
 
 /* --- encoded pointers (.eh_frame's DW_EH_PE_*) ---------------------------------- */
 
@@ -214,7 +210,7 @@ static ssize_t collect_fdes(const struct cfi_section *sec, struct fde_range **ou
 	return (ssize_t)n;
 }
 
-/* --- one row's rules --------------------------------------------------------------- */
+/* --- one row's rules (the architecture's, unwind_arch.h) ------------------------- */
 
 /* "CFA + k" as libdw spells a register's save slot: DW_OP_call_frame_cfa,
  * then nothing, DW_OP_plus_uconst k, or DW_OP_consts k + DW_OP_plus. A
@@ -238,113 +234,52 @@ static bool cfa_slot(const Dwarf_Op *ops, size_t nops, int64_t *k)
 	return false;
 }
 
-/* The expression GCC and binutils emit for every .plt entry:
- *   DW_OP_breg7 (rsp) 8; DW_OP_breg16 (rip) 0; DW_OP_lit15; DW_OP_and;
- *   DW_OP_lit11 (or lit10); DW_OP_ge; DW_OP_lit3; DW_OP_shl; DW_OP_plus
- * i.e. rsp + 8, plus 8 once rip's low nibble is past the stub's push. */
-static bool plt_expression(const Dwarf_Op *ops, size_t nops, struct uw_row *row)
+bool uw_cfa_register(Dwarf_Frame *frame, int *reg, int64_t *off, Dwarf_Op **ops, size_t *nops)
 {
-	static const uint8_t shape[] = { DW_OP_breg7, DW_OP_breg16, DW_OP_lit15, DW_OP_and, 0,
-					 DW_OP_ge, DW_OP_lit3, DW_OP_shl, DW_OP_plus };
-	size_t i;
-
-	if (nops != sizeof(shape))
+	*nops = 0;
+	if (dwarf_frame_cfa(frame, ops, nops) != 0 || *nops == 0) {
+		*nops = 0;
 		return false;
-	for (i = 0; i < nops; i++)
-		if (shape[i] && ops[i].atom != shape[i])
-			return false;
-	if (ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit15 || ops[1].number != 0)
-		return false;
-	row->cfa = UW_CFA_PLT;
-	row->cfa_off = (int16_t)ops[0].number;
-	row->rbp_off = (int8_t)(ops[4].atom - DW_OP_lit0);	/* the threshold */
-	return true;
-}
-
-/* The CFA rule: a register plus an offset, or the PLT expression. */
-static bool cfa_rule(Dwarf_Frame *frame, struct uw_row *row)
-{
-	Dwarf_Op *ops;
-	size_t nops;
-	int reg = -1;
-	int64_t off = 0;
-
-	if (dwarf_frame_cfa(frame, &ops, &nops) != 0 || nops == 0)
-		return false;
-	if (nops == 1 && ops[0].atom == DW_OP_bregx) {
-		reg = (int)ops[0].number;
-		off = (int64_t)ops[0].number2;
-	} else if (nops == 1 && ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
-		reg = ops[0].atom - DW_OP_breg0;
-		off = (int64_t)ops[0].number;
-	} else {
-		return plt_expression(ops, nops, row);
 	}
-	if ((reg != X86_64_RSP && reg != X86_64_RBP) || off < INT16_MIN || off > INT16_MAX)
-		return false;
-	row->cfa = reg == X86_64_RSP ? UW_CFA_RSP : UW_CFA_RBP;
-	row->cfa_off = (int16_t)off;
-	return true;
+	if (*nops == 1 && (*ops)[0].atom == DW_OP_bregx) {
+		*reg = (int)(*ops)[0].number;
+		*off = (int64_t)(*ops)[0].number2;
+		return true;
+	}
+	if (*nops == 1 && (*ops)[0].atom >= DW_OP_breg0 && (*ops)[0].atom <= DW_OP_breg31) {
+		*reg = (*ops)[0].atom - DW_OP_breg0;
+		*off = (int64_t)(*ops)[0].number;
+		return true;
+	}
+	return false;
 }
 
-enum reg_rule { REG_SAME, REG_UNDEFINED, REG_AT_CFA, REG_OTHER };
-
-static enum reg_rule register_rule(Dwarf_Frame *frame, int regno, int64_t *k)
+enum uw_reg_rule uw_register_rule(Dwarf_Frame *frame, int regno, int64_t *k)
 {
 	Dwarf_Op mem[3], *ops = NULL;
 	size_t nops = 0;
 
 	if (dwarf_frame_register(frame, regno, mem, &ops, &nops) != 0)
-		return REG_OTHER;
+		return UW_REG_OTHER;
 	if (nops == 0)
-		return ops == mem ? REG_UNDEFINED : REG_SAME;
-	return cfa_slot(ops, nops, k) ? REG_AT_CFA : REG_OTHER;
+		return ops == mem ? UW_REG_UNDEFINED : UW_REG_SAME;
+	return cfa_slot(ops, nops, k) ? UW_REG_AT_CFA : UW_REG_OTHER;
 }
 
-/* Fills row from libdw's frame state. Returns false (row left UW_CFA_NONE)
- * for what the BPF walk can't do. */
-static bool row_of_frame(Dwarf_Frame *frame, int ra_reg, struct uw_row *row)
+const struct uw_arch *uw_arch_of(uint16_t machine)
 {
-	int64_t k = 0;
-
-	switch (ra_reg == X86_64_RIP ? register_rule(frame, X86_64_RIP, &k) : REG_OTHER) {
-	case REG_UNDEFINED:
-		row->cfa = UW_CFA_END;
-		return true;
-	case REG_AT_CFA:
-		if (k == -8)
-			break;
-		return false;
-	default:
-		return false;
-	}
-	if (!cfa_rule(frame, row))
-		return false;
-	if (row->cfa == UW_CFA_PLT)
-		return true;	/* rbp_off holds the threshold; stubs leave rbp be */
-	switch (register_rule(frame, X86_64_RBP, &k)) {
-	case REG_AT_CFA:
-		if (k == 0 || k % 8 || k / 8 < INT8_MIN || k / 8 > INT8_MAX) {
-			row->cfa = UW_CFA_NONE;
-			return false;
-		}
-		row->rbp_off = (int8_t)(k / 8);
-		break;
-	case REG_OTHER:	/* rbp kept in another register: rare; not followed */
-		row->cfa = UW_CFA_NONE;
-		return false;
-	default:
-		row->rbp_off = 0;	/* same value; undefined keeps what is there */
-		break;
-	}
-	return true;
+	if (machine == uw_arch_x86_64.machine)
+		return &uw_arch_x86_64;
+	if (machine == uw_arch_arm64.machine)
+		return &uw_arch_arm64;
+	return NULL;
 }
 
 /* --- building --------------------------------------------------------------------- */
 
 static bool same_rule(const struct uw_row *a, const struct uw_row *b)
 {
-	return a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->rbp_off == b->rbp_off;
+	return a->cfa == b->cfa && a->ra == b->ra && a->cfa_off == b->cfa_off && a->slot == b->slot;
 }
 
 /* Appends row unless the last one already says the same. */
@@ -369,8 +304,8 @@ static int push_row(struct uw_table *t, const struct uw_row *row)
 /* Rows of the FDE covering [r->start, r->end), then a UW_CFA_NONE row at its
  * end unless the next FDE starts right there. pc beyond 4 GiB can't be a
  * row (the pool's pcs are 32-bit); such files are rare and get none. */
-static int add_fde_rows(struct uw_table *t, Dwarf_CFI *cfi, const struct fde_range *r,
-			uint64_t next_start)
+static int add_fde_rows(struct uw_table *t, const struct uw_arch *arch, Dwarf_CFI *cfi,
+			const struct fde_range *r, uint64_t next_start)
 {
 	uint64_t pc = r->start;
 	int err;
@@ -387,7 +322,7 @@ static int add_fde_rows(struct uw_table *t, Dwarf_CFI *cfi, const struct fde_ran
 		if (dwarf_cfi_addrframe(cfi, pc, &frame) != 0)
 			break;
 		ra = dwarf_frame_info(frame, &start, &end, &sig);
-		if (!row_of_frame(frame, ra, &row))
+		if (!arch->row_of_frame(frame, ra, &row))
 			t->unsupported++;
 		free(frame);
 		err = push_row(t, &row);
@@ -407,6 +342,7 @@ static int add_fde_rows(struct uw_table *t, Dwarf_CFI *cfi, const struct fde_ran
 
 static int build_from(struct uw_table *t, const struct cfi_section *sec, Dwarf_CFI *cfi)
 {
+	const struct uw_arch *arch = uw_arch_of(t->machine);
 	struct fde_range *fdes = NULL;
 	ssize_t n = collect_fdes(sec, &fdes);
 	int err = 0;
@@ -422,7 +358,7 @@ static int build_from(struct uw_table *t, const struct cfi_section *sec, Dwarf_C
 
 		if (r.end > next)
 			r.end = next;
-		err = add_fde_rows(t, cfi, &r, next);
+		err = add_fde_rows(t, arch, cfi, &r, next);
 	}
 	t->fdes = (size_t)n;
 	free(fdes);
@@ -492,6 +428,7 @@ static int build_from_elf(Elf *elf, struct uw_table *t)
 
 int uw_table_build_fd(int fd, struct uw_table *t)
 {
+	GElf_Ehdr eh;
 	Elf *elf;
 	int err;
 
@@ -500,11 +437,12 @@ int uw_table_build_fd(int fd, struct uw_table *t)
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf)
 		return -EINVAL;
-	if (elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64) {
+	if (elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64 || !gelf_getehdr(elf, &eh)) {
 		elf_end(elf);
 		return -EINVAL;
 	}
-	err = build_from_elf(elf, t);
+	t->machine = eh.e_machine;
+	err = uw_arch_of(t->machine) ? build_from_elf(elf, t) : -ENOTSUP;
 	elf_end(elf);
 	if (err)
 		uw_table_free(t);
@@ -570,36 +508,10 @@ bool uw_load_bias(const struct uw_load *loads, int n, uint64_t start, uint64_t o
 
 /* --- one step, as the BPF unwinder does it -------------------------------------------- */
 
-enum uw_step_result uw_step(const struct uw_row *row, struct uw_regs *regs,
+enum uw_step_result uw_step(uint16_t machine, const struct uw_row *row, struct uw_regs *regs,
 			    uw_read_fn read, void *ctx)
 {
-	uint64_t cfa, ra, rbp = regs->rbp;
+	const struct uw_arch *arch = uw_arch_of(machine);
 
-	if (row && row->cfa == UW_CFA_END)
-		return UW_STEP_END;
-	if (!row || row->cfa == UW_CFA_NONE) {
-		/* frame pointer: [rbp] = caller's rbp, [rbp + 8] = return address */
-		if (!regs->rbp || !read(ctx, regs->rbp, &rbp))
-			return UW_STEP_FAIL;
-		cfa = regs->rbp + 16;
-	} else {
-		if (row->cfa == UW_CFA_RBP)
-			cfa = regs->rbp + (int64_t)row->cfa_off;
-		else
-			cfa = regs->rsp + (int64_t)row->cfa_off;
-		if (row->cfa == UW_CFA_PLT) {
-			if ((int64_t)(regs->rip & 15) >= row->rbp_off)
-				cfa += 8;
-		} else if (row->rbp_off && !read(ctx, cfa + 8 * (int64_t)row->rbp_off, &rbp)) {
-			return UW_STEP_FAIL;
-		}
-	}
-	if (!read(ctx, cfa - 8, &ra))
-		return UW_STEP_FAIL;
-	if (!ra)
-		return UW_STEP_END;
-	regs->rip = ra;
-	regs->rsp = cfa;
-	regs->rbp = rbp;
-	return UW_STEP_OK;
+	return arch ? arch->step(row, regs, read, ctx) : UW_STEP_FAIL;
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Compact unwind tables from the CFI compilers emit (.eh_frame, or
  * .debug_frame), built with libdw, for the BPF unwinder (bpf/unwind.bpf.h)
- * and for checking it: uw_step() below is the same walk in C.
+ * and for checking it: uw_step() below is the same walk in C. x86-64 and
+ * arm64 files, each by its own rules (unwind_x86.c, unwind_arm64.c),
+ * whatever machine builds them.
  *
  * A table is a sorted array of struct uw_row (bpf/unwind.h): from each pc
- * up to the next row's, how to find the CFA and the caller's rbp. Adjacent
+ * up to the next row's, how to find the CFA, the return address and the
+ * caller's frame pointer. Adjacent
  * rows that say the same are merged; gaps between FDEs get a UW_CFA_NONE
  * row, so a lookup never borrows the rule of the function before. */
 #ifndef MMSCOPE_UNWIND_TABLE_H
@@ -21,10 +24,19 @@ struct uw_table {
 	size_t fdes;		/* FDEs read */
 	size_t unsupported;	/* rows we could not express (UW_CFA_NONE from CFI) */
 	bool from_debug_frame;	/* no .eh_frame: .debug_frame was used */
+	uint16_t machine;	/* the file's e_machine: EM_X86_64 or EM_AARCH64 */
 };
 
+/* The e_machine of the tables the BPF unwinder of this build walks. */
+#if defined(__aarch64__)
+#define UW_NATIVE_MACHINE 183	/* EM_AARCH64 */
+#else
+#define UW_NATIVE_MACHINE 62	/* EM_X86_64 */
+#endif
+
 /* Builds the table of the ELF file open at fd (the caller keeps fd).
- * 0, -ENOENT when the file has no CFI (t is then empty), or -errno. */
+ * 0, -ENOENT when the file has no CFI (t is then empty), -ENOTSUP for a
+ * machine other than x86-64 and arm64, or -errno. */
 int uw_table_build_fd(int fd, struct uw_table *t);
 void uw_table_free(struct uw_table *t);
 
@@ -45,9 +57,12 @@ struct uw_load {
 bool uw_load_bias(const struct uw_load *loads, int n, uint64_t start, uint64_t offset, bool exec,
 		  uint64_t page_size, uint64_t *bias);
 
-/* Registers of one frame while walking. */
+/* Registers of one frame while walking: rip, rsp and rbp on x86-64; pc,
+ * sp, x29 and x30 on arm64, where lr (the first frame's x30) is 0 once the
+ * walk has left the first frame, and sp is 0 after a step by frame record
+ * (where in its frame the record sits is unknown). */
 struct uw_regs {
-	uint64_t rip, rsp, rbp;
+	uint64_t pc, sp, fp, lr;
 };
 
 /* Reads 8 bytes of the stack at addr into *v; false if it can't. */
@@ -59,9 +74,10 @@ enum uw_step_result {
 	UW_STEP_FAIL,		/* the stack could not be read */
 };
 
-/* One step up from regs with row (NULL: no row, use the frame pointer),
- * exactly as the BPF unwinder does it. */
-enum uw_step_result uw_step(const struct uw_row *row, struct uw_regs *regs,
+/* One step up from regs with row (NULL: no row, use the frame pointer) of
+ * a table for machine (struct uw_table's), exactly as the BPF unwinder
+ * does it. UW_STEP_FAIL for a machine without rules. */
+enum uw_step_result uw_step(uint16_t machine, const struct uw_row *row, struct uw_regs *regs,
 			    uw_read_fn read, void *ctx);
 
 #endif

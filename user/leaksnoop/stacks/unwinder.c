@@ -350,13 +350,18 @@ static void build_one(const struct build_job *j, struct file_entry *f)
 
 	if (has_id && uw_cache_load(j->cache, id, &f->table) == 0) {
 		f->cached = true;
-		return;
-	}
-	if (uw_table_build_fd(f->fd, &f->table) != 0) {
+	} else if (uw_table_build_fd(f->fd, &f->table) != 0) {
 		memset(&f->table, 0, sizeof(f->table));
 		return;
+	} else {
+		f->stored = has_id && uw_cache_store(j->cache, id, &f->table) == 0;
 	}
-	f->stored = has_id && uw_cache_store(j->cache, id, &f->table) == 0;
+	/* another machine's code (mapped as data by an emulator, qemu-user):
+	 * the BPF walk reads rows by its own machine's rules */
+	if (f->table.machine != UW_NATIVE_MACHINE) {
+		uw_table_free(&f->table);
+		f->cached = f->stored = false;
+	}
 }
 
 static void *build_worker(void *arg)
