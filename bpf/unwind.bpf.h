@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A CFI stack unwinder for user space, in BPF (x86-64).
+/* A CFI stack unwinder for user space, in BPF (x86-64 and arm64: the
+ * step to the caller is each one's, unwind_x86.bpf.h and unwind_arm64.bpf.h).
  *
  * User space (user/leaksnoop/unwind.c) builds one table of rows per mapped
  * file from its .eh_frame (user/lib/unwind_table.c), puts the rows into one
@@ -59,44 +60,47 @@ struct uw_frames {
 };
 
 /* ---- the walk cache ----------------------------------------------------------
- * A walk is a function of where it starts (rip, rsp; rbp when a step used
- * the caller's rbp before any was read back from the stack), of the stack
+ * A walk is a function of where it starts (pc, sp; fp when a step used
+ * the caller's fp before any was read back from the stack; arm64's x30
+ * when the first step took the return address from it), of the stack
  * words it read and of the tables. The last walks are kept per CPU with
- * the words they read; a walk from the same rip and rsp whose words still
+ * the words they read; a walk from the same pc and sp whose words still
  * hold the same values, under the same tables (uw_gen), is the same walk:
  * its stack id is reused, without the binary searches (two per frame) and
  * uw_store_stack's hash and compare. Any difference is a full walk, so the
  * stacks stay exactly what the walk gives. The ids stay valid because
  * nothing deletes from `stacks` (whatever ever does must bump uw_gen). */
-#define UW_CACHE_SLOTS	128			/* per CPU, direct-mapped by (rip, rsp) */
+#define UW_CACHE_SLOTS	128			/* per CPU, direct-mapped by (pc, sp) */
 #define UW_CACHE_WORDS	(2 * UW_STACK_FRAMES)	/* a step reads two words at most */
-#define UW_SPAN_MAX	4096	/* words this close above rsp: checked with one read */
+#define UW_SPAN_MAX	4096	/* words this close above sp: checked with one read */
 
 enum uw_walk_flags {
-	UW_WALK_RBP = 1,	/* the walk used the starting rbp: compared too */
-	UW_WALK_NOCACHE = 2,	/* a read failed or fell outside rsp + 64 KiB, the
+	UW_WALK_FP = 1,		/* the walk used the starting fp: compared too */
+	UW_WALK_NOCACHE = 2,	/* a read failed or fell outside sp + 64 KiB, the
 				 * first pc was in no mapping: not kept */
 	UW_WALK_KEPT = 4,	/* the slot holds this walk (a zeroed one holds none) */
+	UW_WALK_LR = 8,		/* the walk used the starting lr (arm64): compared too */
 };
 
 struct uw_walk {
-	__u64 rip, rsp, rbp;	/* where the walk started */
+	__u64 pc, sp, fp, lr;	/* where the walk started (lr: arm64's x30, x86-64 0) */
 	__u32 tgid, gen;	/* the process, and uw_gen when it started */
 	__s32 stack_id;		/* the walk's stack (UW_WALK_KEPT) */
 	__u32 flags;		/* enum uw_walk_flags */
 	__u32 nwords;		/* words read */
-	__u32 span;		/* bytes from rsp that hold all of them */
+	__u32 span;		/* bytes from sp that hold all of them */
 	/* while walking, in the slot rather than in registers, so that the
 	 * verifier's states don't split on them: */
-	__u32 rbp_read;		/* rbp has been read back from the stack */
-	__u32 rbp_used;		/* a step used the starting rbp */
-	__u64 far;		/* nonzero: a word outside [rsp, rsp + 64 KiB) */
-	/* the last rbp read back, noted as a word only once a step uses it:
+	__u32 fp_read;		/* fp has been read back from the stack */
+	__u32 fp_used;		/* a step used the starting fp */
+	__u32 lr_used;		/* a step used the starting lr */
+	__u64 far;		/* nonzero: a word outside [sp, sp + 64 KiB) */
+	/* the last fp read back, noted as a word only once a step uses it:
 	 * -O2 code keeps data in rbp (a request's pointer), and a saved value
 	 * no step uses would make every walk through its frame differ */
-	__u64 rbp_addr, rbp_val;
-	__u32 rbp_pending;
-	__u16 off[UW_CACHE_WORDS];	/* each word's offset from rsp */
+	__u64 fp_addr, fp_val;
+	__u32 fp_pending;
+	__u16 off[UW_CACHE_WORDS];	/* each word's offset from sp */
 	__u64 val[UW_CACHE_WORDS];	/* and the value it had */
 };
 
@@ -108,7 +112,7 @@ struct {
 } uw_walks SEC(".maps");
 
 /* Per CPU: the frames being captured (256 bytes don't belong on the BPF
- * stack), the bytes above rsp a cached walk is checked against, and how
+ * stack), the bytes above sp a cached walk is checked against, and how
  * the cache did. busy: a program on this CPU is using the cache; one that
  * runs meanwhile (a uprobe program that preempted it) takes no stack,
  * so no slot or frame buffer is ever written by two. */
@@ -138,8 +142,10 @@ __u32 uw_maps_changed;
 /* The thread a stop was requested for (see uw_on_dl_debug_state), 0: none. */
 __u32 uw_stop_tid;
 
+/* The registers of one frame while walking: rip, rsp, rbp on x86-64; pc,
+ * sp, x29 and (the first frame only, else 0) x30 on arm64. */
 struct uw_regs_ {
-	__u64 rip, rsp, rbp;
+	__u64 pc, sp, fp, lr;
 };
 
 /* Both lookups are binary searches over a sorted array map: narrows
@@ -202,7 +208,7 @@ static __always_inline const struct uw_row *uw_find_row(const struct uw_mapping 
  * A step notes two words at most: 2 * UW_STACK_FRAMES never overflow. */
 static __always_inline void uw_note_word(struct uw_walk *w, __u64 addr, __u64 v)
 {
-	__u64 off = addr - w->rsp;
+	__u64 off = addr - w->sp;
 	__u32 n = w->nwords & (UW_CACHE_WORDS - 1);
 
 	w->off[n] = (__u16)off;
@@ -213,28 +219,28 @@ static __always_inline void uw_note_word(struct uw_walk *w, __u64 addr, __u64 v)
 		w->span = (__u32)off + sizeof(v);
 }
 
-/* rbp, read back from the stack at addr: noted when a step uses it. */
-static __always_inline bool uw_read_rbp(struct uw_walk *w, __u64 *v, __u64 addr)
+/* fp, read back from the stack at addr: noted when a step uses it. */
+static __always_inline bool uw_read_fp(struct uw_walk *w, __u64 *v, __u64 addr)
 {
 	if (bpf_probe_read_user(v, sizeof(*v), (void *)addr)) {
 		w->flags |= UW_WALK_NOCACHE;	/* it may not fault next time */
 		return false;
 	}
-	w->rbp_read = 1;
-	w->rbp_addr = addr;
-	w->rbp_val = *v;
-	w->rbp_pending = 1;
+	w->fp_read = 1;
+	w->fp_addr = addr;
+	w->fp_val = *v;
+	w->fp_pending = 1;
 	return true;
 }
 
-/* The walk is about to depend on rbp's value: the starting one, or the
+/* The walk is about to depend on fp's value: the starting one, or the
  * one last read back from the stack. */
-static __always_inline void uw_uses_rbp(struct uw_walk *w)
+static __always_inline void uw_uses_fp(struct uw_walk *w)
 {
-	w->rbp_used |= w->rbp_read ^ 1;
-	if (w->rbp_pending) {
-		uw_note_word(w, w->rbp_addr, w->rbp_val);
-		w->rbp_pending = 0;
+	w->fp_used |= w->fp_read ^ 1;
+	if (w->fp_pending) {
+		uw_note_word(w, w->fp_addr, w->fp_val);
+		w->fp_pending = 0;
 	}
 }
 
@@ -250,38 +256,11 @@ static __always_inline bool uw_read_word(struct uw_walk *w, __u64 *v, __u64 addr
 	return true;
 }
 
-/* One step to the caller, exactly as uw_step() in unwind_table.c (which the
- * unit tests check against libgcc's unwinder). false: the stack ends. */
-static __always_inline bool uw_step_bpf(const struct uw_row *row, struct uw_regs_ *r, struct uw_walk *w)
-{
-	__u64 cfa, ra = 0, rbp = r->rbp;
-
-	if (row && row->cfa == UW_CFA_END)
-		return false;
-	if (!row || row->cfa == UW_CFA_NONE) {
-		uw_uses_rbp(w);
-		if (!r->rbp || !uw_read_rbp(w, &rbp, r->rbp))
-			return false;
-		cfa = r->rbp + 16;
-	} else {
-		if (row->cfa == UW_CFA_RBP)
-			uw_uses_rbp(w);
-		cfa = (row->cfa == UW_CFA_RBP ? r->rbp : r->rsp) + (__s64)row->cfa_off;
-		if (row->cfa == UW_CFA_PLT) {
-			if ((__s64)(r->rip & 15) >= row->rbp_off)
-				cfa += 8;
-		} else if (row->rbp_off) {
-			if (!uw_read_rbp(w, &rbp, cfa + 8 * (__s64)row->rbp_off))
-				return false;
-		}
-	}
-	if (!uw_read_word(w, &ra, cfa - 8) || !ra)
-		return false;
-	r->rip = ra;
-	r->rsp = cfa;
-	r->rbp = rbp;
-	return true;
-}
+/* uw_regs_of(ctx, r), uw_ctx_lr(ctx) and uw_step_bpf(row, r, w): one step
+ * to the caller, exactly as unwind_x86.c's and unwind_arm64.c's steps
+ * (which the unit tests check against libgcc's unwinder). */
+#include "unwind_x86.bpf.h"
+#include "unwind_arm64.bpf.h"
 
 /* Walks the user stack from the registers in ctx (a uprobe's or
  * uretprobe's: the user's own) into f, zero-filled after the last frame,
@@ -290,33 +269,32 @@ static __always_inline int uw_unwind(struct pt_regs *ctx, struct uw_frames *f, s
 {
 	__u32 tgid = target_pid_tgid() >> 32;	/* user space's key */
 	const struct uw_proc *p = bpf_map_lookup_elem(&uw_procs, &tgid);
-	struct uw_regs_ r = {
-		.rip = PT_REGS_IP(ctx), .rsp = PT_REGS_SP(ctx), .rbp = PT_REGS_FP(ctx),
-	};
+	struct uw_regs_ r;
 	int n = 0;
 
+	uw_regs_of(ctx, &r);
 	for (int i = 0; i < UW_STACK_FRAMES; i++) {
 		const struct uw_row *row = NULL;
 		const struct uw_mapping *m;
 
-		/* a return address is one past its call: the call's row is at rip - 1 */
-		m = p ? uw_find_mapping(p, r.rip - 1) : NULL;
+		/* a return address is one past its call: the call's row is at pc - 1 */
+		m = p ? uw_find_mapping(p, r.pc - 1) : NULL;
 		if (p && !m) {
 			/* not in any executable mapping: not a return address
 			 * (a stale frame pointer, data) and the stack ends here;
 			 * or, as the first frame, code mapped since the last sync */
 			if (i == 0) {
-				f->pc[0] = r.rip;
+				f->pc[0] = r.pc;
 				n = 1;
 				uw_maps_changed = 1;
 				w->flags |= UW_WALK_NOCACHE;	/* until the tables are in */
 			}
 			break;
 		}
-		f->pc[i] = r.rip;
+		f->pc[i] = r.pc;
 		n = i + 1;
 		if (m)
-			row = uw_find_row(m, r.rip - 1);
+			row = uw_find_row(m, r.pc - 1);
 		if (!uw_step_bpf(row, &r, w))
 			break;
 	}
@@ -379,24 +357,24 @@ static __always_inline struct uw_percpu *uw_percpu_buf(void)
 	return bpf_map_lookup_elem(&uw_scratch, &zero);
 }
 
-/* The cached walk for a start at (rip, rsp) in this process: its slot. */
-static __always_inline struct uw_walk *uw_walk_slot(__u64 rip, __u64 rsp)
+/* The cached walk for a start at (pc, sp) in this process: its slot. */
+static __always_inline struct uw_walk *uw_walk_slot(__u64 pc, __u64 sp)
 {
-	__u32 slot = (__u32)(((rip ^ (rsp * 0x9E3779B97F4A7C15ULL)) * 0x9E3779B97F4A7C15ULL) >> 40) &
+	__u32 slot = (__u32)(((pc ^ (sp * 0x9E3779B97F4A7C15ULL)) * 0x9E3779B97F4A7C15ULL) >> 40) &
 		     (UW_CACHE_SLOTS - 1);
 
 	return bpf_map_lookup_elem(&uw_walks, &slot);
 }
 
 /* Do the words w read still hold what they held? One read of the bytes
- * above rsp when they are few, else each word again. */
+ * above sp when they are few, else each word again. */
 static __always_inline bool uw_words_same(const struct uw_walk *w, struct uw_percpu *pc)
 {
 	__u32 n = w->nwords;
 	__u64 span = w->span;	/* 64-bit: the bound is tested on the register passed */
 
 	if (span <= UW_SPAN_MAX) {
-		if (bpf_probe_read_user(pc->span, span, (void *)w->rsp))
+		if (bpf_probe_read_user(pc->span, span, (void *)w->sp))
 			return false;
 		for (int i = 0; i < UW_CACHE_WORDS; i++) {
 			__u32 off;
@@ -416,7 +394,7 @@ static __always_inline bool uw_words_same(const struct uw_walk *w, struct uw_per
 
 		if (i >= n)
 			break;
-		if (bpf_probe_read_user(&v, sizeof(v), (void *)(w->rsp + w->off[i])) || v != w->val[i])
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(w->sp + w->off[i])) || v != w->val[i])
 			return false;
 	}
 	return true;
@@ -426,15 +404,18 @@ static __always_inline bool uw_walk_same(const struct uw_walk *w, struct pt_regs
 					 __u32 gen, struct uw_percpu *pc)
 {
 	return (w->flags & UW_WALK_KEPT) && w->tgid == tgid && w->gen == gen &&
-	       w->rip == PT_REGS_IP(ctx) && w->rsp == PT_REGS_SP(ctx) &&
-	       (!(w->flags & UW_WALK_RBP) || w->rbp == PT_REGS_FP(ctx)) && uw_words_same(w, pc);
+	       w->pc == PT_REGS_IP(ctx) && w->sp == PT_REGS_SP(ctx) &&
+	       (!(w->flags & UW_WALK_FP) || w->fp == PT_REGS_FP(ctx)) &&
+	       (!(w->flags & UW_WALK_LR) || w->lr == uw_ctx_lr(ctx)) && uw_words_same(w, pc);
 }
 
 /* After a walk: its span, and whether the slot may keep it. */
 static __always_inline void uw_keep(struct uw_walk *w, __s32 id)
 {
-	if (w->rbp_used)
-		w->flags |= UW_WALK_RBP;
+	if (w->fp_used)
+		w->flags |= UW_WALK_FP;
+	if (w->lr_used)
+		w->flags |= UW_WALK_LR;
 	if (id >= 0 && !w->far && !(w->flags & UW_WALK_NOCACHE))
 		w->flags |= UW_WALK_KEPT;
 }
@@ -458,13 +439,15 @@ static __always_inline __s32 uw_cfi_stack_id(struct pt_regs *ctx, struct uw_perc
 	w->flags = 0;
 	w->tgid = tgid;
 	w->gen = gen;
-	w->rip = PT_REGS_IP(ctx);
-	w->rsp = PT_REGS_SP(ctx);
-	w->rbp = PT_REGS_FP(ctx);
+	w->pc = PT_REGS_IP(ctx);
+	w->sp = PT_REGS_SP(ctx);
+	w->fp = PT_REGS_FP(ctx);
+	w->lr = uw_ctx_lr(ctx);
 	w->nwords = 0;
-	w->rbp_read = 0;
-	w->rbp_used = 0;
-	w->rbp_pending = 0;
+	w->fp_read = 0;
+	w->fp_used = 0;
+	w->lr_used = 0;
+	w->fp_pending = 0;
 	w->far = 0;
 	w->span = 0;
 	uw_unwind(ctx, &pc->f, w);

@@ -158,7 +158,7 @@ static bool parse_row_line(struct readelf_table *rt, char *line, unsigned long *
 		rt->in_cie = true;
 		if (rt->ncies < 256) {
 			rt->cies[rt->ncies].off = strtoul(line, NULL, 16);
-			rt->cies[rt->ncies++].ra = ra ? atoi(ra + 4) : -1;
+			rt->cies[rt->ncies++].ra = ra ? (int)strtol(ra + 4, NULL, 10) : -1;
 		}
 		return false;
 	}
@@ -221,7 +221,7 @@ static bool same_meaning(const struct meaning *want, const struct meaning *got)
 
 	if (b->ra == UNDEFINED)
 		return a->ra == IN_LR;
-	if (strcmp(a->cfa_reg, b->cfa_reg) || a->cfa_off != b->cfa_off || a->ra != b->ra ||
+	if (strcmp(a->cfa_reg, b->cfa_reg) != 0 || a->cfa_off != b->cfa_off || a->ra != b->ra ||
 	    a->fp != b->fp)
 		return false;
 	return (a->ra != AT_CFA || a->ra_k == b->ra_k) && (a->fp != AT_CFA || a->fp_k == b->fp_k);
@@ -237,7 +237,7 @@ static bool expressible(const struct meaning *m)
 	bool near_cfa = rec % 8 == 0 && rec >= -1024 && rec <= 1016;
 	bool near_base = rec % 8 == 0 && rec + m->cfa_off >= -1024 && rec + m->cfa_off <= 1016;
 
-	if ((strcmp(m->cfa_reg, "sp") && strcmp(m->cfa_reg, "x29")) || m->cfa_off % 8 ||
+	if ((strcmp(m->cfa_reg, "sp") != 0 && strcmp(m->cfa_reg, "x29") != 0) || m->cfa_off % 8 ||
 	    labs(m->cfa_off) > 8L * 32767 || m->ra == OTHER || m->fp == OTHER || m->fp == UNDEFINED)
 		return false;
 	if (m->ra == IN_LR || m->ra_k == -8)
@@ -368,10 +368,25 @@ static void host_path(const char *guest, const char *exe, char *out, size_t size
 		snprintf(out, size, CROSS_ROOT "%s", guest);
 }
 
+/* "KEY 0x1 0x2 ...": n numbers after key into v; *rest after them. */
+static bool hex_fields(char *line, const char *key, unsigned long *v, int n, char **rest)
+{
+	char *p = line + strlen(key), *end;
+
+	if (strncmp(line, key, strlen(key)) != 0)
+		return false;
+	for (int i = 0; i < n; i++, p = end) {
+		v[i] = strtoul(p, &end, 16);
+		if (end == p)
+			return false;
+	}
+	*rest = p;
+	return true;
+}
+
 static bool load_walk(const char *exe, struct dumped_walk *w)
 {
 	char path[PATH_MAX + 8], line[PATH_MAX + 128], name[1024];
-	unsigned long a, b, c, d;
 	bool ok = false;
 	FILE *f;
 
@@ -379,22 +394,25 @@ static bool load_walk(const char *exe, struct dumped_walk *w)
 	snprintf(path, sizeof(path), "%s.walk", exe);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "regs %lx %lx %lx %lx", &a, &b, &c, &d) == 4) {
-			w->regs = (struct uw_regs){ .pc = a, .sp = b, .fp = c, .lr = d };
-		} else if (sscanf(line, "backtrace %lx", &a) == 1 && w->n_backtrace < MAX_FRAMES) {
-			w->backtrace[w->n_backtrace++] = a;
-		} else if (sscanf(line, "object %lx %lx %lx %1023s", &a, &b, &c, name) == 4 &&
-			   w->n_obj < MAX_OBJECTS) {
-			w->obj[w->n_obj].bias = a;
-			w->obj[w->n_obj].lo = b;
-			w->obj[w->n_obj].hi = c;
+		unsigned long v[4];
+		char *rest = NULL;
+
+		if (hex_fields(line, "regs ", v, 4, &rest)) {
+			w->regs = (struct uw_regs){ .pc = v[0], .sp = v[1], .fp = v[2], .lr = v[3] };
+		} else if (hex_fields(line, "backtrace ", v, 1, &rest) && w->n_backtrace < MAX_FRAMES) {
+			w->backtrace[w->n_backtrace++] = v[0];
+		} else if (hex_fields(line, "object ", v, 3, &rest) && w->n_obj < MAX_OBJECTS &&
+			   sscanf(rest, " %1023s", name) == 1) {
+			w->obj[w->n_obj].bias = v[0];
+			w->obj[w->n_obj].lo = v[1];
+			w->obj[w->n_obj].hi = v[2];
 			host_path(name, exe, w->obj[w->n_obj].path, sizeof(w->obj[0].path));
 			w->n_obj++;
-		} else if (sscanf(line, "stack %lx %lx", &a, &b) == 2 && b < (64u << 20)) {
-			w->stack_at = a;
-			w->stack_len = b;
-			w->stack = malloc(b);
-			ok = w->stack && fread(w->stack, 1, b, f) == b;
+		} else if (hex_fields(line, "stack ", v, 2, &rest) && v[1] < (64UL << 20)) {
+			w->stack_at = v[0];
+			w->stack_len = v[1];
+			w->stack = malloc(v[1]);
+			ok = w->stack && fread(w->stack, 1, v[1], f) == v[1];
 			break;
 		}
 	}

@@ -32,7 +32,7 @@ static bool ra_mode(enum uw_reg_rule ra, int64_t k_ra, enum uw_reg_rule fp, int6
 		if (fp_saved && (k_fp == 0 || !uw_fits_slot(k_fp)))
 			return false;
 		row->ra = ra == UW_REG_SAME ? UW_RA_LR : UW_RA_CFA8;
-		row->slot = fp_saved ? (int8_t)(k_fp / 8) : 0;
+		row->slot = (int8_t)(fp_saved ? k_fp / 8 : 0);
 		return true;
 	}
 	if (ra != UW_REG_AT_CFA)
