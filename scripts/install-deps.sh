@@ -12,6 +12,10 @@ PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
       gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
       mmdebstrap qemu-system-arm qemu-user-static)
 
+# test_unwind_arm64 builds arm64 programs against Debian's arm64 libc, runs
+# them under qemu-aarch64 and reads their CFI with aarch64-linux-gnu-readelf
+PKGS+=(libc6-arm64-cross qemu-user-static binutils-aarch64-linux-gnu)
+
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
