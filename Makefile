@@ -271,6 +271,7 @@ $(UW_ARM64_BINS:=.walk): %.walk: %
 	$(Q)$(ARM64_QEMU) -L $(ARM64_ROOT) $< > $@.tmp && mv $@.tmp $@
 $(OUTPUT)/tests/test_unwind_arm64: $(UW_ARM64_BINS:=.frames) $(UW_ARM64_BINS:=.walk) \
 	$(UW_ARM64_DIR)/libc.so.6.frames
+$(OUTPUT)/tests/test_unwind_table $(OUTPUT)/tests/test_unwind_arm64: tests/unit/unwind_unit.h
 
 # NOT_FOR_ARCH: test programs that cannot be built for ARCH (set by scripts/cross-arm64.mk)
 tests-build: all $(filter-out $(NOT_FOR_ARCH),$(UNIT_BINS) $(WORKLOAD_BINS) $(OPT_BINS) $(NOFP_BINS) \

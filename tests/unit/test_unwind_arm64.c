@@ -18,7 +18,7 @@
  *   addresses saved with pointer-authentication codes. */
 #define _GNU_SOURCE
 #include "unit.h"
-#include "unwind_table.h"
+#include "unwind_unit.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -41,19 +41,6 @@ static void find_data_dir(void)
 		return;
 	self[n] = 0;
 	snprintf(data_dir, sizeof(data_dir), "%s/arm64", dirname(self));
-}
-
-static bool build_path(const char *path, struct uw_table *t)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err;
-
-	memset(t, 0, sizeof(*t));
-	if (fd < 0)
-		return false;
-	err = uw_table_build_fd(fd, t);
-	close(fd);
-	return err == 0;
 }
 
 /* --- what a row means --------------------------------------------------------- */
@@ -302,7 +289,7 @@ static void check_file(const char *elf_path, const char *cfi_path, bool all_expr
 	struct oracle_counts c;
 	size_t ends = 0;
 
-	CHECK(build_path(elf_path, &t));
+	CHECK(build_for(elf_path, &t));
 	CHECK_U64(t.machine, EM_AARCH64);
 	check_against_oracle(cfi_path, &t, &c);
 	for (size_t i = 0; i < t.n; i++)
@@ -419,7 +406,7 @@ static bool load_walk(const char *exe, struct dumped_walk *w)
 	if (f)
 		fclose(f);
 	for (int i = 0; ok && i < w->n_obj; i++)
-		ok = build_path(w->obj[i].path, &w->obj[i].table);
+		ok = build_for(w->obj[i].path, &w->obj[i].table);
 	return ok;
 }
 

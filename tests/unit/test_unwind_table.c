@@ -6,7 +6,7 @@
  * backtrace() (libgcc's unwinder, independent of ours). */
 #define _GNU_SOURCE	/* dl_iterate_phdr */
 #include "unit.h"
-#include "unwind_table.h"
+#include "unwind_unit.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -113,19 +113,6 @@ static bool object_of(uint64_t addr, struct object *o)
 
 	dl_iterate_phdr(find_object_cb, &c);
 	return c.found;
-}
-
-static bool build_for(const char *path, struct uw_table *t)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err;
-
-	memset(t, 0, sizeof(*t));
-	if (fd < 0)
-		return false;
-	err = uw_table_build_fd(fd, t);
-	close(fd);
-	return err == 0;
 }
 
 /* The row covering a function of ours, at offset off from its start. */
