@@ -179,6 +179,10 @@ STRIP       ?= strip
 NOFP_CFLAGS := -O2 -fomit-frame-pointer -g0 -Wall -Wextra -Werror -pthread
 NOFP_BINS   := $(addprefix $(OUTPUT)/tests/,nofp_deep nofp_deep_jemalloc nofp_cxx libnofp_cxxlib.so \
 		nofp_two_callers nofp_dl_callback libnofp_cblib.so)
+# On arm64 also with pointer authentication, as Debian's dpkg-buildflags
+# build arm64 packages since trixie: saved return addresses are signed.
+NOFP_CFLAGS_arm64 := -mbranch-protection=standard
+NOFP_CFLAGS += $(NOFP_CFLAGS_$(ARCH))
 
 # nofp_X from nofp/X.c; nofp_deep_jemalloc is deep.c linked to jemalloc
 $(OUTPUT)/tests/nofp_%: $(NOFP_DIR)/%.c | $(OUTPUT)/tests
