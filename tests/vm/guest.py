@@ -223,9 +223,16 @@ def leaksnoop_kernel_epoll_churn():
     while not t.lines.empty():                  # reports made during the churn
         t.lines.get_nowait()
     t.next_line(30)
-    rep = json.loads(t.next_line(30))
-    recs = _epoll_records(rep)
-    epi = sum(r["blocks"] for r in recs)
+    # the first report whose epoll items have settled, within 10 s: an item
+    # closed in the instant of a report's drain is still pending in
+    # kfree_rcu, outstanding for real (as test_leaksnoop_kernel_frees does)
+    deadline = time.monotonic() + 10
+    while True:
+        rep = json.loads(t.next_line(30))
+        recs = _epoll_records(rep)
+        epi = sum(r["blocks"] for r in recs)
+        if held <= epi <= 2 * held or time.monotonic() > deadline:
+            break
     print(f"vmtest-info epoll_churn epoll_blocks={epi} "
           f"caches={[(r['cache'], r['call_site'], r['blocks']) for r in recs]} "
           f"batch_frees={rep['health']['kfree_rcu_batch_frees']} "
@@ -233,6 +240,15 @@ def leaksnoop_kernel_epoll_churn():
           f"unseen={[(c['cache'], c['held_blocks'], c['missed_frees']) for c in rep['kernel_caches_frees_unseen']]} "
           f"eventfd={e2e.eventfd_blocks(rep)} missed_events={rep['health']['kernel_events_missed']}",
           flush=True)
+    if rep["health"]["kernel_events_missed"]:
+        # events lost under the host's load (the guest's vCPUs starved): the
+        # report says so in its health line, and counts are not exact then
+        print(f"vmtest-info epoll_churn not judged: {rep['health']['kernel_events_missed']} "
+              f"kernel events missed, said in the report", flush=True)
+        w.kill()
+        w.wait()
+        stop_clean(t, "leaksnoop")
+        return
     # the item and its file's ep_head per held descriptor, at most; fewer
     # only if some cache is named as one whose frees are not all seen
     assert epi <= 2 * held, f"{epi} epoll blocks outstanding, {held} descriptors held"
