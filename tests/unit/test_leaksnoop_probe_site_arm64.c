@@ -18,6 +18,7 @@
 #include <gelf.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define A64(w) (uint8_t)(w), (uint8_t)((w) >> 8), (uint8_t)((w) >> 16), (uint8_t)((w) >> 24)
 
@@ -252,19 +253,25 @@ static int objdump(const char *path, uint64_t lo, uint64_t hi, struct listing *l
 	snprintf(cmd, sizeof(cmd), OBJDUMP " -d --no-show-raw-insn --start-address=0x%llx "
 		 "--stop-address=0x%llx '%s' 2>/dev/null", (unsigned long long)lo,
 		 (unsigned long long)hi, path);
-	f = popen(cmd, "r");
+	f = popen(cmd, "r");	// NOLINT(cert-env33-c): the test's fixed objdump command
 	if (!f)
 		return -1;
 	memset(l, 0, sizeof(*l));
 	while (fgets(line, sizeof(line), f)) {
 		struct dis d = { 0 };
-		char *cut = strchr(line, '<');
+		char *cut = strchr(line, '<'), *end;
 
 		if (cut)
 			*cut = 0;	/* "b 9a8b0 <free@plt>": the symbol goes */
-		if (sscanf(line, " %" SCNx64 ":\t%11s\t%51[^\n]", &d.addr, d.mn, d.ops) < 2 ||
-		    !strchr(line, '\t'))
+		line[strcspn(line, "\n")] = 0;
+		/* "   8f5d4:\tcbz\tx0, 8f6e4 " */
+		d.addr = strtoull(line, &end, 16);
+		if (end == line || end[0] != ':' || end[1] != '\t' || !end[2])
 			continue;
+		end += 2;
+		snprintf(d.mn, sizeof(d.mn), "%.*s", (int)strcspn(end, "\t "), end);
+		end += strcspn(end, "\t");
+		snprintf(d.ops, sizeof(d.ops), "%s", *end ? end + 1 : "");
 		if (l->n == l->cap) {
 			l->cap = l->cap ? 2 * l->cap : 4096;
 			l->v = realloc(l->v, l->cap * sizeof(*l->v));
@@ -297,7 +304,7 @@ static bool oracle_branch(const struct dis *d)
 					   "blraa", "blrab", "retaa", "retab", "braaz", "brabz",
 					   "blraaz", "blrabz", NULL };
 
-	return (oracle_simulated(d) && strcmp(d->mn, "adr") && strcmp(d->mn, "adrp")) ||
+	return (oracle_simulated(d) && strcmp(d->mn, "adr") != 0 && strcmp(d->mn, "adrp") != 0) ||
 	       mn_is(d, set) || !strncmp(d->mn, "bc.", 3);
 }
 
@@ -322,7 +329,7 @@ static bool oracle_writes(const struct dis *d, unsigned r)
 		return false;
 	snprintf(x, sizeof(x), "x%u", r);
 	snprintf(w, sizeof(w), "w%u", r);
-	sscanf(d->ops, "%15[^,], %15[^,]", first, second);
+	(void)sscanf(d->ops, "%15[^,], %15[^,]", first, second);
 	if (!strcmp(first, x) || !strcmp(first, w))
 		return true;
 	return !strncmp(d->mn, "ldp", 3) && (!strcmp(second, x) || !strcmp(second, w));
@@ -494,17 +501,17 @@ struct fn_sym {
 	const char *name;
 };
 
-/* libc's exported functions (an Elf it keeps open for the names) */
-static size_t exported_functions(const char *path, Elf **e, struct fn_sym **out)
+/* libc's exported functions (an Elf on *fd it keeps open for the names) */
+static size_t exported_functions(const char *path, int *fd, Elf **e, struct fn_sym **out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	Elf_Scn *scn = NULL;
 	size_t n = 0;
 
 	*out = NULL;
 	elf_version(EV_CURRENT);
-	*e = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
-	while (*e && (scn = elf_nextscn(*e, scn))) {
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	*e = *fd < 0 ? NULL : elf_begin(*fd, ELF_C_READ, NULL);
+	while (*e && !*out && (scn = elf_nextscn(*e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d = elf_getdata(scn, NULL);
 
@@ -532,7 +539,8 @@ static void test_every_libc_function(void)
 	struct listing l = { 0 };
 	struct fn_sym *fns;
 	Elf *e;
-	size_t nf = exported_functions(path, &e, &fns);
+	int fd;
+	size_t nf = exported_functions(path, &fd, &e, &fns);
 	uint64_t lo = UINT64_MAX, hi = 0;
 	size_t n = 0, moved = 0, entry = 0, bad = 0;
 	uint8_t *code = malloc(16384);
@@ -546,7 +554,7 @@ static void test_every_libc_function(void)
 	for (size_t i = 0; code && i < nf && l.n; i++) {
 		const struct fn_sym *s = &fns[i];
 		size_t len = s->size < 16384 ? s->size : 16384, at = 0;
-		struct listing one;
+		struct listing one = { 0 };
 
 		if (alloc_read_code(path, s->off, code, len) != (int)len)
 			continue;
@@ -579,6 +587,8 @@ static void test_every_libc_function(void)
 	free(fns);
 	if (e)
 		elf_end(e);
+	if (fd >= 0)
+		close(fd);
 }
 
 int main(void)

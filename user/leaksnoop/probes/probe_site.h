@@ -64,7 +64,7 @@ bool x86_insn_is_emulated(const uint8_t *b, size_t n);
 /* The arm64 kernel (arch/arm64/kernel/probes/decode-insn.c) simulates
  * these for a uprobe: b, bl, b.cond, cbz/cbnz, tbz/tbnz, br, blr, ret,
  * adr, adrp. Not LDR (literal): since 6.1.114/6.6.58/6.11.5 a uprobe on it
- * is refused (CVE-2024-50099); nor nop before 6.14. */
+ * is refused (CVE-2024-50099); nor nop (stepped on 6.1 and 6.12). */
 bool arm64_insn_is_emulated(uint32_t insn);
 
 /* Whether the chooser knows the instruction set. */
