@@ -314,6 +314,20 @@ def sampling_cost():
               flush=True)
 
 
+def uprobe_cost():
+    """Not in the default set: what a uprobe hit costs on an instruction
+    the kernel emulates and on one it single-steps (the uprobe_hits
+    workload: CPU time per call, probed minus unprobed, interleaved; the
+    kernel's hit count must be every call)."""
+    n, reps = os.environ.get("mmscope_uprobe_calls", "20000"), 5
+    p = subprocess.run([e2e.workload("uprobe_hits"), n, str(reps)], capture_output=True,
+                       text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-500:]
+    for line in p.stdout.splitlines():
+        print(f"vmtest: uprobe {line}", flush=True)
+        assert line.split()[-1] == str(int(n) * reps), f"the probe missed calls: {line}"
+
+
 def faulttop_books_add_up_and_steady():
     """The books on this kernel: every frame's buckets add up to MemTotal
     exactly, the meminfo fields this kernel lacks are named (5.10: no
@@ -369,7 +383,7 @@ def leaksnoop_follow_prefork_pidns():
     assert_nothing_attached("leaksnoop")
 
 
-EXTRA_CHECKS = [toggle_stress, sampling_cost]
+EXTRA_CHECKS = [toggle_stress, sampling_cost, uprobe_cost]
 
 CHECKS = [faulttop_minflt_rusage, faulttop_majflt_kernel, faulttop_segv_maperr,
           faulttop_segv_accerr, faulttop_segv_access_in_maps, faulttop_fault_hook_regions,
