@@ -34,15 +34,20 @@ long hit_stepped(long x);
 static uint64_t file_offset(void *fn)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
-	unsigned long lo, hi, pgoff;
 	char line[512];
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &pgoff) == 3 &&
-		    (uintptr_t)fn >= lo && (uintptr_t)fn < hi) {
+	/* "lo-hi perms pgoff ..." */
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line;
+		unsigned long lo = strtoul(p, &p, 16), hi = strtoul(p + 1, &p, 16), pgoff;
+
+		p = strchr(p + 1, ' ');
+		pgoff = p ? strtoul(p + 1, NULL, 16) : 0;
+		if (p && (uintptr_t)fn >= lo && (uintptr_t)fn < hi) {
 			fclose(f);
 			return (uintptr_t)fn - lo + pgoff;
 		}
+	}
 	die("fn not mapped");
 	return 0;
 }
@@ -51,11 +56,13 @@ static int uprobe_on(const char *path, uint64_t off)
 {
 	struct perf_event_attr a = { .size = sizeof(a) };
 	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "r");
+	char num[32];
 	int fd;
 
-	if (!f || fscanf(f, "%u", &a.type) != 1)
+	if (!f || !fgets(num, sizeof(num), f))
 		die("uprobe PMU type");
 	fclose(f);
+	a.type = (uint32_t)strtoul(num, NULL, 10);
 	a.config1 = (uint64_t)(uintptr_t)path;
 	a.config2 = off;
 	fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
