@@ -150,7 +150,7 @@ enum ls_kind {
 };
 
 /* A user probe's BPF cookie: the function's kind and the pt_regs slot
- * (struct pt_regs as an array of u64, see user/leaksnoop/probe_site.h)
+ * (struct pt_regs as an array of u64: user/leaksnoop/probes/probe_site.h)
  * each argument is read from at the probe's site. A probe moved past the
  * entry to an instruction the kernel emulates may find an argument copied
  * to another register. */

@@ -6,7 +6,7 @@
 #if defined(__TARGET_ARCH_arm64)
 
 /* The probe site's general registers, by pt_regs slot: slot n is xn
- * (user/leaksnoop/probe_site.h). Slots 0..14 only: the chooser never
+ * (user/leaksnoop/probes/probe_site.h). Slots 0..14 only: the chooser never
  * reads an argument from a higher one (SITE_READABLE_SLOTS). */
 static __always_inline void uregs_load(struct uregs *u, struct pt_regs *ctx)
 {

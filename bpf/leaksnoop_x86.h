@@ -5,10 +5,10 @@
 #define LEAKSNOOP_X86_H
 #if defined(__TARGET_ARCH_x86)
 
-/* The probe site's general registers, by pt_regs slot (see LS_COOKIE and
- * user/leaksnoop/probe_site.h): loaded one by one, since a ctx load at a
- * computed offset is refused by the verifier (clang folds a switch over
- * the fields into one). */
+/* The probe site's general registers, by pt_regs slot (LS_COOKIE,
+ * user/leaksnoop/probes/probe_site.h): loaded one by one, since a ctx load
+ * at a computed offset is refused by the verifier (clang folds a switch
+ * over the fields into one). */
 static __always_inline void uregs_load(struct uregs *u, struct pt_regs *ctx)
 {
 	u->r[0] = ctx->r15;
