@@ -316,7 +316,7 @@ vmtest-run:
 # workloads tests/vm/guest.py runs; the arm64 tree they are built against is
 # the guest's root.
 VMTEST_WORKLOADS := touch_pages major_faults segv leak_loop nofp_deep leak_eventfd prefork \
-		    epoll_churn fault_storm fault_steps vma_faults
+		    epoll_churn fault_storm fault_steps vma_faults uprobe_hits
 vmtest-build: all $(addprefix $(OUTPUT)/tests/,$(VMTEST_WORKLOADS))
 vmtest-arm64: deps
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 vmtest-build

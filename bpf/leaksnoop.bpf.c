@@ -540,33 +540,15 @@ static __always_inline __u64 array_size(__u64 n, __u64 size)
 	return ~0ULL;
 }
 
-/* The probe site's general registers, by pt_regs slot (see LS_COOKIE):
- * loaded one by one, since a ctx load at a computed offset is refused by
- * the verifier (clang folds a switch over the fields into one). Slot
- * LS_REG_NONE and anything past the general registers read as 0. */
+/* The probe site's general registers, by pt_regs slot (see LS_COOKIE),
+ * loaded by the architecture's uregs_load. Slot LS_REG_NONE and anything
+ * past the first 15 read as 0. */
 struct uregs {
 	__u64 r[16];
 };
 
-static __always_inline void uregs_load(struct uregs *u, struct pt_regs *ctx)
-{
-	u->r[0] = ctx->r15;
-	u->r[1] = ctx->r14;
-	u->r[2] = ctx->r13;
-	u->r[3] = ctx->r12;
-	u->r[4] = ctx->bp;
-	u->r[5] = ctx->bx;
-	u->r[6] = ctx->r11;
-	u->r[7] = ctx->r10;
-	u->r[8] = ctx->r9;
-	u->r[9] = ctx->r8;
-	u->r[10] = ctx->ax;
-	u->r[11] = ctx->cx;
-	u->r[12] = ctx->dx;
-	u->r[13] = ctx->si;
-	u->r[14] = ctx->di;
-	u->r[15] = 0;
-}
+#include "leaksnoop_x86.h"
+#include "leaksnoop_arm64.h"
 
 static __always_inline __u64 reg_at(const struct uregs *u, __u32 slot)
 {
@@ -640,18 +622,18 @@ int name(struct pt_regs *ctx)							\
 {										\
 	return ualloc_entry_as(ctx, LS_COOKIE(kind, p, n, sz));			\
 }
-#define DI_ 14
-#define SI_ 13
-#define DX_ 12
+#define A0_ ARG0_SLOT
+#define A1_ ARG1_SLOT
+#define A2_ ARG2_SLOT
 #define NO_ LS_REG_NONE
-FIXED_ENTRY(fixed_malloc, KIND_MALLOC, NO_, NO_, DI_)		/* (size) */
-FIXED_ENTRY(fixed_malloc_a, KIND_MALLOC, NO_, NO_, SI_)		/* (align, size) */
-FIXED_ENTRY(fixed_calloc, KIND_MALLOC, NO_, DI_, SI_)		/* (n, size) */
-FIXED_ENTRY(fixed_realloc, KIND_REALLOC, DI_, NO_, SI_)		/* (ptr, size) */
-FIXED_ENTRY(fixed_reallocn, KIND_REALLOC, DI_, SI_, DX_)		/* (ptr, n, size) */
-FIXED_ENTRY(fixed_posix_memalign, KIND_POSIX_MEMALIGN, DI_, NO_, DX_)
-FIXED_ENTRY(fixed_free, KIND_FREE, DI_, NO_, NO_)
-FIXED_ENTRY(fixed_resize, KIND_RESIZE, DI_, NO_, NO_)
+FIXED_ENTRY(fixed_malloc, KIND_MALLOC, NO_, NO_, A0_)		/* (size) */
+FIXED_ENTRY(fixed_malloc_a, KIND_MALLOC, NO_, NO_, A1_)		/* (align, size) */
+FIXED_ENTRY(fixed_calloc, KIND_MALLOC, NO_, A0_, A1_)		/* (n, size) */
+FIXED_ENTRY(fixed_realloc, KIND_REALLOC, A0_, NO_, A1_)		/* (ptr, size) */
+FIXED_ENTRY(fixed_reallocn, KIND_REALLOC, A0_, A1_, A2_)		/* (ptr, n, size) */
+FIXED_ENTRY(fixed_posix_memalign, KIND_POSIX_MEMALIGN, A0_, NO_, A2_)
+FIXED_ENTRY(fixed_free, KIND_FREE, A0_, NO_, NO_)
+FIXED_ENTRY(fixed_resize, KIND_RESIZE, A0_, NO_, NO_)
 
 /* ld.so's _dl_debug_state: the mappings changed (see unwind.bpf.h). */
 SEC("uprobe")
@@ -986,14 +968,11 @@ COMPAT_TP_HOOK("mm_page_free_batched", on_page_free_batched, block_freed_arg0)
 static __always_inline void sys_begin(struct syscall_inflight *args)
 {
 	if (args->kind == SYSCALL_MMAP) {
-		/* libc's mmap wrapper keeps no frame: at the syscall, [rsp] is
-		 * its return address, in whoever called mmap(); mmap has no
-		 * second length, so len2 carries it */
+		/* who called mmap() (mmap_caller); mmap has no second length,
+		 * so len2 carries it */
 		struct pt_regs *regs = compat_task_pt_regs(false, compat_current_task(false));
 
-		if (!regs || bpf_probe_read_user(&args->len2, sizeof(args->len2),
-						 (void *)BPF_CORE_READ(regs, sp)))
-			args->len2 = 0;
+		args->len2 = regs ? mmap_caller(regs) : 0;
 	}
 	syscall_enter(args);
 }
@@ -1060,16 +1039,9 @@ static __always_inline void sys_end(void *ctx, long ret)
  * pid test, ~10-15 ns more per syscall than the per-syscall events' own
  * bitmap test (a getppid loop here: 87 ns untraced, 102-109 ns under two
  * per-syscall events, 113-123 ns under the two raw ones). */
-#define NR_MMAP_	9	/* x86-64 syscall numbers (uapi macros, not in BTF) */
-#define NR_MUNMAP_	11
-#define NR_BRK_		12
-#define NR_MREMAP_	25
-#define USER_CS_64	0x33	/* __USER_CS: a 32-bit task's numbers mean other calls */
-
 static __always_inline bool target_syscall(const struct pt_regs *regs)
 {
-	return counting && per_process() && is_target(target_pid_tgid()) &&
-	       BPF_CORE_READ(regs, cs) == USER_CS_64;
+	return counting && per_process() && is_target(target_pid_tgid()) && native_syscall(regs);
 }
 
 /* munmap is accounted at entry: a region unmapped from its start loses its
@@ -1133,7 +1105,7 @@ int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* raw sys_exit(struct pt_regs *regs, long ret): the syscall is regs->orig_ax */
+/* raw sys_exit(struct pt_regs *regs, long ret): the syscall is in regs */
 SEC("raw_tp/sys_exit")
 int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -1142,8 +1114,8 @@ int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	if (!counting || !per_process() || !is_target(target_pid_tgid()))
 		return 0;
-	id = BPF_CORE_READ(regs, orig_ax);
-	if ((id == NR_MMAP_ || id == NR_BRK_ || id == NR_MREMAP_) && BPF_CORE_READ(regs, cs) == USER_CS_64)
+	id = syscall_nr(regs);
+	if ((id == NR_MMAP_ || id == NR_BRK_ || id == NR_MREMAP_) && native_syscall(regs))
 		sys_end(ctx, (long)ctx->args[1]);
 	return 0;
 }

@@ -150,9 +150,10 @@ enum ls_kind {
 };
 
 /* A user probe's BPF cookie: the function's kind and the pt_regs slot
- * (x86-64 struct pt_regs as an array of u64) each argument is read from at
- * the probe's site. A probe moved past the entry to an instruction the
- * kernel emulates may find an argument copied to another register. */
+ * (struct pt_regs as an array of u64: user/leaksnoop/probes/probe_site.h)
+ * each argument is read from at the probe's site. A probe moved past the
+ * entry to an instruction the kernel emulates may find an argument copied
+ * to another register. */
 #define LS_REG_NONE		31
 #define LS_COOKIE(kind, ptr_reg, n_reg, size_reg) \
 	((__u64)(kind) | (__u64)(ptr_reg) << 8 | (__u64)(n_reg) << 16 | (__u64)(size_reg) << 24)

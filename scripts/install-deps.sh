@@ -15,6 +15,9 @@ PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
 # test_unwind_arm64 builds arm64 programs against Debian's arm64 libc, runs
 # them under qemu-aarch64 and reads their CFI with aarch64-linux-gnu-readelf
 PKGS+=(libc6-arm64-cross qemu-user-static binutils-aarch64-linux-gnu)
+# test_leaksnoop_probe_site_arm64 reads Debian's arm64 libc and libstdc++
+# and checks its choices against aarch64-linux-gnu-objdump
+PKGS+=(libstdc++6-arm64-cross)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -12,12 +12,13 @@
 #include "probe_site.h"
 
 #include <capstone/capstone.h>
+#include <elf.h>
 #include <stdlib.h>
 
 static struct site_choice pick(const uint8_t *code, size_t len, unsigned args, bool keep_stack)
 {
-	struct site_req r = { .code = code, .len = len, .addr = 0x1000, .args = args,
-			      .keep_stack = keep_stack };
+	struct site_req r = { .machine = EM_X86_64, .code = code, .len = len, .addr = 0x1000,
+			      .args = args, .keep_stack = keep_stack };
 	struct site_choice c;
 
 	CHECK(probe_site_choose(&r, &c) == 0);
@@ -26,17 +27,17 @@ static struct site_choice pick(const uint8_t *code, size_t len, unsigned args, b
 
 static void test_emulated_opcodes(void)
 {
-	CHECK(insn_is_emulated((const uint8_t[]){ 0x55 }, 1));			/* push rbp */
-	CHECK(insn_is_emulated((const uint8_t[]){ 0x41, 0x54 }, 2));		/* push r12 */
-	CHECK(insn_is_emulated((const uint8_t[]){ 0x90 }, 1));			/* nop */
-	CHECK(insn_is_emulated((const uint8_t[]){ 0x74, 0x05 }, 2));		/* je rel8 */
-	CHECK(insn_is_emulated((const uint8_t[]){ 0x0f, 0x84, 0, 0, 0, 0 }, 6));	/* je rel32 */
-	CHECK(insn_is_emulated((const uint8_t[]){ 0xe8, 0, 0, 0, 0 }, 5));	/* call */
-	CHECK(insn_is_emulated((const uint8_t[]){ 0xe9, 0, 0, 0, 0 }, 5));	/* jmp */
-	CHECK(!insn_is_emulated((const uint8_t[]){ 0x48, 0x85, 0xff }, 3));	/* test rdi,rdi */
-	CHECK(!insn_is_emulated((const uint8_t[]){ 0x48, 0x89, 0xf8 }, 3));	/* mov rax,rdi */
-	CHECK(!insn_is_emulated((const uint8_t[]){ 0xc3 }, 1));			/* ret */
-	CHECK(!insn_is_emulated((const uint8_t[]){ 0x66, 0x90 }, 2));		/* xchg ax,ax */
+	CHECK(x86_insn_is_emulated((const uint8_t[]){ 0x55 }, 1));			/* push rbp */
+	CHECK(x86_insn_is_emulated((const uint8_t[]){ 0x41, 0x54 }, 2));		/* push r12 */
+	CHECK(x86_insn_is_emulated((const uint8_t[]){ 0x90 }, 1));			/* nop */
+	CHECK(x86_insn_is_emulated((const uint8_t[]){ 0x74, 0x05 }, 2));		/* je rel8 */
+	CHECK(x86_insn_is_emulated((const uint8_t[]){ 0x0f, 0x84, 0, 0, 0, 0 }, 6));	/* je rel32 */
+	CHECK(x86_insn_is_emulated((const uint8_t[]){ 0xe8, 0, 0, 0, 0 }, 5));	/* call */
+	CHECK(x86_insn_is_emulated((const uint8_t[]){ 0xe9, 0, 0, 0, 0 }, 5));	/* jmp */
+	CHECK(!x86_insn_is_emulated((const uint8_t[]){ 0x48, 0x85, 0xff }, 3));	/* test rdi,rdi */
+	CHECK(!x86_insn_is_emulated((const uint8_t[]){ 0x48, 0x89, 0xf8 }, 3));	/* mov rax,rdi */
+	CHECK(!x86_insn_is_emulated((const uint8_t[]){ 0xc3 }, 1));			/* ret */
+	CHECK(!x86_insn_is_emulated((const uint8_t[]){ 0x66, 0x90 }, 2));		/* xchg ax,ax */
 }
 
 static void test_entry_already_emulated(void)
@@ -201,9 +202,9 @@ static void check_dominating(const uint8_t *code, size_t len, uint64_t addr,
 
 		if (off == c->offset) {
 			at_boundary = true;
-			if (!insn_is_emulated(insn[i].bytes, insn[i].size))
+			if (!x86_insn_is_emulated(insn[i].bytes, insn[i].size))
 				printf("  %s: +%llu is not emulated\n", what, (unsigned long long)off);
-			CHECK(insn_is_emulated(insn[i].bytes, insn[i].size));
+			CHECK(x86_insn_is_emulated(insn[i].bytes, insn[i].size));
 		}
 		if (off < c->offset) {
 			bool branch = cs_insn_group(cs, &insn[i], CS_GRP_JUMP) ||
@@ -272,8 +273,8 @@ static void check_real(const struct real_case *rc)
 	got = alloc_read_code(o.path, s->file_off, code, s->size);
 	CHECK(got == (int)s->size);
 	{
-		struct site_req r = { .code = code, .len = (size_t)got, .addr = s->vaddr,
-				      .args = rc->args, .keep_stack = rc->with_return };
+		struct site_req r = { .machine = o.machine, .code = code, .len = (size_t)got,
+				      .addr = s->vaddr, .args = rc->args, .keep_stack = rc->with_return };
 
 		CHECK(probe_site_choose(&r, &c) == 0);
 	}

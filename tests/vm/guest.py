@@ -134,6 +134,9 @@ def _leak_loop(*mode):
     # the leak kinds' scan works on this kernel: every block definitely lost
     # (valgrind says so of leak_loop; test_leaksnoop_loop_matches_valgrind)
     assert rep["scan"] and rep["scan"]["done"], rep["scan"]
+    # the one thread's registers were read (arch_x86.c, arch_arm64.c: its
+    # stack pointer bounds the stack's scan; at the exit hold no roots)
+    assert rep["scan"]["threads"] == 1 and not rep["scan"]["roots"]["registers"], rep["scan"]
     assert at[0]["kinds"] == {"definite": [n * 12288, n]}, at[0]["kinds"]
     # what this kernel lacks is said once, and nothing else is
     expected = []
@@ -145,6 +148,31 @@ def _leak_loop(*mode):
     warnings = [ln for ln in err.splitlines() if "warning" in ln]
     assert len(warnings) == len(expected) and all(
         w.startswith(e) for w, e in zip(warnings, expected)), f"warnings {warnings}, expected {expected}"
+    assert_nothing_attached("leaksnoop")
+
+
+def leaksnoop_pid_scan():
+    """-p on a running process: the scan stops it and reads its registers,
+    thread pointer included, as roots (arch_x86.c: PTRACE_GETREGS;
+    arch_arm64.c: PTRACE_GETREGSET), and the leak loop's blocks come out
+    definitely lost but for the newest few, whose addresses a register or
+    the stack may still hold (2 at most in 3 runs on x86-64)."""
+    leak = e2e.source_line("leak_loop.c", "leak")
+    w = subprocess.Popen([e2e.workload("leak_loop"), "100000000", "0", "2000"])
+    try:
+        rc, reports, err = e2e.leaksnoop("--json", "--user", "-o", "0", "-p", w.pid, "2",
+                                        timeout=120)
+        assert rc == 0 and reports, f"leaksnoop exit {rc}: {err[-1500:]}"
+        rep = reports[-1]
+        scan = rep["scan"]
+        assert scan and scan["done"] and scan["threads"] == 1 and scan["roots"]["registers"], scan
+        at = e2e.records_at(rep, "leak_loop.c", leak)
+        blocks = sum(r["blocks"] for r in at)
+        definite = sum(r["kinds"].get("definite", [0, 0])[1] for r in at)
+        assert blocks >= 10 and definite >= blocks - 3, e2e.describe(rep)
+    finally:
+        w.kill()
+        w.wait()
     assert_nothing_attached("leaksnoop")
 
 
@@ -327,6 +355,20 @@ def sampling_cost():
               flush=True)
 
 
+def uprobe_cost():
+    """Not in the default set: what a uprobe hit costs on an instruction
+    the kernel emulates and on one it single-steps (the uprobe_hits
+    workload: CPU time per call, probed minus unprobed, interleaved; the
+    kernel's hit count must be every call)."""
+    n, reps = os.environ.get("mmscope_uprobe_calls", "20000"), 5
+    p = subprocess.run([e2e.workload("uprobe_hits"), n, str(reps)], capture_output=True,
+                       text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-500:]
+    for line in p.stdout.splitlines():
+        print(f"vmtest: uprobe {line}", flush=True)
+        assert line.split()[-1] == str(int(n) * reps), f"the probe missed calls: {line}"
+
+
 def faulttop_books_add_up_and_steady():
     """The books on this kernel: every frame's buckets add up to MemTotal
     exactly, the meminfo fields this kernel lacks are named (5.10: no
@@ -382,11 +424,11 @@ def leaksnoop_follow_prefork_pidns():
     assert_nothing_attached("leaksnoop")
 
 
-EXTRA_CHECKS = [toggle_stress, sampling_cost]
+EXTRA_CHECKS = [toggle_stress, sampling_cost, uprobe_cost]
 
 CHECKS = [faulttop_minflt_rusage, faulttop_majflt_kernel, faulttop_segv_maperr,
           faulttop_segv_accerr, faulttop_segv_access_in_maps, faulttop_fault_hook_regions,
-          leaksnoop_leak_loop_default, leaksnoop_leak_loop_user,
+          leaksnoop_leak_loop_default, leaksnoop_leak_loop_user, leaksnoop_pid_scan,
           leaksnoop_cfi_stack, leaksnoop_kernel_eventfd, faulttop_books_add_up_and_steady,
           leaksnoop_follow_prefork, leaksnoop_follow_prefork_pidns, leaksnoop_kernel_epoll_churn]
 

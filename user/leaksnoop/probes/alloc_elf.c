@@ -191,6 +191,7 @@ static int load_elf(struct alloc_obj *o, Elf *elf)
 
 int alloc_obj_load(struct alloc_obj *o, const char *path, const char *shown, bool is_exe)
 {
+	GElf_Ehdr eh;
 	Elf *elf;
 	int fd, err;
 
@@ -209,6 +210,7 @@ int alloc_obj_load(struct alloc_obj *o, const char *path, const char *shown, boo
 		close(fd);
 		return -ENOEXEC;
 	}
+	o->machine = gelf_getehdr(elf, &eh) ? eh.e_machine : EM_NONE;
 	err = load_elf(o, elf);
 	elf_end(elf);
 	close(fd);

@@ -53,6 +53,7 @@ struct alloc_obj {
 	char path[PATH_MAX];	/* to open (through /proc/PID/root) */
 	char shown[PATH_MAX];	/* as the process names it */
 	bool is_exe;
+	uint16_t machine;	/* e_machine: EM_X86_64, EM_AARCH64, ... */
 	struct obj_sym *dyn, *local;
 	size_t n_dyn, n_local;
 	uint64_t plt_lo, plt_hi;	/* .plt/.plt.sec vaddr range */

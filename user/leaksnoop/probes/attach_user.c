@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <bpf/libbpf.h>
 #include "allocators.h"
+#include "arch.h"
 #include "clock.h"
 #include "attach.h"
 #include "config.h"
@@ -168,9 +169,21 @@ static void say_site(const struct leaksnoop_config *cfg, const struct alloc_obj 
 		shown_path(o, shown, sizeof(shown)), c->offset, c->insn[0] ? c->insn : "?",
 		site_reason_name(c->reason), c->why);
 	for (int a = 0; a < SITE_MAX_ARGS; a++)
-		if (c->arg_reg[a] != PTR_NONE && c->arg_reg[a] != (uint8_t[]){ PTR_DI, PTR_SI, PTR_DX }[a])
-			fprintf(stderr, ", arg %d read from %s", a, pt_reg_name(c->arg_reg[a]));
+		if (c->arg_reg[a] != PTR_NONE && c->arg_reg[a] != site_abi_reg(o->machine, a))
+			fprintf(stderr, ", arg %d read from %s", a, pt_reg_name(o->machine, c->arg_reg[a]));
 	fputc('\n', stderr);
+}
+
+/* An object of another instruction set (a binary run through qemu-user):
+ * a breakpoint of this machine's in its code would corrupt it, and the
+ * registers BPF reads are not its arguments. */
+static void say_foreign(const struct alloc_obj *o)
+{
+	char shown[PATH_MAX];
+
+	fprintf(stderr, "leaksnoop: %s: not probed: the file is for another machine "
+		"(e_machine %u, this one is %u)\n", shown_path(o, shown, sizeof(shown)),
+		(unsigned)o->machine, (unsigned)arch_elf_machine());
 }
 
 /* Chooses each planned probe's site; drops redundant wrappers. Returns
@@ -182,7 +195,7 @@ static size_t choose_sites(const struct leaksnoop_config *cfg, bool cookies,
 	/* MMSCOPE_PROBE_AT_ENTRY: every probe at offset 0, to measure what the
 	 * moved sites save (make bench) */
 	bool at_entry = getenv("MMSCOPE_PROBE_AT_ENTRY") != NULL || !cookies;
-	size_t n = 0;
+	size_t n = 0, said_foreign = SIZE_MAX;
 
 	if (!code)
 		return 0;
@@ -194,10 +207,17 @@ static size_t choose_sites(const struct leaksnoop_config *cfg, bool cookies,
 		struct site_choice c;
 		int got = alloc_read_code(o->path, pp->sym.file_off, code, want);
 		struct site_req req = {
+			.machine = o->machine,
 			.code = code, .len = got > 0 ? (size_t)got : 0, .addr = pp->sym.vaddr,
 			.args = args_of(f), .keep_stack = f->kind != KIND_FREE,
 		};
 
+		if (o->machine != arch_elf_machine()) {
+			if (pp->obj != said_foreign)
+				say_foreign(o);
+			said_foreign = pp->obj;
+			continue;
+		}
 		probe_site_choose(&req, &c);
 		if (at_entry && c.reason != SITE_TAIL_JUMP) {
 			req.len = 0;	/* undecodable: offset 0, arguments where the ABI has them */

@@ -2,13 +2,14 @@
 /* Stops a live process, reads its registers and writable memory into
  * reach.c, resumes it. What is read, and why:
  * - every thread's general registers (a pointer held only in a register
- *   counts, as in valgrind), taken with PTRACE_GETREGS, fs_base included;
+ *   counts, as in valgrind) and its thread pointer (fs_base, TPIDR_EL0),
+ *   through ptrace (arch.h);
  * - every readable+writable mapping: data/bss of every object, the heap and
  *   malloc's arenas, anonymous mappings (TLS blocks and thread stacks live
  *   there), shared memory — except device mappings (valgrind skips them
  *   too: reading one can have side effects) and, in a thread's stack, what
- *   lies below its stack pointer and 128-byte red zone (dead frames; memcheck
- *   marks them unaddressable);
+ *   lies below its stack pointer and red zone (x86-64's 128 bytes; arm64
+ *   has none): dead frames, which memcheck marks unaddressable;
  * - of those, only pages present in memory or swapped out (pagemap): a page
  *   never touched is zeros or the file's contents, which hold no heap
  *   pointer, and reading it would fault it in (file pages from disk).
@@ -40,6 +41,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "arch.h"
 #include "procfs.h"
 #include "scan.h"
 #include "scan_freeze.h"
@@ -57,7 +59,6 @@
 #define PM_PRESENT	(1ULL << 63)
 #define PM_SWAPPED	(1ULL << 62)
 #define PM_SOFT_DIRTY	(1ULL << 55)
-#define RED_ZONE	128		/* x86-64 SysV: leaf functions use it */
 
 /* ---- memory ---------------------------------------------------------------------------- */
 
@@ -370,7 +371,7 @@ static uint64_t live_start(const struct freeze *f, const struct vma *v)
 
 		if (!sp || sp < v->start || sp >= v->end)
 			continue;
-		sp = sp - RED_ZONE < v->start ? v->start : (sp - RED_ZONE) & ~7ULL;
+		sp = sp - arch_red_zone() < v->start ? v->start : (sp - arch_red_zone()) & ~7ULL;
 		/* two stack pointers in one mapping: keep the lower */
 		if (from == v->start || sp < from)
 			from = sp;

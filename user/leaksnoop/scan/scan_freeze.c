@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
-#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "arch.h"
 #include "procfs.h"
 #include "scan_freeze.h"
 #include "vec.h"
@@ -243,22 +243,19 @@ int freeze_read_registers(struct freeze *f, uint64_t **words, size_t *nr, size_t
 {
 	st->registers_roots = !f->t->traced_held;
 	for (size_t i = 0; i < f->n; i++) {
-		struct user_regs_struct regs;
-		const unsigned long long *w = (const unsigned long long *)&regs;
-		size_t nw = sizeof(regs) / sizeof(*w);
+		struct thread_regs regs;
 		uint64_t *v;
 
-		if (f->v[i].gone || !f->v[i].stopped ||
-		    ptrace(PTRACE_GETREGS, f->v[i].tid, 0, &regs))
+		if (f->v[i].gone || !f->v[i].stopped || arch_thread_regs(f->v[i].tid, &regs))
 			continue;
-		for (size_t k = 0; st->registers_roots && k < nw; k++) {
+		for (size_t k = 0; st->registers_roots && k < regs.n; k++) {
 			v = vec_reserve(*words, cap, *nr, sizeof(*v));
 			if (!v)
 				return -ENOMEM;
 			*words = v;
-			(*words)[(*nr)++] = w[k];
+			(*words)[(*nr)++] = regs.w[k];
 		}
-		f->v[i].sp = regs.rsp;
+		f->v[i].sp = regs.sp;
 		st->threads++;
 	}
 	return 0;
