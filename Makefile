@@ -293,6 +293,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)python3 tests/run.py $(OUTPUT)
 	$(Q)$(MAKE) --no-print-directory vmtest-run
+	$(Q)$(MAKE) --no-print-directory vmtest-arm64
 	$(Q)$(MAKE) --no-print-directory check-asan
 
 # Debian's own kernels (5.10 from Debian 11, 6.1 and 6.12 from Debian 12),
