@@ -101,11 +101,7 @@ static void image_follow(struct state *st)
 	if (execs == st->execs_seen)
 		return;
 	st->execs_seen = execs;
-	if (leak_source_forget_image(&p->source, st->loader.skel->bss->image_exec_ns, &gone))
-		fprintf(stderr, "leaksnoop: warning: forgetting the blocks of the image replaced by "
-			"exec failed: some may be reported\n");
-	usym_snapshot_free(p->usyms);
-	p->usyms = p->source.usyms = NULL;
+	proc_forget_image(p, st->loader.skel->bss->image_exec_ns, &gone);
 	read_comm(st);
 	unwind_update(st);
 	allocators_recheck(st);

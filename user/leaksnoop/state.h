@@ -54,6 +54,10 @@ void snapshot_update(struct state *st, bool lazy);
 void allocators_recheck(struct state *st);
 /* What a process's report reads and how it is scanned (after the load). */
 void proc_init(struct state *st, struct traced_proc *p);
+/* p exec'd at exec_ns: the blocks and regions of the image it replaced
+ * leave its records (counted in *gone), and its symbols, the old image's,
+ * are dropped. */
+void proc_forget_image(struct traced_proc *p, __u64 exec_ns, struct leak_forgotten *gone);
 /* The processes known at the start (before the load). 0 or -1 after
  * printing why. */
 int set_collect(struct state *st);

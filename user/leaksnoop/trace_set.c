@@ -77,6 +77,23 @@ void proc_init(struct state *st, struct traced_proc *p)
 	p->history.start_ns = monotonic_ns();
 }
 
+void proc_forget_image(struct traced_proc *p, __u64 exec_ns, struct leak_forgotten *gone)
+{
+	if (leak_source_forget_image(&p->source, exec_ns, gone))
+		fprintf(stderr, "leaksnoop: warning: forgetting the blocks of the image process %d "
+			"replaced by exec failed: some may be reported\n", (int)p->pid);
+	usym_snapshot_free(p->usyms);
+	p->usyms = p->source.usyms = NULL;
+}
+
+/* A set's process maps allocators of its own (it joined, or exec'd). */
+static void probe_allocators_of(struct state *st, const struct traced_proc *p)
+{
+	if (st->cfg->user && attach_user_recheck(&st->loader, p->pid) < 0)
+		fprintf(stderr, "leaksnoop: warning: probing the allocator of process %d failed\n",
+			(int)p->pid);
+}
+
 /* BPF added a process to the set (-f's fork, --cgroup's newcomer): its
  * tables, its allocators if it maps new ones, its report. */
 static void on_new_proc(void *ctx, struct traced_proc *p)
@@ -88,9 +105,7 @@ static void on_new_proc(void *ctx, struct traced_proc *p)
 		return;
 	if (st->uw && !unwinder_add(st->uw, p->pid))
 		st->uw_synced = false;
-	if (st->cfg->user && attach_user_recheck(&st->loader, p->pid) < 0)
-		fprintf(stderr, "leaksnoop: warning: probing the allocator of process %d failed\n",
-			(int)p->pid);
+	probe_allocators_of(st, p);
 	if (st->cfg->verbose)
 		fprintf(stderr, "leaksnoop: process %d (forked from %d) joined the trace\n",
 			(int)p->pid, (int)p->ppid);
@@ -105,16 +120,10 @@ static void on_proc_exec(void *ctx, struct traced_proc *p, __u64 exec_ns)
 	struct state *st = ctx;
 	struct leak_forgotten gone;
 
-	if (leak_source_forget_image(&p->source, exec_ns, &gone))
-		fprintf(stderr, "leaksnoop: warning: forgetting the blocks of the image process %d "
-			"replaced by exec failed: some may be reported\n", (int)p->pid);
-	usym_snapshot_free(p->usyms);
-	p->usyms = p->source.usyms = NULL;
+	proc_forget_image(p, exec_ns, &gone);
 	if (!p->exited && !p->target->exited) {
 		st->uw_synced = false;
-		if (st->cfg->user && attach_user_recheck(&st->loader, p->pid) < 0)
-			fprintf(stderr, "leaksnoop: warning: probing the allocator of process %d "
-				"failed\n", (int)p->pid);
+		probe_allocators_of(st, p);
 		snapshot_update_proc(st, p, true);
 	}
 	if (st->cfg->verbose)
